@@ -1,0 +1,5 @@
+"""Entry point for ``python -m console``."""
+
+from console.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,271 @@
+"""Configuration: a TOML file (XDG path or --config) with environment overrides, validated by
+pydantic; a bad file becomes one precise line per problem, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from console.model import DeploymentSpec
+from console.units import parse_duration
+
+ENV_PREFIX = "INFERENCE_CONSOLE_"
+APP_DIR = "inference-console"
+
+#: Seconds, written in config as "30s", "5m", "1h", "7d" or a bare number of seconds.
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+
+SCENARIOS = ("healthy", "slow-canary", "failing-canary", "cold-start", "traffic-spike")
+WINDOWS_S = (300.0, 900.0, 3600.0)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GatesConfig(_Section):
+    """When a canary may take its next step."""
+
+    window: Duration = 300.0
+    min_requests: int = Field(default=200, ge=0)
+    max_error_share: float = Field(default=0.02, ge=0, le=1)
+    max_ttft_p99_ratio: float = Field(default=1.25, gt=0)
+    max_itl_p99_ratio: float = Field(default=1.25, gt=0)
+    max_ttft_p99_s: float | None = Field(default=None, gt=0)
+    max_itl_p99_s: float | None = Field(default=None, gt=0)
+    max_share_deviation: float = Field(default=0.5, ge=0)
+
+
+class RouterConfig(_Section):
+    """The object that splits traffic between the tracks."""
+
+    kind: Literal["httproute", "istio", "kserve", "replicas"] = "httproute"
+    name: str | None = None
+
+
+class CostConfig(_Section):
+    """Prices and engineering figures for the cost meter (all optional per deployment)."""
+
+    price_in_per_mtok: float | None = Field(default=None, ge=0)
+    price_out_per_mtok: float | None = Field(default=None, ge=0)
+    gpu_hour_price: float | None = Field(default=None, ge=0)
+    gpus_per_replica: int | None = Field(default=None, gt=0)
+    engineering_hours_per_week: float | None = Field(default=None, ge=0)
+    engineering_rate: float | None = Field(default=None, ge=0)
+    horizon: Duration | None = None
+
+
+class DeploymentConfig(_Section):
+    """One deployment: its two tracks, the router, the step plan and its gates."""
+
+    name: str = Field(min_length=1)
+    namespace: str = "default"
+    stable: str = Field(min_length=1)
+    canary: str = Field(min_length=1)
+    router: RouterConfig = RouterConfig()
+    steps: tuple[float, ...] = (1, 5, 10, 25, 50, 100)
+    replica_capacity_rps: float = Field(default=4.0, gt=0)
+    headroom: float = Field(default=0.25, ge=0)
+    min_canary_replicas: int = Field(default=1, ge=0)
+    warm_timeout: Duration = 600.0
+    gates: GatesConfig = GatesConfig()
+    cost: CostConfig = CostConfig()
+    model: str | None = None
+
+    @field_validator("steps")
+    @classmethod
+    def _steps_increase(cls, steps: tuple[float, ...]) -> tuple[float, ...]:
+        if not steps:
+            raise ValueError("needs at least one step")
+        if any(not 0 < s <= 100 for s in steps):
+            raise ValueError("each step is a percentage in (0, 100]")
+        if any(b <= a for a, b in zip(steps, steps[1:], strict=False)):
+            raise ValueError("steps must strictly increase")
+        return steps
+
+    @model_validator(mode="after")
+    def _tracks_differ(self) -> DeploymentConfig:
+        if self.stable == self.canary:
+            raise ValueError(f"stable and canary are both {self.stable!r}")
+        return self
+
+    def spec(self) -> DeploymentSpec:
+        return DeploymentSpec(
+            name=self.name, namespace=self.namespace, stable=self.stable, canary=self.canary
+        )
+
+
+class PrometheusConfig(_Section):
+    url: str = "http://127.0.0.1:9090"
+    profile: Literal["vllm", "tgi", "sglang"] = "vllm"
+    timeout: Duration = 5.0
+    bearer_token_file: Path | None = None
+    bearer_token: SecretStr | None = None
+    ca_file: Path | None = None
+    insecure_skip_verify: bool = False
+    queries: dict[str, str] = {}
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return url.rstrip("/")
+
+
+class KubernetesConfig(_Section):
+    context: str | None = None
+    kubeconfig: Path | None = None
+
+
+class AuditConfig(_Section):
+    path: Path = Path("~/.local/state/inference-console/audit.jsonl")
+
+
+class SimConfig(_Section):
+    scenario: Literal["healthy", "slow-canary", "failing-canary", "cold-start", "traffic-spike"] = (
+        "healthy"
+    )
+    seed: int = 7
+
+
+class UIConfig(_Section):
+    theme: str = "console-dark"
+    window: Duration = 300.0
+
+    @field_validator("window")
+    @classmethod
+    def _known_window(cls, window: float) -> float:
+        if window not in WINDOWS_S:
+            raise ValueError("must be one of 5m, 15m, 1h")
+        return window
+
+
+class Settings(BaseSettings):
+    """The whole configuration. Environment variables override the file:
+    ``INFERENCE_CONSOLE_REFRESH_INTERVAL=2s``, ``INFERENCE_CONSOLE_PROMETHEUS__URL=...``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    refresh_interval: Duration = 1.0
+    stale_after: Duration | None = None
+    read_only: bool = False
+    prometheus: PrometheusConfig | None = None
+    kubernetes: KubernetesConfig = KubernetesConfig()
+    audit: AuditConfig = AuditConfig()
+    cost: CostConfig = CostConfig()
+    sim: SimConfig = SimConfig()
+    ui: UIConfig = UIConfig()
+    deployments: list[DeploymentConfig] = []
+
+    @field_validator("deployments")
+    @classmethod
+    def _unique_names(cls, deployments: list[DeploymentConfig]) -> list[DeploymentConfig]:
+        seen: set[str] = set()
+        for d in deployments:
+            if d.name in seen:
+                raise ValueError(f"deployment name {d.name!r} appears twice")
+            seen.add(d.name)
+        return deployments
+
+    @property
+    def stale_after_s(self) -> float:
+        """Data older than this is marked STALE (default: three refresh intervals, at least 5 s)."""
+        return self.stale_after or max(3 * self.refresh_interval, 5.0)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment first (it overrides), then what was read from the file (passed as init).
+        return (env_settings, init_settings)
+
+
+DEMO_DEPLOYMENT = DeploymentConfig(
+    name="llama", namespace="inference", stable="llama-v1", canary="llama-v2", model="llama-3-8b"
+)
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used; ``problems`` holds one precise line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def default_config_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / APP_DIR / "config.toml"
+
+
+def load_settings(path: Path | None, *, overrides: dict[str, Any] | None = None) -> Settings:
+    """Read and validate ``path`` (None: environment and defaults only).
+
+    Raises ConfigError listing every problem as ``file: field: value: why``.
+    """
+    where = str(path) if path else "environment"
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError([f"{where}: file not found"]) from None
+        except (OSError, UnicodeDecodeError) as err:
+            raise ConfigError([f"{where}: cannot read: {err}"]) from None
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError([f"{where}: not valid TOML: {err}"]) from None
+    data.update(overrides or {})
+    try:
+        return Settings(**data)
+    except ValidationError as err:
+        raise ConfigError([_describe(where, e) for e in err.errors()]) from None
+
+
+def _describe(where: str, error: Any) -> str:
+    loc = error.get("loc", ())
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int) and parts:
+            parts[-1] = f"{parts[-1]}[{item}]"
+        else:
+            parts.append(str(item))
+    field = ".".join(parts) or "(top level)"
+    why = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    if error.get("type") == "extra_forbidden":
+        return f"{where}: {field}: unknown setting"
+    if error.get("type") == "missing":
+        return f"{where}: {field}: required but missing"
+    value = error.get("input")
+    shown = _short(value)
+    return f"{where}: {field}: {shown}: {why}"
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{...}"
+    if isinstance(value, SecretStr):
+        return "'**********'"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,23 @@
+"""Errors that sources and the core raise; each carries a message fit to show the operator."""
+
+from __future__ import annotations
+
+
+class ConsoleError(Exception):
+    """Base class: ``str(err)`` is a one-line message safe to show (no secrets)."""
+
+
+class SourceError(ConsoleError):
+    """A metrics, cluster or log backend could not answer."""
+
+
+class ConflictError(SourceError):
+    """The object changed since we read it (HTTP 409): someone else wrote it."""
+
+
+class ForbiddenError(SourceError):
+    """The cluster refused the request (HTTP 403)."""
+
+
+class NotFoundError(SourceError):
+    """The object does not exist (HTTP 404)."""

@@ -1,0 +1,191 @@
+"""Domain types: what every source returns, the core reasons about and the screen shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Track(StrEnum):
+    """The two sides of a canary rollout."""
+
+    STABLE = "stable"
+    CANARY = "canary"
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+
+
+class Quantiles(_Value):
+    """p50/p90/p99 of a latency or rate distribution; None where there is no data."""
+
+    p50: float | None = None
+    p90: float | None = None
+    p99: float | None = None
+
+
+class SizeStats(_Value):
+    """Tokens per request: mean and p90."""
+
+    mean: float | None = None
+    p90: float | None = None
+
+
+class CodeRates(_Value):
+    """Responses per second by status class (serialised as "2xx"/"4xx"/"5xx")."""
+
+    ok: float | None = Field(default=None, alias="2xx")
+    client_error: float | None = Field(default=None, alias="4xx")
+    server_error: float | None = Field(default=None, alias="5xx")
+
+
+class Replicas(_Value):
+    """Replica counts of one track: desired, serving (available) and starting (created, not yet
+    available)."""
+
+    desired: int | None = None
+    serving: int | None = None
+    starting: int | None = None
+
+
+class TrackValues(_Value):
+    """Every panel's current value for one track. Missing data is None, never 0."""
+
+    requests_per_s: float | None = None
+    error_share: float | None = None
+    codes_per_s: CodeRates = CodeRates()
+    input_tokens: SizeStats = SizeStats()
+    output_tokens: SizeStats = SizeStats()
+    ttft_s: Quantiles = Quantiles()
+    itl_s: Quantiles = Quantiles()
+    e2e_s: Quantiles = Quantiles()
+    tps: Quantiles = Quantiles()
+    replicas: Replicas = Replicas()
+    gpu_memory_used_fraction: float | None = None
+    gpu_utilization_fraction: float | None = None
+    cpu_cores: float | None = None
+    host_memory_bytes: float | None = None
+    queue_depth: float | None = None
+
+    def flat(self) -> dict[str, float | None]:
+        """The values as dotted keys ("ttft_s.p99", "codes_per_s.5xx"), as histories store them."""
+        out: dict[str, float | None] = {}
+        for key, value in self.model_dump(by_alias=True).items():
+            if isinstance(value, dict):
+                for sub, v in value.items():
+                    out[f"{key}.{sub}"] = None if v is None else float(v)
+            else:
+                out[key] = None if value is None else float(value)
+        return out
+
+
+#: Every dotted key a history may carry (the flattened TrackValues).
+HISTORY_KEYS: tuple[str, ...] = tuple(TrackValues().flat())
+
+
+class History(_Value):
+    """Evenly spaced samples of flattened track values: point i is at ``start + i * step_s``."""
+
+    start: float
+    step_s: float
+    series: dict[str, list[float | None]] = {}
+
+    def values(self, key: str) -> list[float | None]:
+        return self.series.get(key, [])
+
+
+class Health(StrEnum):
+    """The canary's badge in the header."""
+
+    HEALTHY = "healthy"
+    DEGRADED = "degraded"
+    FAILING = "failing"
+    INCONCLUSIVE = "inconclusive"
+    NONE = "none"  # no canary traffic or no canary at all
+
+
+class CanaryState(_Value):
+    """Where the rollout stands: the configured plan and the current split."""
+
+    weight_percent: float
+    steps: tuple[float, ...] = (1, 5, 10, 25, 50, 100)
+    mirror_percent: float | None = None
+    health: Health = Health.NONE
+    health_reason: str = ""
+
+    @property
+    def next_weight(self) -> float | None:
+        return next((s for s in self.steps if s > self.weight_percent + 1e-9), None)
+
+
+class FleetSnapshot(_Value):
+    """One refresh of one deployment: per-track values, short histories, the canary, freshness."""
+
+    deployment: str
+    source: str
+    at: datetime
+    window_s: float
+    stale: bool = False
+    tracks: dict[Track, TrackValues]
+    histories: dict[Track, History] = {}
+    canary: CanaryState | None = None
+    error: str | None = None
+
+
+class DeploymentSpec(_Value):
+    """Which Kubernetes objects make up one deployment's two tracks."""
+
+    name: str
+    namespace: str = "default"
+    stable: str
+    canary: str
+
+
+class DeploymentStatus(_Value):
+    """A Deployment's replica status as the cluster reports it."""
+
+    name: str
+    desired: int
+    ready: int = 0
+    available: int = 0
+    updated: int = 0
+    generation: int = 1
+    observed_generation: int = 1
+
+    @property
+    def caught_up(self) -> bool:
+        return self.observed_generation >= self.generation
+
+    @property
+    def starting(self) -> int:
+        return max(self.desired - self.available, 0)
+
+
+class RouteState(_Value):
+    """The traffic split as written in the router object (weights are relative, not percent)."""
+
+    kind: str
+    name: str
+    stable_weight: int
+    canary_weight: int
+    mirror_percent: float | None = None
+    resource_version: str = ""
+
+    @property
+    def canary_percent(self) -> float:
+        total = self.stable_weight + self.canary_weight
+        return 0.0 if total <= 0 else 100.0 * self.canary_weight / total
+
+
+class ClusterState(_Value):
+    """Both tracks' Deployments and the route between them, read together."""
+
+    stable: DeploymentStatus
+    canary: DeploymentStatus
+    route: RouteState
+
+    def track(self, track: Track) -> DeploymentStatus:
+        return self.stable if track is Track.STABLE else self.canary

@@ -1,0 +1,1 @@
+"""Backends behind small protocols: metrics, cluster (and later logs, alerts, notify)."""

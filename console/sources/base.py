@@ -1,0 +1,43 @@
+"""The protocols every backend implements; the simulated and real ones are interchangeable."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from console.model import ClusterState, DeploymentSpec, FleetSnapshot, RouteState, Track
+
+
+class MetricsSource(Protocol):
+    """Where panel values come from (Prometheus or the simulated fleet).
+
+    ``snapshot`` is blocking and is called from a worker thread, one call at a time.
+    It raises ``SourceError`` with an operator-readable message when it cannot answer.
+    """
+
+    @property
+    def name(self) -> str:
+        """A short label for the header, e.g. ``sim:healthy`` or ``prometheus 127.0.0.1:9090``."""
+        ...
+
+    def snapshot(self, deployment: DeploymentSpec, window_s: float) -> FleetSnapshot: ...
+
+    def close(self) -> None: ...
+
+
+class Cluster(Protocol):
+    """The objects a rollout changes (Kubernetes or the simulated cluster).
+
+    Writes take the ``resource_version`` that was read; a changed object raises ``ConflictError``.
+    """
+
+    def read(self, deployment: DeploymentSpec) -> ClusterState: ...
+
+    def scale(self, deployment: DeploymentSpec, track: Track, replicas: int) -> None: ...
+
+    def set_weights(
+        self, deployment: DeploymentSpec, stable: int, canary: int, resource_version: str
+    ) -> RouteState: ...
+
+    def set_mirror(
+        self, deployment: DeploymentSpec, percent: float, resource_version: str
+    ) -> RouteState: ...

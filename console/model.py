@@ -122,12 +122,16 @@ class CanaryState(_Value):
 
 
 class FleetSnapshot(_Value):
-    """One refresh of one deployment: per-track values, short histories, the canary, freshness."""
+    """One refresh of one deployment: per-track values, short histories, the canary, freshness.
+
+    ``window_s`` is the look-back of the current values (rates over it, quantiles of what finished
+    in it); ``history_s`` is the span of the sparkline histories."""
 
     deployment: str
     source: str
     at: datetime
     window_s: float
+    history_s: float | None = None
     stale: bool = False
     tracks: dict[Track, TrackValues]
     histories: dict[Track, History] = {}

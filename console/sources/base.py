@@ -19,7 +19,12 @@ class MetricsSource(Protocol):
         """A short label for the header, e.g. ``sim:healthy`` or ``prometheus 127.0.0.1:9090``."""
         ...
 
-    def snapshot(self, deployment: DeploymentSpec, window_s: float) -> FleetSnapshot: ...
+    def snapshot(
+        self, deployment: DeploymentSpec, window_s: float, history_s: float | None = None
+    ) -> FleetSnapshot:
+        """Current values over the last ``window_s``; with ``history_s``, also histories of about
+        100 evenly spaced points covering the last ``history_s`` seconds."""
+        ...
 
     def close(self) -> None: ...
 

@@ -1,0 +1,44 @@
+"""The ``inference-console`` command: the console itself, or one of its scriptable sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from console import __version__
+
+#: Modules under console.commands; each has ``register(subparsers)`` setting ``func=run``.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="inference-console",
+        description="Operate live LLM inference deployments from the terminal.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    from console.commands.run import add_run_options
+
+    add_run_options(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"console.commands.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        from console.commands.run import run
+
+        return run(args)
+    status: int = func(args)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

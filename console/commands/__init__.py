@@ -1,0 +1,1 @@
+"""Sub-commands of ``inference-console``: each module registers its own parser."""

@@ -143,9 +143,29 @@ class SimConfig(_Section):
     seed: int = 7
 
 
+class ThresholdsConfig(_Section):
+    """Where panel values turn warn/bad colours (canary latency is also judged against stable)."""
+
+    error_share_warn: float = Field(default=0.01, ge=0, le=1)
+    error_share_bad: float = Field(default=0.05, ge=0, le=1)
+    ttft_p99_warn_s: float = Field(default=2.0, gt=0)
+    ttft_p99_bad_s: float = Field(default=5.0, gt=0)
+    itl_p99_warn_s: float = Field(default=0.1, gt=0)
+    itl_p99_bad_s: float = Field(default=0.25, gt=0)
+    e2e_p99_warn_s: float = Field(default=30.0, gt=0)
+    e2e_p99_bad_s: float = Field(default=60.0, gt=0)
+    queue_per_replica_warn: float = Field(default=1.0, ge=0)
+    queue_per_replica_bad: float = Field(default=8.0, ge=0)
+    gpu_memory_warn: float = Field(default=0.92, ge=0, le=1)
+    gpu_memory_bad: float = Field(default=0.97, ge=0, le=1)
+
+
 class UIConfig(_Section):
     theme: str = "console-dark"
     window: Duration = 300.0
+    rate_window: Duration = 60.0
+    compact: bool | None = None
+    thresholds: ThresholdsConfig = ThresholdsConfig()
 
     @field_validator("window")
     @classmethod

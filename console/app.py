@@ -1,0 +1,99 @@
+"""The Textual application: themes, the command table's bindings and palette, and the screens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+import themes
+from console import keymap
+from console.context import AppContext
+from console.screens.dashboard import DashboardScreen
+from console.screens.help import HelpScreen
+from console.units import format_duration
+
+WINDOWS_S: tuple[float, ...] = (300.0, 900.0, 3600.0)
+
+
+class ConsoleApp(App[None]):
+    """inference-console: stable and canary side by side for one deployment at a time."""
+
+    TITLE = "inference-console"
+    CSS_PATH = Path(themes.__file__).parent / "console.tcss"
+    BINDINGS = keymap.bindings()  # noqa: RUF012 - Textual reads this class attribute
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.window_s = ctx.settings.ui.window
+        themes.register_themes(self)
+        wanted = ctx.settings.ui.theme
+        self.theme = wanted if wanted in self.available_themes else themes.DEFAULT_THEME
+        self.dashboard = DashboardScreen()
+
+    def on_mount(self) -> None:
+        self.push_screen(self.dashboard)
+        if self.ctx.notice:
+            self.notify(self.ctx.notice, title="Simulated fleet", markup=False, timeout=6)
+
+    def on_unmount(self) -> None:
+        self.ctx.close()
+
+    # Commands -------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in keymap.WRITE_ACTIONS and self.ctx.read_only:
+            return False
+        if action == "next_deployment" and len(self.ctx.deployments) < 2:
+            return False
+        return True
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        for command in keymap.available():
+            if command.id == "palette":
+                continue
+            name = keymap.action_name(command)
+            if self.check_action(name, ()) is False:
+                continue
+            key = command.key_display or command.key
+            yield SystemCommand(
+                f"{command.title} ({key})",
+                command.help,
+                lambda action=command.action: self.run_action(action),  # type: ignore[misc]
+            )
+
+    def action_cycle_window(self) -> None:
+        index = WINDOWS_S.index(self.window_s) if self.window_s in WINDOWS_S else -1
+        self.action_set_window(WINDOWS_S[(index + 1) % len(WINDOWS_S)])
+
+    def action_set_window(self, seconds: float) -> None:
+        self.window_s = float(seconds)
+        self.notify(f"Window: {format_duration(self.window_s)}", timeout=1.5)
+        self.dashboard.poll_now()
+
+    def action_refresh_now(self) -> None:
+        self.dashboard.poll_now()
+
+    def action_next_deployment(self) -> None:
+        ctx = self.ctx
+        ctx.deployment_index = (ctx.deployment_index + 1) % len(ctx.deployments)
+        self.dashboard.snapshot = None
+        self.dashboard.gates = None
+        self.dashboard.poll_now()
+
+    def action_cycle_theme(self) -> None:
+        names = [t.name for t in themes.THEMES]
+        index = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(index + 1) % len(names)]
+        self.notify(f"Theme: {self.theme}", timeout=1.5, markup=False)
+
+    def action_toggle_compact(self) -> None:
+        self.dashboard.toggle_compact()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())

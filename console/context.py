@@ -1,0 +1,31 @@
+"""What a running console is built from: settings, the chosen deployment and its backends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from console.clock import Clock, SystemClock
+from console.config import DeploymentConfig, Settings
+from console.sources.base import Cluster, MetricsSource
+
+
+@dataclass
+class AppContext:
+    """Everything the app needs, built once by ``console.factory`` (the CLI and tests share it)."""
+
+    settings: Settings
+    deployments: list[DeploymentConfig]
+    metrics: MetricsSource
+    cluster: Cluster | None = None
+    clock: Clock = field(default_factory=SystemClock)
+    demo: bool = False
+    read_only: bool = False
+    notice: str = ""  # shown once at start, e.g. why the simulated fleet is in use
+    deployment_index: int = 0
+
+    @property
+    def deployment(self) -> DeploymentConfig:
+        return self.deployments[self.deployment_index]
+
+    def close(self) -> None:
+        self.metrics.close()

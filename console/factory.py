@@ -1,0 +1,90 @@
+"""The one place a console is assembled from settings; the CLI, tests and benchmarks all use it."""
+
+from __future__ import annotations
+
+from console.clock import Clock, SystemClock
+from console.commands.common import Loaded
+from console.config import ConfigError, DeploymentConfig
+from console.context import AppContext
+from console.errors import SourceError
+from console.model import DeploymentSpec, FleetSnapshot
+
+
+class _PerDeployment:
+    """Routes each deployment to its own simulated fleet (one fleet models one deployment)."""
+
+    def __init__(self, sources: dict[str, object], name: str) -> None:
+        self._sources = sources
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def snapshot(
+        self, deployment: DeploymentSpec, window_s: float, history_s: float | None = None
+    ) -> FleetSnapshot:
+        source = self._sources.get(deployment.name)
+        if source is None:
+            raise SourceError(f"no simulated fleet for deployment {deployment.name!r}")
+        result: FleetSnapshot = source.snapshot(deployment, window_s, history_s)  # type: ignore[attr-defined]
+        return result
+
+    def close(self) -> None:
+        for source in self._sources.values():
+            source.close()  # type: ignore[attr-defined]
+
+
+def build_context(
+    loaded: Loaded,
+    *,
+    clock: Clock | None = None,
+    scenario: str | None = None,
+    seed: int | None = None,
+    read_only: bool = False,
+) -> AppContext:
+    """Build the backends for ``loaded``. Raises ConfigError when they cannot be built."""
+    from console.sim import build_sim
+
+    settings = loaded.settings
+    clock = clock or SystemClock()
+    deployments: list[DeploymentConfig] = (
+        [loaded.deployment] if loaded.demo else list(settings.deployments)
+    )
+    if loaded.deployment in deployments:
+        index = deployments.index(loaded.deployment)
+    else:
+        index = 0
+    notice = ""
+    if settings.prometheus is not None and not loaded.demo:
+        raise ConfigError(
+            [f"{loaded.config_path}: prometheus: the Prometheus source is not available yet; "
+             "remove [prometheus] to watch the simulated fleet"]
+        )
+    scenario = scenario or settings.sim.scenario
+    seed = settings.sim.seed if seed is None else seed
+    if loaded.demo:
+        notice = (
+            "No configuration file found: showing the embedded simulated fleet."
+            if loaded.config_path is None
+            else "Showing the embedded simulated fleet (--demo)."
+        )
+    sources: dict[str, object] = {}
+    cluster = None
+    for deployment in deployments:
+        _, source, sim_cluster = build_sim(scenario, seed, deployment.spec(), clock)
+        sources[deployment.name] = source
+        if deployment is deployments[index]:
+            cluster = sim_cluster
+    metrics = _PerDeployment(sources, f"sim:{scenario}")
+    return AppContext(
+        settings=settings,
+        deployments=deployments,
+        metrics=metrics,
+        cluster=cluster,
+        clock=clock,
+        demo=loaded.demo,
+        read_only=read_only or settings.read_only,
+        notice=notice,
+        deployment_index=index,
+    )

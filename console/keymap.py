@@ -1,0 +1,100 @@
+"""The one table of commands: it feeds key bindings, the help screen and the command palette."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class Command:
+    """A user command: a key, the action it runs and how it is described.
+
+    ``writes`` marks commands that change the cluster: read-only mode disables them all.
+    ``reserved`` keeps a key for a command that is not available in this build: it is not bound
+    and not offered, but no other command may take the key.
+    """
+
+    id: str
+    key: str
+    action: str
+    title: str
+    help: str
+    group: str = "View"
+    footer: bool = False
+    writes: bool = False
+    reserved: bool = False
+    key_display: str | None = None
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("window", "w", "cycle_window", "Window", "Switch the sparkline window: 5m → 15m → 1h",
+            footer=True),
+    Command("window-5m", "1", "set_window(300)", "Window 5m", "Show the last 5 minutes"),
+    Command("window-15m", "2", "set_window(900)", "Window 15m", "Show the last 15 minutes"),
+    Command("window-1h", "3", "set_window(3600)", "Window 1h", "Show the last hour"),
+    Command("refresh", "f5", "refresh_now", "Refresh", "Poll the metrics source now",
+            key_display="F5"),
+    Command("deployment", "d", "next_deployment", "Deployment", "Switch to the next deployment"),
+    Command("theme", "t", "cycle_theme", "Theme", "Switch theme: dark → light → colour-blind safe",
+            group="Display", footer=True),
+    Command("compact", "z", "toggle_compact", "Compact", "Toggle the compact layout",
+            group="Display"),
+    Command("help", "question_mark", "help", "Help", "Show keys and commands", group="App",
+            footer=True, key_display="?"),
+    Command("palette", "ctrl+p", "command_palette", "Commands", "Open the command palette",
+            group="App", key_display="^p"),
+    Command("quit", "q", "quit", "Quit", "Quit the console", group="App", footer=True),
+    # Reserved for the canary, logs and cost features.
+    Command("step", "s", "step", "Step", "Step the canary to its next weight", group="Canary",
+            writes=True, reserved=True),
+    Command("revert", "r", "revert", "Revert", "Send all traffic back to stable", group="Canary",
+            writes=True, reserved=True),
+    Command("emergency-revert", "R", "emergency_revert", "Emergency revert",
+            "Shift all traffic to stable at once", group="Canary", writes=True, reserved=True),
+    Command("mirror", "m", "mirror", "Mirror", "Set the shadow-traffic percentage",
+            group="Canary", writes=True, reserved=True),
+    Command("cost", "c", "cost", "Cost", "Show the cost meter", group="Cost", reserved=True),
+    Command("logs", "l", "toggle_logs", "Logs", "Maximise the log view", group="Logs",
+            reserved=True),
+    Command("filter", "slash", "filter_logs", "Filter", "Filter log lines", group="Logs",
+            reserved=True, key_display="/"),
+    Command("pause", "p", "pause_logs", "Pause", "Pause or follow the log stream", group="Logs",
+            reserved=True),
+)
+
+
+def available() -> tuple[Command, ...]:
+    return tuple(c for c in COMMANDS if not c.reserved)
+
+
+def bindings() -> list[Binding]:
+    """Key bindings for the available commands, each with its command id."""
+    return [
+        Binding(
+            c.key,
+            c.action,
+            c.title,
+            show=c.footer,
+            id=c.id,
+            key_display=c.key_display,
+            priority=c.id in {"palette"},
+        )
+        for c in available()
+    ]
+
+
+def by_id(command_id: str) -> Command:
+    for command in COMMANDS:
+        if command.id == command_id:
+            return command
+    raise KeyError(command_id)
+
+
+def action_name(command: Command) -> str:
+    """The action's method name without arguments: ``set_window(300)`` -> ``set_window``."""
+    return command.action.split("(", 1)[0]
+
+
+WRITE_ACTIONS = frozenset(action_name(c) for c in COMMANDS if c.writes)

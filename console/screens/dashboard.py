@@ -1,0 +1,182 @@
+"""The main screen: a header and the stable/canary panels, refreshed by a poll that never overlaps."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Container
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer
+
+from console.errors import ConsoleError
+from console.gates import GateReport, evaluate
+from console.messages import PollFailed, SnapshotReady
+from console.model import DeploymentSpec, FleetSnapshot
+from console.present import PANELS, present
+from console.screens.header_data import header_data
+from widgets.compare_panel import ComparePanel
+from widgets.status_header import StatusHeader
+
+if TYPE_CHECKING:
+    from console.app import ConsoleApp
+
+#: Poll the gates window (for the health badge) at most this often.
+GATES_EVERY_S = 10.0
+MAX_BACKOFF_S = 30.0
+
+
+class DashboardScreen(Screen[None]):
+    """Panels side by side for the selected deployment; compact below ``WIDE`` cells."""
+
+    WIDE = (140, 34)
+
+    def __init__(self) -> None:
+        super().__init__(id="dashboard")
+        self.snapshot: FleetSnapshot | None = None
+        self.gates: GateReport | None = None
+        self.last_error = ""
+        self.polls = 0
+        self.failures = 0
+        self._gates_at = float("-inf")
+        self._timer: Timer | None = None
+        self._polling = False
+        self._compact_override: bool | None = None
+        self._shown_stale = False
+
+    @property
+    def console(self) -> ConsoleApp:
+        from console.app import ConsoleApp
+
+        assert isinstance(self.app, ConsoleApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(id="status")
+        with Container(id="panels"):
+            for spec in PANELS:
+                yield ComparePanel(id=f"panel-{spec.id}", classes="panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._apply_layout()
+        self._show()
+        self.set_interval(1.0, self._tick_age, name="age")
+        self._schedule(0.0)
+
+    def on_resize(self) -> None:
+        self._apply_layout()
+
+    # Layout ---------------------------------------------------------------------------------
+
+    def toggle_compact(self) -> None:
+        self._compact_override = not self.has_class("-compact")
+        self._apply_layout()
+
+    def _apply_layout(self) -> None:
+        configured = self.console.ctx.settings.ui.compact
+        if self._compact_override is not None:
+            compact = self._compact_override
+        elif configured is not None:
+            compact = configured
+        else:
+            width, height = self.app.size
+            compact = width < self.WIDE[0] or height < self.WIDE[1]
+        self.set_class(compact, "-compact")
+
+    # Polling --------------------------------------------------------------------------------
+
+    def poll_now(self) -> None:
+        if not self._polling:
+            if self._timer is not None:
+                self._timer.stop()
+            self._poll()
+
+    def _schedule(self, delay: float) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(delay, self._poll, name="poll")
+
+    def _poll(self) -> None:
+        if self._polling:
+            return
+        if not self.is_active and self.snapshot is not None:
+            # A modal is open: keep the last values and look again later.
+            self._schedule(self.console.ctx.settings.refresh_interval)
+            return
+        ctx = self.console.ctx
+        now = ctx.clock.now()
+        want_gates = now - self._gates_at >= GATES_EVERY_S
+        if want_gates:
+            self._gates_at = now
+        self._polling = True
+        self._fetch(ctx.deployment.spec(), self.console.window_s, want_gates)
+
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    def _fetch(self, spec: DeploymentSpec, history_s: float, want_gates: bool) -> None:
+        ctx = self.console.ctx
+        settings = ctx.settings
+        try:
+            snapshot = ctx.metrics.snapshot(spec, settings.ui.rate_window, history_s)
+            report = None
+            if want_gates:
+                gates = ctx.deployment.gates
+                judged = ctx.metrics.snapshot(spec, gates.window)
+                weight = judged.canary.weight_percent if judged.canary else None
+                report = evaluate(judged, gates, weight)
+        except ConsoleError as err:
+            self.post_message(PollFailed(str(err)))
+            return
+        except Exception as err:  # a backend bug must not kill the console
+            self.post_message(PollFailed(f"internal error while polling: {type(err).__name__}"))
+            return
+        self.post_message(SnapshotReady(snapshot, report))
+
+    def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        self._polling = False
+        self.polls += 1
+        self.failures = 0
+        self.last_error = ""
+        self.snapshot = message.snapshot
+        if message.gates is not None:
+            self.gates = message.gates
+        self._show()
+        self._schedule(self.console.ctx.settings.refresh_interval)
+
+    def on_poll_failed(self, message: PollFailed) -> None:
+        self._polling = False
+        self.failures += 1
+        self.last_error = message.reason
+        self._show_header()
+        interval = self.console.ctx.settings.refresh_interval
+        self._schedule(min(interval * 2 ** min(self.failures, 6), max(MAX_BACKOFF_S, interval)))
+
+    # Showing --------------------------------------------------------------------------------
+
+    def is_stale(self) -> bool:
+        if self.snapshot is None:
+            return bool(self.last_error)
+        age = self.console.ctx.clock.now() - self.snapshot.at.timestamp()
+        return bool(self.last_error) or age > self.console.ctx.settings.stale_after_s
+
+    def _show(self) -> None:
+        snapshot = self.snapshot
+        if snapshot is not None and self.is_stale() and not snapshot.stale:
+            snapshot = snapshot.model_copy(update={"stale": True})
+        self._shown_stale = self.is_stale()
+        panels = present(snapshot, self.console.ctx.settings.ui.thresholds)
+        with self.app.batch_update():
+            for spec in PANELS:
+                self.query_one(f"#panel-{spec.id}", ComparePanel).data = panels[spec.id]
+            self._show_header()
+
+    def _show_header(self) -> None:
+        self.query_one(StatusHeader).data = header_data(self)
+
+    def _tick_age(self) -> None:
+        if self.is_stale() != self._shown_stale:
+            self._show()
+        else:
+            self._show_header()

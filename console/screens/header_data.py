@@ -1,0 +1,46 @@
+"""What the status header shows, derived from the dashboard's state (kept apart to stay small)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from console.model import Health
+from console.units import format_duration
+from widgets.status_header import HeaderData
+
+if TYPE_CHECKING:
+    from console.screens.dashboard import DashboardScreen
+
+
+def header_data(screen: DashboardScreen) -> HeaderData:
+    app = screen.console
+    ctx = app.ctx
+    snapshot = screen.snapshot
+    age = None if snapshot is None else max(ctx.clock.now() - snapshot.at.timestamp(), 0.0)
+    canary = snapshot.canary if snapshot else None
+    health = Health.NONE
+    reason = ""
+    if canary is not None and canary.weight_percent > 0:
+        if screen.gates is not None:
+            health, reason = screen.gates.health, screen.gates.reason
+        else:
+            health = Health.INCONCLUSIVE
+    return HeaderData(
+        deployment=ctx.deployment.name,
+        source=ctx.metrics.name,
+        age_s=age,
+        stale=screen.is_stale(),
+        window=format_duration(app.window_s),
+        canary_percent=None if canary is None else canary.weight_percent,
+        next_percent=None if canary is None else _next(canary.weight_percent, ctx),
+        health=health.value,
+        health_reason=reason,
+        burn_per_hour=None,
+        read_only=ctx.read_only,
+        error=screen.last_error,
+    )
+
+
+def _next(weight: float, ctx: object) -> float | None:
+    steps = ctx.deployment.steps  # type: ignore[attr-defined]
+    return next((s for s in steps if s > weight + 1e-9), None)

@@ -1,0 +1,148 @@
+"""The console colour themes as data: Theme objects with the domain variables filled in."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from textual.theme import Theme
+
+__all__ = ["THEMES", "THEME_VARIABLES", "make_theme"]
+
+THEME_VARIABLES: Final[tuple[str, ...]] = (
+    "level-ok",
+    "level-warn",
+    "level-bad",
+    "stale",
+    "canary-healthy",
+    "canary-degraded",
+    "canary-failing",
+    "canary-inconclusive",
+    "spark-stable",
+    "spark-canary",
+    "cost-over",
+    "cost-under",
+)
+"""Domain variables (used as ``$name`` in stylesheets) that every console theme defines."""
+
+
+def make_theme(
+    name: str,
+    *,
+    primary: str,
+    secondary: str,
+    accent: str,
+    success: str,
+    warning: str,
+    error: str,
+    dark: bool = True,
+    background: str | None = None,
+    surface: str | None = None,
+    panel: str | None = None,
+    foreground: str | None = None,
+    overrides: dict[str, str] | None = None,
+) -> Theme:
+    """A Theme whose domain variables default to its success/warning/error/primary/accent colours.
+
+    ``overrides`` replaces any domain variable (or any Textual variable) by name.
+    """
+    variables = {
+        "level-ok": success,
+        "level-warn": warning,
+        "level-bad": error,
+        "stale": warning,
+        "canary-healthy": success,
+        "canary-degraded": warning,
+        "canary-failing": error,
+        "canary-inconclusive": secondary,
+        "spark-stable": primary,
+        "spark-canary": accent,
+        "cost-over": error,
+        "cost-under": success,
+    }
+    variables.update(overrides or {})
+    missing = set(THEME_VARIABLES) - variables.keys()
+    assert not missing, f"theme {name} lacks {sorted(missing)}"
+    return Theme(
+        name=name,
+        primary=primary,
+        secondary=secondary,
+        accent=accent,
+        success=success,
+        warning=warning,
+        error=error,
+        dark=dark,
+        background=background,
+        surface=surface,
+        panel=panel,
+        foreground=foreground,
+        variables=variables,
+    )
+
+
+CONSOLE_DARK: Final = make_theme(
+    "console-dark",
+    primary="#4EA1E8",
+    secondary="#8A9BB0",
+    accent="#E8A33D",
+    success="#4EBF71",
+    warning="#E8B43D",
+    error="#E5534B",
+    background="#101418",
+    surface="#171C22",
+    panel="#1F262E",
+    foreground="#DDE3EA",
+    overrides={"stale": "#C678DD"},
+)
+
+CONSOLE_LIGHT: Final = make_theme(
+    "console-light",
+    primary="#1F5FA8",
+    secondary="#5B6B7E",
+    accent="#B35C00",
+    success="#1E7B3A",
+    warning="#9A6500",
+    error="#B3261E",
+    dark=False,
+    background="#F6F7F9",
+    surface="#ECEEF2",
+    panel="#DDE1E7",
+    foreground="#1B2027",
+    overrides={"stale": "#8E3FA8"},
+)
+
+# Okabe-Ito: status never depends on telling red from green. Blue means ok (the sky blue, which
+# keeps its contrast on a dark background), orange warns, vermillion is bad; the header also
+# spells every state out in words.
+_OI_BLACK = "#000000"
+_OI_ORANGE = "#E69F00"
+_OI_SKY_BLUE = "#56B4E9"
+_OI_BLUISH_GREEN = "#009E73"
+_OI_YELLOW = "#F0E442"
+_OI_BLUE = "#0072B2"
+_OI_VERMILLION = "#D55E00"
+_OI_REDDISH_PURPLE = "#CC79A7"
+
+CONSOLE_COLORBLIND: Final = make_theme(
+    "console-colorblind",
+    primary=_OI_BLUE,
+    secondary=_OI_REDDISH_PURPLE,
+    accent=_OI_ORANGE,
+    success=_OI_SKY_BLUE,
+    warning=_OI_ORANGE,
+    error=_OI_VERMILLION,
+    background="#111111",
+    surface="#1A1A1A",
+    panel="#262626",
+    foreground="#EEEEEE",
+    overrides={
+        "stale": _OI_YELLOW,
+        "spark-stable": _OI_SKY_BLUE,
+        "spark-canary": _OI_ORANGE,
+        "canary-inconclusive": _OI_REDDISH_PURPLE,
+        "cost-under": _OI_BLUISH_GREEN,
+        "block-cursor-foreground": _OI_BLACK,
+    },
+)
+
+THEMES: Final[tuple[Theme, ...]] = (CONSOLE_DARK, CONSOLE_LIGHT, CONSOLE_COLORBLIND)
+"""Every console theme; the first is the default."""

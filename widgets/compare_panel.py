@@ -1,0 +1,271 @@
+"""One metric group with the stable and canary tracks side by side, values and sparklines."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.cells import cell_len
+from rich.style import Style
+from textual import events
+from textual.content import Content
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+from widgets._strips import fit, pieces_width
+from widgets.data import Cell, Column, PanelData
+from widgets.safe_text import clean
+from widgets.sparkline import finite_values, render_sparkline
+
+__all__ = ["ComparePanel"]
+
+Pieces = list[tuple[str, Style]]
+
+SPARK_ROWS = 2
+"""Sparkline height in normal mode."""
+MIN_SPARK = 4
+"""Narrowest sparkline in compact mode; values are cut with an ellipsis to leave it room."""
+RULE = " │ "
+
+
+class ComparePanel(Widget):
+    """A titled box: stable on the left, canary on the right, each with values and a sparkline.
+
+    Set ``panel.data`` (or call ``show``) with a ``PanelData`` to update it. When the panel or any
+    ancestor has the CSS class ``-compact`` it draws one borderless row instead:
+    ``Title  <stable values> <spark> │ <canary values> <spark>``.
+    Clicking it posts ``ComparePanel.Selected``.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "compare-panel--ok",
+        "compare-panel--warn",
+        "compare-panel--bad",
+        "compare-panel--muted",
+        "compare-panel--stale",
+        "compare-panel--spark-stable",
+        "compare-panel--spark-canary",
+        "compare-panel--label",
+    }
+
+    DEFAULT_CSS = """
+    ComparePanel {
+        height: auto;
+        border: round $border-blurred;
+        border-title-color: $text;
+        border-title-style: bold;
+        border-subtitle-color: $text-muted;
+        padding: 0 1;
+    }
+    ComparePanel.-compact, .-compact ComparePanel {
+        height: 1;
+        border: none;
+        padding: 0;
+    }
+    ComparePanel > .compare-panel--ok { color: $level-ok; }
+    ComparePanel > .compare-panel--warn { color: $level-warn; text-style: bold; }
+    ComparePanel > .compare-panel--bad { color: $level-bad; text-style: bold; }
+    ComparePanel > .compare-panel--muted { color: $text-muted; }
+    ComparePanel > .compare-panel--stale { color: $stale; text-style: italic; }
+    ComparePanel > .compare-panel--spark-stable { color: $spark-stable; }
+    ComparePanel > .compare-panel--spark-canary { color: $spark-canary; }
+    ComparePanel > .compare-panel--label { color: $text-muted; text-style: bold; }
+    """
+
+    compact_title_width: ClassVar[int] = 10
+    """Cells given to the title in compact mode, so that stacked panels line up."""
+
+    data: reactive[PanelData | None] = reactive(None, layout=True)
+    """What the panel shows; None draws an empty box."""
+
+    class Selected(Message):
+        """The operator clicked the panel (e.g. to zoom into this metric group)."""
+
+        def __init__(self, panel: ComparePanel) -> None:
+            super().__init__()
+            self.panel = panel
+
+        @property
+        def control(self) -> ComparePanel:
+            return self.panel
+
+    def __init__(
+        self,
+        data: PanelData | None = None,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._cache_key: tuple[object, ...] | None = None
+        self._cache: list[Strip] = []
+        self.set_reactive(ComparePanel.data, data)
+        self._update_titles(data)
+
+    def show(self, data: PanelData | None) -> None:
+        """Display ``data`` (same as assigning ``panel.data``)."""
+        self.data = data
+
+    @property
+    def compact(self) -> bool:
+        """True when this panel or an ancestor has the ``-compact`` class."""
+        return any(node.has_class("-compact") for node in self.ancestors_with_self)
+
+    def watch_data(self, data: PanelData | None) -> None:
+        self._update_titles(data)
+        self._cache_key = None
+        self.refresh()
+
+    def _update_titles(self, data: PanelData | None) -> None:
+        if data is None:
+            self.border_title = None
+            self.border_subtitle = None
+            return
+        self.border_title = Content(clean(data.title))
+        labels = [data.stable.spark_label, data.canary.spark_label]
+        spark = labels[0] if labels[0] == labels[1] else " │ ".join(labels)
+        subtitle = " · ".join(part for part in (spark, data.note) if part)
+        self.border_subtitle = Content(clean(subtitle)) if subtitle else None
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache_key = None
+
+    def on_click(self, event: events.Click) -> None:
+        self.post_message(self.Selected(self))
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if self.compact:
+            return 1
+        data = self.data
+        if data is None:
+            return 1 + SPARK_ROWS
+        return max(1, len(data.stable.lines), len(data.canary.lines)) + SPARK_ROWS
+
+    def render_line(self, y: int) -> Strip:
+        width, height = self.content_size
+        compact = self.compact
+        key = (self.data, width, height, compact)
+        if key != self._cache_key:
+            self._cache = self._build(width, compact)
+            self._cache_key = key
+        if 0 <= y < len(self._cache):
+            return self._cache[y]
+        return Strip.blank(width, self.rich_style)
+
+    # Rendering -----------------------------------------------------------------------------
+
+    def _style(self, level: str) -> Style:
+        if level in ("ok", "warn", "bad", "muted", "stale", "label"):
+            return self.get_component_rich_style(f"compare-panel--{level}")
+        return self.rich_style
+
+    def _cells(self, cells: tuple[Cell, ...]) -> Pieces:
+        pieces: Pieces = []
+        for index, cell in enumerate(cells):
+            if index:
+                pieces.append((" ", self.rich_style))
+            pieces.append((clean(cell.text), self._style(cell.level)))
+        return pieces
+
+    def _spark_scale(self) -> tuple[float | None, float | None]:
+        data = self.data
+        if data is None or not data.shared_scale:
+            return None, None
+        series = [*data.stable.spark, *data.canary.spark]
+        finite = finite_values(series)
+        if not finite:
+            return None, None
+        return min(0.0, min(finite)), max(finite)
+
+    def _spark(self, column: Column, track: str, width: int, rows: int) -> list[Pieces]:
+        lo, hi = self._spark_scale()
+        style = self.get_component_rich_style(f"compare-panel--spark-{track}")
+        lines = render_sparkline(column.spark, width, rows, lo=lo, hi=hi)
+        return [[(line, style)] for line in lines]
+
+    def _build(self, width: int, compact: bool) -> list[Strip]:
+        base = self.rich_style
+        data = self.data
+        if data is None or width <= 0:
+            return []
+        if compact:
+            return [self._build_compact(data, width)]
+        rule = self._style("muted")
+        left = (width - len(RULE)) // 2
+        right = width - len(RULE) - left
+        if left < 1:
+            first = data.stable.lines[0] if data.stable.lines else ()
+            return [fit(self._cells(first), width, base)]
+        stable = self._half(data.stable, "stable", left, self._gutter(data, left))
+        canary = self._half(data.canary, "canary", right, self._gutter(data, right))
+        rows = max(len(stable), len(canary))
+        divider = fit([(RULE, rule)], len(RULE), base)
+        strips = []
+        for index in range(rows):
+            stable_line = stable[index] if index < len(stable) else Strip.blank(left, base)
+            canary_line = canary[index] if index < len(canary) else Strip.blank(right, base)
+            strips.append(Strip.join([stable_line, divider, canary_line]))
+        return strips
+
+    def _gutter(self, data: PanelData, half: int) -> int:
+        labels = (cell_len(clean(data.stable.label)), cell_len(clean(data.canary.label)))
+        widest = min(10, max(labels))
+        return widest + 1 if widest and half >= 3 * (widest + 1) else 0
+
+    def _half(self, column: Column, track: str, width: int, gutter: int) -> list[Strip]:
+        base = self.rich_style
+        data = self.data
+        assert data is not None
+        rows = max(1, len(data.stable.lines), len(data.canary.lines))
+        label = clean(column.label)
+        strips = []
+        for index in range(rows):
+            pieces: Pieces = []
+            if gutter:
+                text = label if index == 0 else ""
+                pieces.append((text, self._style("label")))
+                pad = gutter - cell_len(text)
+                pieces.append((" " * max(1, pad), base))
+            if index < len(column.lines):
+                pieces.extend(self._cells(column.lines[index]))
+            elif index == 0:
+                pieces.append(("no data", self._style("muted")))
+            strips.append(fit(pieces, width, base))
+        sparks = self._spark(column, track, width, SPARK_ROWS)
+        strips.extend(fit(line, width, base) for line in sparks)
+        return strips
+
+    def _build_compact(self, data: PanelData, width: int) -> Strip:
+        base = self.rich_style
+        title_width = min(self.compact_title_width, max(0, width // 4))
+        title_style = base + Style(bold=True)
+        title = fit([(clean(data.title), title_style)], title_width - 1, base)
+        rest = width - title_width
+        left = (rest - len(RULE)) // 2
+        right = rest - len(RULE) - left
+        if left < 1:
+            return fit([(clean(data.title), base)], width, base)
+        parts = [title, Strip.blank(1, base) if title_width else Strip([])]
+        parts.append(self._compact_half(data.stable, "stable", left))
+        parts.append(fit([(RULE, self._style("muted"))], len(RULE), base))
+        parts.append(self._compact_half(data.canary, "canary", right))
+        return Strip.join(parts).adjust_cell_length(width, base)
+
+    def _compact_half(self, column: Column, track: str, width: int) -> Strip:
+        base = self.rich_style
+        values = self._cells(column.lines[0]) if column.lines else []
+        if not values:
+            values = [("–", self._style("muted"))]
+        spark_min = min(MIN_SPARK, max(0, width - 2))
+        values_width = min(pieces_width(values), width - spark_min - 1)
+        spark_width = width - values_width - 1
+        if values_width <= 0:
+            return fit(self._spark(column, track, width, 1)[0], width, base)
+        value_strip = fit(values, values_width, base)
+        spark_strip = fit(self._spark(column, track, spark_width, 1)[0], spark_width, base)
+        return Strip.join([value_strip, Strip.blank(1, base), spark_strip])

@@ -1,0 +1,113 @@
+"""Pure sparkline rendering: a series of numbers to rows of eighth-block characters."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Final
+
+__all__ = ["BLOCKS", "finite_values", "render_sparkline", "resample"]
+
+BLOCKS: Final = "▁▂▃▄▅▆▇█"
+"""Eighth blocks, one to eight eighths of a cell high."""
+
+
+def _finite(value: float | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def finite_values(values: Sequence[float | None]) -> list[float]:
+    """The present, finite numbers of ``values`` (None, NaN and infinities dropped)."""
+    return [v for v in map(_finite, values) if v is not None]
+
+
+def resample(values: Sequence[float | None], width: int) -> list[float | None]:
+    """Fit ``values`` into exactly ``width`` columns; missing, NaN and infinite values are None.
+
+    With more points than columns, each column holds the maximum of its bin, so a short spike is
+    never averaged away. With fewer, each point is repeated the same whole number of times and the
+    series is right-aligned (the newest point at the right edge), blank columns on the left.
+    """
+    if width <= 0:
+        return []
+    points = [_finite(v) for v in values]
+    count = len(points)
+    if count == 0:
+        return [None] * width
+    if count >= width:
+        columns: list[float | None] = []
+        for column in range(width):
+            start = column * count // width
+            end = (column + 1) * count // width
+            present = [v for v in points[start:end] if v is not None]
+            columns.append(max(present) if present else None)
+        return columns
+    repeat = width // count
+    stretched = [v for v in points for _ in range(repeat)]
+    return [None] * (width - len(stretched)) + stretched
+
+
+def _fraction(value: float, lo: float, hi: float) -> float:
+    """Where ``value`` sits between ``lo`` and ``hi`` (clamped to 0..1), overflow-safe."""
+    span = hi - lo
+    if math.isinf(span):  # e.g. lo=-1e308, hi=1e308: halve everything first
+        value, lo, span = value / 2, lo / 2, hi / 2 - lo / 2
+    fraction = (value - lo) / span
+    return min(1.0, max(0.0, fraction))
+
+
+def render_sparkline(
+    values: Sequence[float | None],
+    width: int,
+    height: int = 1,
+    *,
+    lo: float | None = None,
+    hi: float | None = None,
+) -> list[str]:
+    """Draw ``values`` as ``height`` rows (top row first), each exactly ``width`` cells.
+
+    The scale runs from ``lo`` (default: the smaller of 0 and the series minimum) to ``hi``
+    (default: the series maximum). Every present value draws at least the lowest eighth, so a
+    zero is visible and distinct from a gap; a series with no range draws a low line. Missing,
+    NaN and infinite values draw as spaces. Rows below the top of a bar are full blocks.
+    """
+    if height <= 0:
+        return []
+    width = max(0, width)
+    columns = resample(values, width)
+    present = [v for v in columns if v is not None]
+    if not present:
+        return [" " * width for _ in range(height)]
+
+    low = _finite(lo)
+    high = _finite(hi)
+    if low is None:
+        low = min(0.0, min(present))
+    if high is None:
+        high = max(present)
+    steps = 8 * height
+
+    levels: list[int] = []
+    for value in columns:
+        if value is None:
+            levels.append(0)
+        elif high <= low:
+            levels.append(1)
+        else:
+            levels.append(1 + round(_fraction(value, low, high) * (steps - 1)))
+
+    rows: list[str] = []
+    for row in range(height - 1, -1, -1):
+        base = row * 8
+        cells = []
+        for level in levels:
+            fill = min(8, level - base)
+            cells.append(" " if fill <= 0 else BLOCKS[fill - 1])
+        rows.append("".join(cells))
+    return rows

@@ -1,0 +1,31 @@
+"""The command table: unique ids and keys, bindings and help generated from it."""
+
+from __future__ import annotations
+
+from console import keymap
+from console.screens.help import help_content
+
+
+def test_ids_and_keys_are_unique_including_reserved() -> None:
+    ids = [c.id for c in keymap.COMMANDS]
+    keys = [c.key for c in keymap.COMMANDS]
+    assert len(ids) == len(set(ids))
+    assert len(keys) == len(set(keys))
+
+
+def test_bindings_cover_available_commands_only() -> None:
+    bound = {b.id for b in keymap.bindings()}
+    assert bound == {c.id for c in keymap.available()}
+    assert "step" not in bound  # reserved until the canary controls exist
+
+
+def test_write_actions_are_marked() -> None:
+    assert {"step", "revert", "emergency_revert", "mirror"} <= keymap.WRITE_ACTIONS
+    assert "quit" not in keymap.WRITE_ACTIONS
+
+
+def test_help_lists_every_available_command() -> None:
+    text = help_content().plain
+    for command in keymap.available():
+        assert command.title in text
+        assert command.help in text

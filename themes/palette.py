@@ -6,7 +6,7 @@ from typing import Final
 
 from textual.theme import Theme
 
-__all__ = ["THEMES", "THEME_VARIABLES", "make_theme"]
+__all__ = ["THEMES", "THEME_VARIABLES", "domain_variables", "make_theme", "theme_variable_defaults"]
 
 THEME_VARIABLES: Final[tuple[str, ...]] = (
     "level-ok",
@@ -23,6 +23,42 @@ THEME_VARIABLES: Final[tuple[str, ...]] = (
     "cost-under",
 )
 """Domain variables (used as ``$name`` in stylesheets) that every console theme defines."""
+
+
+def domain_variables(
+    *, success: str, warning: str, error: str, primary: str, secondary: str, accent: str
+) -> dict[str, str]:
+    """Every domain variable, derived from a theme's base colours."""
+    return {
+        "level-ok": success,
+        "level-warn": warning,
+        "level-bad": error,
+        "stale": warning,
+        "canary-healthy": success,
+        "canary-degraded": warning,
+        "canary-failing": error,
+        "canary-inconclusive": secondary,
+        "spark-stable": primary,
+        "spark-canary": accent,
+        "cost-over": error,
+        "cost-under": success,
+    }
+
+
+def theme_variable_defaults(theme: Theme) -> dict[str, str]:
+    """Domain variables for any theme, including Textual's built-in ones that know nothing of
+    them; an app returns this from ``App.get_theme_variable_defaults`` so that switching to such
+    a theme (e.g. from the command palette) cannot leave a stylesheet variable undefined.
+    """
+    colors = theme.to_color_system().generate()
+    return domain_variables(
+        success=colors["success"],
+        warning=colors["warning"],
+        error=colors["error"],
+        primary=colors["primary"],
+        secondary=colors["secondary"],
+        accent=colors["accent"],
+    )
 
 
 def make_theme(
@@ -45,20 +81,14 @@ def make_theme(
 
     ``overrides`` replaces any domain variable (or any Textual variable) by name.
     """
-    variables = {
-        "level-ok": success,
-        "level-warn": warning,
-        "level-bad": error,
-        "stale": warning,
-        "canary-healthy": success,
-        "canary-degraded": warning,
-        "canary-failing": error,
-        "canary-inconclusive": secondary,
-        "spark-stable": primary,
-        "spark-canary": accent,
-        "cost-over": error,
-        "cost-under": success,
-    }
+    variables = domain_variables(
+        success=success,
+        warning=warning,
+        error=error,
+        primary=primary,
+        secondary=secondary,
+        accent=accent,
+    )
     variables.update(overrides or {})
     missing = set(THEME_VARIABLES) - variables.keys()
     assert not missing, f"theme {name} lacks {sorted(missing)}"

@@ -50,6 +50,8 @@ class ComparePanel(Widget):
         "compare-panel--label",
     }
 
+    SCOPED_CSS = False  # the compact rule must match ``.-compact ComparePanel`` from an ancestor
+
     DEFAULT_CSS = """
     ComparePanel {
         height: auto;
@@ -126,8 +128,8 @@ class ComparePanel(Widget):
             self.border_subtitle = None
             return
         self.border_title = Content(clean(data.title))
-        labels = [data.stable.spark_label, data.canary.spark_label]
-        spark = labels[0] if labels[0] == labels[1] else " │ ".join(labels)
+        labels = dict.fromkeys((data.stable.spark_label, data.canary.spark_label))
+        spark = " │ ".join(label for label in labels if label)
         subtitle = " · ".join(part for part in (spark, data.note) if part)
         self.border_subtitle = Content(clean(subtitle)) if subtitle else None
 

@@ -1,0 +1,148 @@
+"""The top bar: deployment, data source and freshness, canary state, burn rate and mode."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.style import Style
+from textual import events
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+from widgets._strips import fit
+from widgets.data import HeaderData
+from widgets.header_layout import header_pieces
+
+__all__ = ["StatusHeader"]
+
+_ROLES: frozenset[str] = frozenset(
+    {
+        "app",
+        "deployment",
+        "muted",
+        "stale",
+        "healthy",
+        "degraded",
+        "failing",
+        "inconclusive",
+        "no-canary",
+        "burn",
+        "read-only",
+        "error",
+    }
+)
+
+
+class StatusHeader(Widget):
+    """One line: app, deployment, source, window, data age, a loud STALE marker when the data is
+    old, ``canary 5% → 10%`` with a health badge, the burn rate, READ-ONLY and the last error.
+
+    Set ``header.data`` (or call ``show``) with a ``HeaderData``. Less important parts are
+    dropped when the line is narrow. Clicking it posts ``StatusHeader.Clicked``.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {f"status-header--{role}" for role in _ROLES}
+
+    DEFAULT_CSS = """
+    StatusHeader {
+        height: 1;
+        background: $panel;
+        color: $foreground;
+    }
+    StatusHeader > .status-header--app { color: $primary; text-style: bold; }
+    StatusHeader > .status-header--deployment { text-style: bold; }
+    StatusHeader > .status-header--muted { color: $text-muted; }
+    StatusHeader > .status-header--stale { background: $stale; color: $text; text-style: bold; }
+    StatusHeader > .status-header--healthy {
+        background: $canary-healthy; color: $text; text-style: bold;
+    }
+    StatusHeader > .status-header--degraded {
+        background: $canary-degraded; color: $text; text-style: bold;
+    }
+    StatusHeader > .status-header--failing {
+        background: $canary-failing; color: $text; text-style: bold;
+    }
+    StatusHeader > .status-header--inconclusive {
+        background: $canary-inconclusive; color: $text; text-style: bold;
+    }
+    StatusHeader > .status-header--no-canary { color: $text-muted; text-style: bold; }
+    StatusHeader > .status-header--burn { color: $text; }
+    StatusHeader > .status-header--read-only {
+        background: $primary-muted; color: $text; text-style: bold;
+    }
+    StatusHeader > .status-header--error { color: $level-bad; text-style: bold; }
+    """
+
+    data: reactive[HeaderData | None] = reactive(None)
+    """What the bar shows; None shows the app name and "no data yet"."""
+
+    class Clicked(Message):
+        """The operator clicked the header (e.g. to open the data-source details)."""
+
+        def __init__(self, header: StatusHeader) -> None:
+            super().__init__()
+            self.header = header
+
+        @property
+        def control(self) -> StatusHeader:
+            return self.header
+
+    def __init__(
+        self,
+        data: HeaderData | None = None,
+        *,
+        app_name: str = "inference-console",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.app_name = app_name
+        self._cache_key: tuple[object, ...] | None = None
+        self._cache = Strip([])
+        self.set_reactive(StatusHeader.data, data)
+
+    def show(self, data: HeaderData | None) -> None:
+        """Display ``data`` (same as assigning ``header.data``)."""
+        self.data = data
+
+    def watch_data(self) -> None:
+        self._cache_key = None
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache_key = None
+
+    def on_click(self, event: events.Click) -> None:
+        self.post_message(self.Clicked(self))
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return 1
+
+    def _style(self, role: str) -> Style:
+        if role in _ROLES:
+            return self.get_component_rich_style(f"status-header--{role}")
+        return self.rich_style
+
+    @property
+    def plain(self) -> str:
+        """The text of the line as currently laid out (for tests and screen readers)."""
+        return self.render_line(0).text
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_size.width
+        if y != 0:
+            return Strip.blank(width, self.rich_style)
+        key = (self.data, width, self.app_name)
+        if key != self._cache_key:
+            pieces = header_pieces(self.data, width - 1, self.app_name)
+            styled = [(" ", self.rich_style)]
+            styled += [(text, self._style(role)) for text, role in pieces]
+            self._cache = fit(styled, width, self.rich_style)
+            self._cache_key = key
+        return self._cache

@@ -1,0 +1,19 @@
+"""The simulated fleet: realistic traffic, queueing, cold starts and a tunable canary, headless."""
+
+from __future__ import annotations
+
+from console.clock import Clock
+from console.model import DeploymentSpec
+from console.sim.cluster import SimCluster
+from console.sim.fleet import SimFleet
+from console.sim.source import SimMetricsSource
+
+__all__ = ["SimCluster", "SimFleet", "SimMetricsSource", "build_sim"]
+
+
+def build_sim(
+    scenario: str, seed: int, deployment: DeploymentSpec, clock: Clock
+) -> tuple[SimFleet, SimMetricsSource, SimCluster]:
+    """A fleet plus the metrics source and cluster that read and drive it."""
+    fleet = SimFleet(scenario=scenario, seed=seed, deployment=deployment, clock=clock)
+    return fleet, SimMetricsSource(fleet), SimCluster(fleet)

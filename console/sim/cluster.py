@@ -1,0 +1,87 @@
+"""``Cluster`` over the simulated fleet: Deployments and an HTTPRoute with optimistic locking."""
+
+from __future__ import annotations
+
+from console.errors import ConflictError
+from console.model import ClusterState, DeploymentSpec, DeploymentStatus, RouteState, Track
+from console.sim.fleet import SimFleet, check_mirror, check_weights
+from console.sim.source import check_spec
+
+
+class SimCluster:
+    """Reads and writes behave like the Kubernetes backend: writes carry the ``resource_version``
+    that was read, and a stale one raises ``ConflictError``."""
+
+    def __init__(self, fleet: SimFleet) -> None:
+        self.fleet = fleet
+
+    def read(self, deployment: DeploymentSpec) -> ClusterState:
+        fleet = self.fleet
+        check_spec(fleet, deployment)
+        with fleet.lock:
+            fleet.sync()
+            return ClusterState(
+                stable=self._status(Track.STABLE),
+                canary=self._status(Track.CANARY),
+                route=self._route(),
+            )
+
+    def scale(self, deployment: DeploymentSpec, track: Track, replicas: int) -> None:
+        check_spec(self.fleet, deployment)
+        self.fleet.scale(track, replicas)
+
+    def set_weights(
+        self, deployment: DeploymentSpec, stable: int, canary: int, resource_version: str
+    ) -> RouteState:
+        fleet = self.fleet
+        check_spec(fleet, deployment)
+        check_weights(stable, canary)
+        with fleet.lock:
+            self._check_version(resource_version)
+            fleet.set_weights(stable, canary)
+            return self._route()
+
+    def set_mirror(
+        self, deployment: DeploymentSpec, percent: float, resource_version: str
+    ) -> RouteState:
+        fleet = self.fleet
+        check_spec(fleet, deployment)
+        check_mirror(percent)
+        with fleet.lock:
+            self._check_version(resource_version)
+            fleet.set_mirror(percent)
+            return self._route()
+
+    def _check_version(self, resource_version: str) -> None:
+        current = self.fleet.route_version
+        if resource_version != current:
+            raise ConflictError(
+                f"route {self.fleet.deployment.name} changed since it was read "
+                f"(resourceVersion {resource_version} → {current}); read it again"
+            )
+
+    def _status(self, track: Track) -> DeploymentStatus:
+        fleet = self.fleet
+        sim = fleet.tracks[track]
+        ready = sum(1 for p in sim.pods if p.ready(fleet.last))
+        generation = fleet.generation[track]
+        return DeploymentStatus(
+            name=fleet.name_of(track),
+            desired=sim.desired,
+            ready=ready,
+            available=ready,
+            updated=len(sim.pods),
+            generation=generation,
+            observed_generation=generation,
+        )
+
+    def _route(self) -> RouteState:
+        fleet = self.fleet
+        return RouteState(
+            kind="httproute",
+            name=fleet.deployment.name,
+            stable_weight=fleet.stable_weight,
+            canary_weight=fleet.canary_weight,
+            mirror_percent=fleet.mirror_percent or None,
+            resource_version=fleet.route_version,
+        )

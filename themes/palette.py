@@ -46,9 +46,9 @@ def domain_variables(
 
 
 def theme_variable_defaults(theme: Theme) -> dict[str, str]:
-    """Domain variables for any theme, including Textual's built-in ones that know nothing of
-    them; an app returns this from ``App.get_theme_variable_defaults`` so that switching to such
-    a theme (e.g. from the command palette) cannot leave a stylesheet variable undefined.
+    """Domain variables for any theme, derived from its colours: what Textual's built-in themes
+    (which know nothing of them) get; an app may also return this from
+    ``App.get_theme_variable_defaults`` to cover themes registered after ``register_themes``.
     """
     colors = theme.to_color_system().generate()
     return domain_variables(

@@ -19,7 +19,7 @@ from widgets.data import Cell, Column, PanelData
 from widgets.safe_text import clean
 from widgets.sparkline import finite_values, render_sparkline
 
-__all__ = ["ComparePanel"]
+__all__ = ["Cell", "Column", "ComparePanel", "PanelData"]
 
 Pieces = list[tuple[str, Style]]
 

@@ -16,7 +16,7 @@ from widgets._strips import fit
 from widgets.data import HeaderData
 from widgets.header_layout import header_pieces
 
-__all__ = ["StatusHeader"]
+__all__ = ["HeaderData", "StatusHeader"]
 
 _ROLES: frozenset[str] = frozenset(
     {

@@ -1,0 +1,110 @@
+"""Unit tests for the pure sparkline renderer."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from widgets.sparkline import BLOCKS, finite_values, render_sparkline, resample
+
+
+def test_shape_is_exact() -> None:
+    for width in (0, 1, 2, 7, 80):
+        for height in (1, 2, 3):
+            rows = render_sparkline([1.0, 5.0, 2.0], width, height)
+            assert len(rows) == height
+            assert all(len(row) == width for row in rows)
+
+
+def test_zero_height_is_no_rows() -> None:
+    assert render_sparkline([1.0], 5, 0) == []
+
+
+def test_empty_and_all_missing_are_blank() -> None:
+    assert render_sparkline([], 4) == ["    "]
+    assert render_sparkline([None, None], 4, 2) == ["    ", "    "]
+    assert render_sparkline([math.nan, math.inf, -math.inf], 3) == ["   "]
+
+
+def test_rising_series_uses_all_eighths() -> None:
+    assert render_sparkline([0, 1, 2, 3, 4, 5, 6, 7], 8) == [BLOCKS]
+
+
+def test_gaps_are_spaces_and_zero_is_visible() -> None:
+    assert render_sparkline([0.0, None, 7.0], 3) == ["▁ █"]
+
+
+def test_nan_and_inf_are_gaps_and_do_not_change_the_scale() -> None:
+    assert render_sparkline([0.0, math.nan, 7.0, math.inf, -math.inf], 5) == ["▁ █  "]
+
+
+def test_constant_zero_draws_low_line() -> None:
+    assert render_sparkline([0.0, 0.0, 0.0], 3) == ["▁▁▁"]
+
+
+def test_no_range_draws_low_line() -> None:
+    assert render_sparkline([5.0, 5.0], 2, lo=5.0, hi=5.0) == ["▁▁"]
+    assert render_sparkline([-3.0, -3.0], 2) == ["▁▁"]
+
+
+def test_constant_positive_is_full_against_zero_baseline() -> None:
+    assert render_sparkline([5.0, 5.0], 2) == ["██"]
+
+
+def test_single_point_stretches_to_full_width() -> None:
+    assert render_sparkline([3.0], 4) == ["████"]
+
+
+def test_fewer_points_than_columns_are_right_aligned() -> None:
+    rows = render_sparkline([0.0, 7.0], 5)
+    assert rows == [" ▁▁██"]
+    # the newest point always sits at the right edge
+    assert render_sparkline([0.0, 1.0, 7.0], 8)[0].endswith("██")
+
+
+def test_resampling_keeps_the_max_of_each_bin() -> None:
+    values: list[float | None] = [0.0] * 1000
+    values[503] = 100.0  # a one-sample spike
+    row = render_sparkline(values, 10)[0]
+    assert row.count("█") == 1
+    assert row[5] == "█"
+
+
+def test_resample_bins_cover_all_points() -> None:
+    assert resample([1.0, 2.0, 3.0, 4.0], 2) == [2.0, 4.0]
+    assert resample([1.0, None, None, 4.0], 2) == [1.0, 4.0]
+    assert resample([None, None, 1.0, 2.0], 2) == [None, 2.0]
+    assert resample([1.0, 2.0], 0) == []
+
+
+def test_width_one_shows_the_maximum() -> None:
+    assert render_sparkline([0.0, 7.0, 1.0], 1) == ["█"]
+    assert render_sparkline([None], 1) == [" "]
+
+
+def test_huge_values_do_not_overflow() -> None:
+    rows = render_sparkline([-1e308, 0.0, 1e308], 3)
+    assert rows == ["▁▅█"]
+    assert render_sparkline([1e300, 1e301], 2)[0][1] == "█"
+
+
+def test_multi_row_full_blocks_below_partial_on_top() -> None:
+    rows = render_sparkline([0.0, 8.0, 15.0], 3, 2, lo=0.0, hi=15.0)
+    top, bottom = rows
+    assert bottom == "▁██"
+    assert top[0] == " " and top[2] == "█"
+    assert top[1] in BLOCKS[:-1]
+
+
+def test_explicit_scale_clamps() -> None:
+    assert render_sparkline([-5.0, 50.0], 2, lo=0.0, hi=10.0) == ["▁█"]
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_non_finite_bounds_fall_back_to_data(bad: float) -> None:
+    assert render_sparkline([0.0, 7.0], 2, lo=bad, hi=bad) == ["▁█"]
+
+
+def test_finite_values_filters() -> None:
+    assert finite_values([1.0, None, math.nan, math.inf, 2.0]) == [1.0, 2.0]

@@ -23,7 +23,7 @@ class ConsoleApp(App[None]):
 
     TITLE = "inference-console"
     CSS_PATH = Path(themes.__file__).parent / "console.tcss"
-    BINDINGS = keymap.bindings()  # noqa: RUF012 - Textual reads this class attribute
+    BINDINGS = keymap.bindings()
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, ctx: AppContext) -> None:
@@ -48,9 +48,7 @@ class ConsoleApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in keymap.WRITE_ACTIONS and self.ctx.read_only:
             return False
-        if action == "next_deployment" and len(self.ctx.deployments) < 2:
-            return False
-        return True
+        return not (action == "next_deployment" and len(self.ctx.deployments) < 2)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         for command in keymap.available():
@@ -63,7 +61,7 @@ class ConsoleApp(App[None]):
             yield SystemCommand(
                 f"{command.title} ({key})",
                 command.help,
-                lambda action=command.action: self.run_action(action),  # type: ignore[misc]
+                lambda action=command.action: self.run_action(action),
             )
 
     def action_cycle_window(self) -> None:

@@ -3,6 +3,7 @@ pydantic; a bad file becomes one precise line per problem, never a traceback."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import tomllib
 from pathlib import Path
@@ -93,7 +94,7 @@ class DeploymentConfig(_Section):
             raise ValueError("needs at least one step")
         if any(not 0 < s <= 100 for s in steps):
             raise ValueError("each step is a percentage in (0, 100]")
-        if any(b <= a for a, b in zip(steps, steps[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(steps)):
             raise ValueError("steps must strictly increase")
         return steps
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from console.clock import Clock, SystemClock
 from console.config import DeploymentConfig, Settings
@@ -22,6 +23,8 @@ class AppContext:
     read_only: bool = False
     notice: str = ""  # shown once at start, e.g. why the simulated fleet is in use
     deployment_index: int = 0
+    #: The simulated fleets by deployment name, when the simulator is the source.
+    fleets: dict[str, Any] = field(default_factory=dict)
 
     @property
     def deployment(self) -> DeploymentConfig:

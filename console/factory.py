@@ -51,15 +51,14 @@ def build_context(
     deployments: list[DeploymentConfig] = (
         [loaded.deployment] if loaded.demo else list(settings.deployments)
     )
-    if loaded.deployment in deployments:
-        index = deployments.index(loaded.deployment)
-    else:
-        index = 0
+    index = deployments.index(loaded.deployment) if loaded.deployment in deployments else 0
     notice = ""
     if settings.prometheus is not None and not loaded.demo:
         raise ConfigError(
-            [f"{loaded.config_path}: prometheus: the Prometheus source is not available yet; "
-             "remove [prometheus] to watch the simulated fleet"]
+            [
+                f"{loaded.config_path}: prometheus: the Prometheus source is not available yet; "
+                "remove [prometheus] to watch the simulated fleet"
+            ]
         )
     scenario = scenario or settings.sim.scenario
     seed = settings.sim.seed if seed is None else seed
@@ -70,10 +69,12 @@ def build_context(
             else "Showing the embedded simulated fleet (--demo)."
         )
     sources: dict[str, object] = {}
+    fleets: dict[str, object] = {}
     cluster = None
     for deployment in deployments:
-        _, source, sim_cluster = build_sim(scenario, seed, deployment.spec(), clock)
+        fleet, source, sim_cluster = build_sim(scenario, seed, deployment.spec(), clock)
         sources[deployment.name] = source
+        fleets[deployment.name] = fleet
         if deployment is deployments[index]:
             cluster = sim_cluster
     metrics = _PerDeployment(sources, f"sim:{scenario}")
@@ -87,4 +88,5 @@ def build_context(
         read_only=read_only or settings.read_only,
         notice=notice,
         deployment_index=index,
+        fleets=fleets,
     )

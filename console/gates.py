@@ -76,13 +76,30 @@ def evaluate(
             )
         )
     results = [
-        GateResult("sample", GateStatus.PASS, seen, float(gates.min_requests),
-                   f"{seen:.0f} canary requests"),
+        GateResult(
+            "sample",
+            GateStatus.PASS,
+            seen,
+            float(gates.min_requests),
+            f"{seen:.0f} canary requests",
+        ),
         _error_gate(stable, canary, gates),
-        _ratio_gate("ttft_p99", "p99 TTFT", stable.ttft_s.p99, canary.ttft_s.p99,
-                    gates.max_ttft_p99_ratio, gates.max_ttft_p99_s),
-        _ratio_gate("itl_p99", "p99 inter-token latency", stable.itl_s.p99, canary.itl_s.p99,
-                    gates.max_itl_p99_ratio, gates.max_itl_p99_s),
+        _ratio_gate(
+            "ttft_p99",
+            "p99 TTFT",
+            stable.ttft_s.p99,
+            canary.ttft_s.p99,
+            gates.max_ttft_p99_ratio,
+            gates.max_ttft_p99_s,
+        ),
+        _ratio_gate(
+            "itl_p99",
+            "p99 inter-token latency",
+            stable.itl_s.p99,
+            canary.itl_s.p99,
+            gates.max_itl_p99_ratio,
+            gates.max_itl_p99_s,
+        ),
     ]
     if configured_percent is not None:
         results.append(_share_gate(stable, canary, configured_percent, gates))
@@ -92,8 +109,13 @@ def evaluate(
 def _error_gate(stable: TrackValues, canary: TrackValues, gates: GatesConfig) -> GateResult:
     observed = canary.error_share
     if observed is None:
-        return GateResult("error_share", GateStatus.INCONCLUSIVE, None, gates.max_error_share,
-                          "no error-share data for the canary")
+        return GateResult(
+            "error_share",
+            GateStatus.INCONCLUSIVE,
+            None,
+            gates.max_error_share,
+            "no error-share data for the canary",
+        )
     base = "n/a" if stable.error_share is None else f"{stable.error_share:.2%}"
     ok = observed <= gates.max_error_share
     verb = "within" if ok else "over"
@@ -116,12 +138,18 @@ def _ratio_gate(
     max_abs: float | None,
 ) -> GateResult:
     if canary is None or stable is None or stable <= 0:
-        return GateResult(name, GateStatus.INCONCLUSIVE, None, max_ratio,
-                          f"no {label} for both tracks yet")
+        return GateResult(
+            name, GateStatus.INCONCLUSIVE, None, max_ratio, f"no {label} for both tracks yet"
+        )
     ratio = canary / stable
     if max_abs is not None and canary > max_abs:
-        return GateResult(name, GateStatus.FAIL, ratio, max_ratio,
-                          f"canary {label} {canary:.3g}s over the {max_abs:.3g}s limit")
+        return GateResult(
+            name,
+            GateStatus.FAIL,
+            ratio,
+            max_ratio,
+            f"canary {label} {canary:.3g}s over the {max_abs:.3g}s limit",
+        )
     ok = ratio <= max_ratio
     return GateResult(
         name,
@@ -138,8 +166,13 @@ def _share_gate(
 ) -> GateResult:
     total = (stable.requests_per_s or 0.0) + (canary.requests_per_s or 0.0)
     if total <= 0 or configured_percent <= 0:
-        return GateResult("share", GateStatus.INCONCLUSIVE, None, configured_percent,
-                          "no traffic to compare with the configured weight")
+        return GateResult(
+            "share",
+            GateStatus.INCONCLUSIVE,
+            None,
+            configured_percent,
+            "no traffic to compare with the configured weight",
+        )
     observed = 100.0 * (canary.requests_per_s or 0.0) / total
     deviation = abs(observed - configured_percent) / configured_percent
     ok = deviation <= gates.max_share_deviation

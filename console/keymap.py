@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 
 @dataclass(frozen=True)
@@ -29,39 +29,117 @@ class Command:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("window", "w", "cycle_window", "Window", "Switch the sparkline window: 5m → 15m → 1h",
-            footer=True),
+    Command(
+        "window",
+        "w",
+        "cycle_window",
+        "Window",
+        "Switch the sparkline window: 5m → 15m → 1h",
+        footer=True,
+    ),
     Command("window-5m", "1", "set_window(300)", "Window 5m", "Show the last 5 minutes"),
     Command("window-15m", "2", "set_window(900)", "Window 15m", "Show the last 15 minutes"),
     Command("window-1h", "3", "set_window(3600)", "Window 1h", "Show the last hour"),
-    Command("refresh", "f5", "refresh_now", "Refresh", "Poll the metrics source now",
-            key_display="F5"),
+    Command(
+        "refresh", "f5", "refresh_now", "Refresh", "Poll the metrics source now", key_display="F5"
+    ),
     Command("deployment", "d", "next_deployment", "Deployment", "Switch to the next deployment"),
-    Command("theme", "t", "cycle_theme", "Theme", "Switch theme: dark → light → colour-blind safe",
-            group="Display", footer=True),
-    Command("compact", "z", "toggle_compact", "Compact", "Toggle the compact layout",
-            group="Display"),
-    Command("help", "question_mark", "help", "Help", "Show keys and commands", group="App",
-            footer=True, key_display="?"),
-    Command("palette", "ctrl+p", "command_palette", "Commands", "Open the command palette",
-            group="App", key_display="^p"),
+    Command(
+        "theme",
+        "t",
+        "cycle_theme",
+        "Theme",
+        "Switch theme: dark → light → colour-blind safe",
+        group="Display",
+        footer=True,
+    ),
+    Command(
+        "compact", "z", "toggle_compact", "Compact", "Toggle the compact layout", group="Display"
+    ),
+    Command(
+        "help",
+        "question_mark",
+        "help",
+        "Help",
+        "Show keys and commands",
+        group="App",
+        footer=True,
+        key_display="?",
+    ),
+    Command(
+        "palette",
+        "ctrl+p",
+        "command_palette",
+        "Commands",
+        "Open the command palette",
+        group="App",
+        key_display="^p",
+    ),
     Command("quit", "q", "quit", "Quit", "Quit the console", group="App", footer=True),
     # Reserved for the canary, logs and cost features.
-    Command("step", "s", "step", "Step", "Step the canary to its next weight", group="Canary",
-            writes=True, reserved=True),
-    Command("revert", "r", "revert", "Revert", "Send all traffic back to stable", group="Canary",
-            writes=True, reserved=True),
-    Command("emergency-revert", "R", "emergency_revert", "Emergency revert",
-            "Shift all traffic to stable at once", group="Canary", writes=True, reserved=True),
-    Command("mirror", "m", "mirror", "Mirror", "Set the shadow-traffic percentage",
-            group="Canary", writes=True, reserved=True),
+    Command(
+        "step",
+        "s",
+        "step",
+        "Step",
+        "Step the canary to its next weight",
+        group="Canary",
+        writes=True,
+        reserved=True,
+    ),
+    Command(
+        "revert",
+        "r",
+        "revert",
+        "Revert",
+        "Send all traffic back to stable",
+        group="Canary",
+        writes=True,
+        reserved=True,
+    ),
+    Command(
+        "emergency-revert",
+        "R",
+        "emergency_revert",
+        "Emergency revert",
+        "Shift all traffic to stable at once",
+        group="Canary",
+        writes=True,
+        reserved=True,
+    ),
+    Command(
+        "mirror",
+        "m",
+        "mirror",
+        "Mirror",
+        "Set the shadow-traffic percentage",
+        group="Canary",
+        writes=True,
+        reserved=True,
+    ),
     Command("cost", "c", "cost", "Cost", "Show the cost meter", group="Cost", reserved=True),
-    Command("logs", "l", "toggle_logs", "Logs", "Maximise the log view", group="Logs",
-            reserved=True),
-    Command("filter", "slash", "filter_logs", "Filter", "Filter log lines", group="Logs",
-            reserved=True, key_display="/"),
-    Command("pause", "p", "pause_logs", "Pause", "Pause or follow the log stream", group="Logs",
-            reserved=True),
+    Command(
+        "logs", "l", "toggle_logs", "Logs", "Maximise the log view", group="Logs", reserved=True
+    ),
+    Command(
+        "filter",
+        "slash",
+        "filter_logs",
+        "Filter",
+        "Filter log lines",
+        group="Logs",
+        reserved=True,
+        key_display="/",
+    ),
+    Command(
+        "pause",
+        "p",
+        "pause_logs",
+        "Pause",
+        "Pause or follow the log stream",
+        group="Logs",
+        reserved=True,
+    ),
 )
 
 
@@ -69,7 +147,7 @@ def available() -> tuple[Command, ...]:
     return tuple(c for c in COMMANDS if not c.reserved)
 
 
-def bindings() -> list[Binding]:
+def bindings() -> list[BindingType]:
     """Key bindings for the available commands, each with its command id."""
     return [
         Binding(

@@ -47,8 +47,9 @@ def present(snapshot: FleetSnapshot | None, thresholds: ThresholdsConfig) -> dic
             if snapshot and track in snapshot.histories:
                 spark = snapshot.histories[track].values(spec.spark_key)
             columns.append(
-                Column(label=track.value, lines=lines, spark=tuple(spark),
-                       spark_label=spec.spark_label)
+                Column(
+                    label=track.value, lines=lines, spark=tuple(spark), spark_label=spec.spark_label
+                )
             )
         out[spec.id] = PanelData(title=spec.title, stable=columns[0], canary=columns[1])
     return out
@@ -74,29 +75,62 @@ def _lines(
         lines = ((Cell(_num(v.requests_per_s)), Cell("req/s", "muted")),)
     elif panel == "sizes":
         lines = (
-            (Cell("in", "muted"), Cell(_num(v.input_tokens.mean)), Cell("p90", "muted"),
-             Cell(_num(v.input_tokens.p90))),
-            (Cell("out", "muted"), Cell(_num(v.output_tokens.mean)), Cell("p90", "muted"),
-             Cell(_num(v.output_tokens.p90))),
+            (
+                Cell("in", "muted"),
+                Cell(_num(v.input_tokens.mean)),
+                Cell("p90", "muted"),
+                Cell(_num(v.input_tokens.p90)),
+            ),
+            (
+                Cell("out", "muted"),
+                Cell(_num(v.output_tokens.mean)),
+                Cell("p90", "muted"),
+                Cell(_num(v.output_tokens.p90)),
+            ),
         )
     elif panel == "codes":
         c = v.codes_per_s
         lines = (
-            (Cell("2xx", "muted"), Cell(_num(c.ok)), Cell("4xx", "muted"),
-             Cell(_num(c.client_error)), Cell("5xx", "muted"),
-             Cell(_num(c.server_error), _level(c.server_error, 1e-9, 1e-9)), Cell("/s", "muted")),
-            (Cell("errors", "muted"),
-             Cell(_pct(v.error_share), _level(v.error_share, t.error_share_warn,
-                                              t.error_share_bad))),
+            (
+                Cell("2xx", "muted"),
+                Cell(_num(c.ok)),
+                Cell("4xx", "muted"),
+                Cell(_num(c.client_error)),
+                Cell("5xx", "muted"),
+                Cell(_num(c.server_error), _level(c.server_error, 1e-9, 1e-9)),
+                Cell("/s", "muted"),
+            ),
+            (
+                Cell("errors", "muted"),
+                Cell(
+                    _pct(v.error_share),
+                    _level(v.error_share, t.error_share_warn, t.error_share_bad),
+                ),
+            ),
         )
     elif panel == "latency":
         lines = (
-            _quantile_line("TTFT", v.ttft_s.p50, v.ttft_s.p90, v.ttft_s.p99,
-                           _latency_level(v.ttft_s.p99, stable and stable.ttft_s.p99, track,
-                                          t.ttft_p99_warn_s, t.ttft_p99_bad_s)),
+            _quantile_line(
+                "TTFT",
+                v.ttft_s.p50,
+                v.ttft_s.p90,
+                v.ttft_s.p99,
+                _latency_level(
+                    v.ttft_s.p99,
+                    stable.ttft_s.p99 if stable else None,
+                    track,
+                    t.ttft_p99_warn_s,
+                    t.ttft_p99_bad_s,
+                ),
+            ),
             _tps_line(v),
-            _quantile_line("E2E", v.e2e_s.p50, v.e2e_s.p90, v.e2e_s.p99,
-                           _level(v.e2e_s.p99, t.e2e_p99_warn_s, t.e2e_p99_bad_s)),
+            _quantile_line(
+                "E2E",
+                v.e2e_s.p50,
+                v.e2e_s.p90,
+                v.e2e_s.p99,
+                _level(v.e2e_s.p99, t.e2e_p99_warn_s, t.e2e_p99_bad_s),
+            ),
         )
     elif panel == "replicas":
         r = v.replicas
@@ -104,18 +138,32 @@ def _lines(
         if r.desired and r.serving is not None:
             serving_level = "bad" if r.serving == 0 else ("warn" if r.serving < r.desired else "ok")
         lines = (
-            (Cell(_int(r.serving), serving_level), Cell("serving", "muted"),
-             Cell(_int(r.starting), "warn" if r.starting else "normal"),
-             Cell("starting", "muted"), Cell("of", "muted"), Cell(_int(r.desired))),
+            (
+                Cell(_int(r.serving), serving_level),
+                Cell("serving", "muted"),
+                Cell(_int(r.starting), "warn" if r.starting else "normal"),
+                Cell("starting", "muted"),
+                Cell("of", "muted"),
+                Cell(_int(r.desired)),
+            ),
         )
     elif panel == "utilisation":
         lines = (
-            (Cell("GPU mem", "muted"),
-             Cell(_pct(v.gpu_memory_used_fraction, 0),
-                  _level(v.gpu_memory_used_fraction, t.gpu_memory_warn, t.gpu_memory_bad)),
-             Cell("util", "muted"), Cell(_pct(v.gpu_utilization_fraction, 0))),
-            (Cell("CPU", "muted"), Cell(_num(v.cpu_cores)), Cell("mem", "muted"),
-             Cell(NA if v.host_memory_bytes is None else format_bytes(v.host_memory_bytes))),
+            (
+                Cell("GPU mem", "muted"),
+                Cell(
+                    _pct(v.gpu_memory_used_fraction, 0),
+                    _level(v.gpu_memory_used_fraction, t.gpu_memory_warn, t.gpu_memory_bad),
+                ),
+                Cell("util", "muted"),
+                Cell(_pct(v.gpu_utilization_fraction, 0)),
+            ),
+            (
+                Cell("CPU", "muted"),
+                Cell(_num(v.cpu_cores)),
+                Cell("mem", "muted"),
+                Cell(NA if v.host_memory_bytes is None else format_bytes(v.host_memory_bytes)),
+            ),
         )
     else:  # queue
         per_replica = None
@@ -131,15 +179,23 @@ def _lines(
 
 
 def _tps_line(v: TrackValues) -> tuple[Cell, ...]:
-    return (Cell("tok/s", "muted"), Cell(_num(v.tps.p50)), Cell(_num(v.tps.p90)),
-            Cell(_num(v.tps.p99)))
+    return (
+        Cell("tok/s", "muted"),
+        Cell(_num(v.tps.p50)),
+        Cell(_num(v.tps.p90)),
+        Cell(_num(v.tps.p99)),
+    )
 
 
 def _quantile_line(
     label: str, p50: float | None, p90: float | None, p99: float | None, p99_level: str
 ) -> tuple[Cell, ...]:
-    return (Cell(label, "muted"), Cell(format_seconds(p50)), Cell(format_seconds(p90)),
-            Cell(format_seconds(p99), p99_level))
+    return (
+        Cell(label, "muted"),
+        Cell(format_seconds(p50)),
+        Cell(format_seconds(p90)),
+        Cell(format_seconds(p99), p99_level),
+    )
 
 
 def _latency_level(

@@ -87,7 +87,7 @@ def _sig(value: float, digits: int) -> str:
     magnitude = abs(value)
     if magnitude >= 10 ** (digits - 1):
         return f"{value:.0f}"
-    decimals = digits - 1 - (int(math.floor(math.log10(magnitude))) if magnitude > 0 else 0)
+    decimals = digits - 1 - (math.floor(math.log10(magnitude)) if magnitude > 0 else 0)
     text = f"{value:.{max(decimals, 0)}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")

@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# Install the system packages the tests need (a real Prometheus and promtool); a no-op when present.
+# Install the system packages the tests need (Prometheus + promtool, tmux); a no-op when present.
 set -euo pipefail
 
-missing=0
-for tool in prometheus promtool; do
+# command -> Debian package that provides it
+declare -A PACKAGE_OF=(
+    [prometheus]=prometheus
+    [promtool]=prometheus
+    [tmux]=tmux
+)
+
+packages=()
+for tool in "${!PACKAGE_OF[@]}"; do
     if ! command -v "$tool" >/dev/null 2>&1; then
-        missing=1
+        packages+=("${PACKAGE_OF[$tool]}")
     fi
 done
 
-if [ "$missing" -eq 0 ]; then
-    echo "install-system-deps: prometheus and promtool already installed"
+if [ "${#packages[@]}" -eq 0 ]; then
+    echo "install-system-deps: prometheus, promtool and tmux already installed"
     exit 0
 fi
 
@@ -20,15 +27,16 @@ else
     SUDO=
 fi
 
+mapfile -t unique < <(printf '%s\n' "${packages[@]}" | sort -u)
 $SUDO apt-get update
-# The package's post-install tries to start a service; on machines without systemd that is refused
-# and the install still succeeds. Tests start their own instances on loopback ports.
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y prometheus
+# The prometheus package's post-install tries to start a service; on machines without systemd that
+# is refused and the install still succeeds. Tests start their own instances on loopback ports.
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${unique[@]}"
 
-for tool in prometheus promtool; do
+for tool in "${!PACKAGE_OF[@]}"; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         echo "install-system-deps: $tool still missing after install" >&2
         exit 1
     fi
 done
-echo "install-system-deps: installed $(prometheus --version 2>&1 | head -n 1)"
+echo "install-system-deps: installed ${unique[*]}"

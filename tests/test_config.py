@@ -78,8 +78,9 @@ def test_every_problem_gets_one_precise_line(tmp_path: Path) -> None:
     problems = caught.value.problems
     assert f"{path}: refresh_interval: 'fast': not a duration" in problems[0]
     assert any(p == f"{path}: ui.window: '10m': must be one of 5m, 15m, 1h" for p in problems)
-    assert any(p.startswith(f"{path}: deployments[0].steps: [5, 1]: steps must strictly")
-               for p in problems)
+    assert any(
+        p.startswith(f"{path}: deployments[0].steps: [5, 1]: steps must strictly") for p in problems
+    )
     assert any("deployments[0].replica_capacity_rps: -1:" in p for p in problems)
     assert f"{path}: deployments[0].colour: unknown setting" in problems
     assert len(problems) == 5
@@ -114,7 +115,10 @@ def test_real_command_bad_config_exit_status(tmp_path: Path) -> None:
     path = write(tmp_path, 'refresh_interval = "-3s"\n')
     result = subprocess.run(
         [sys.executable, "-m", "console", "--config", str(path)],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 2
     assert result.stderr.strip() == (

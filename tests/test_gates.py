@@ -8,21 +8,30 @@ from console.config import GatesConfig
 from console.gates import GateStatus, evaluate
 from console.model import FleetSnapshot, Health, Quantiles, Track, TrackValues
 
-GATES = GatesConfig(min_requests=200, max_error_share=0.02, max_ttft_p99_ratio=1.25,
-                    max_itl_p99_ratio=1.25)
+GATES = GatesConfig(
+    min_requests=200, max_error_share=0.02, max_ttft_p99_ratio=1.25, max_itl_p99_ratio=1.25
+)
 
 
-def snap(canary: TrackValues, stable: TrackValues | None = None,
-         window_s: float = 300.0) -> FleetSnapshot:
-    stable = stable or TrackValues(requests_per_s=19.0, error_share=0.001,
-                                   ttft_s=Quantiles(p99=0.8), itl_s=Quantiles(p99=0.05))
-    return FleetSnapshot(deployment="d", source="t", at=datetime(2026, 1, 1, tzinfo=UTC),
-                         window_s=window_s, tracks={Track.STABLE: stable, Track.CANARY: canary})
+def snap(
+    canary: TrackValues, stable: TrackValues | None = None, window_s: float = 300.0
+) -> FleetSnapshot:
+    stable = stable or TrackValues(
+        requests_per_s=19.0, error_share=0.001, ttft_s=Quantiles(p99=0.8), itl_s=Quantiles(p99=0.05)
+    )
+    return FleetSnapshot(
+        deployment="d",
+        source="t",
+        at=datetime(2026, 1, 1, tzinfo=UTC),
+        window_s=window_s,
+        tracks={Track.STABLE: stable, Track.CANARY: canary},
+    )
 
 
 def healthy(**changes: object) -> TrackValues:
-    base = TrackValues(requests_per_s=1.0, error_share=0.005, ttft_s=Quantiles(p99=0.9),
-                       itl_s=Quantiles(p99=0.055))
+    base = TrackValues(
+        requests_per_s=1.0, error_share=0.005, ttft_s=Quantiles(p99=0.9), itl_s=Quantiles(p99=0.055)
+    )
     return base.model_copy(update=changes)
 
 
@@ -43,7 +52,7 @@ def test_healthy_canary_passes_every_gate() -> None:
 def test_error_share_over_limit_fails() -> None:
     report = evaluate(snap(healthy(error_share=0.08)), GATES)
     assert report.health is Health.FAILING
-    assert "canary 5xx share 8.00% over the 2.00% limit (stable 0.10%)" == report.reason
+    assert report.reason == "canary 5xx share 8.00% over the 2.00% limit (stable 0.10%)"
 
 
 def test_latency_ratio_over_limit_degrades() -> None:

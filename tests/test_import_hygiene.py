@@ -12,8 +12,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE = sorted(
-    [p for p in (ROOT / "console").glob("*.py")
-     if p.stem in {"model", "config", "units", "clock", "errors", "gates", "present", "cost"}]
+    [
+        p
+        for p in (ROOT / "console").glob("*.py")
+        if p.stem in {"model", "config", "units", "clock", "errors", "gates", "present", "cost"}
+    ]
     + list((ROOT / "console" / "sources").glob("*.py"))
     + list((ROOT / "console" / "sim").glob("*.py"))
 )
@@ -40,8 +43,14 @@ def test_core_module_imports_no_textual(path: Path) -> None:
         "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.')); "
         "print(','.join(bad))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=ROOT, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "", f"{name} pulls in {result.stdout.strip()}"
 
@@ -70,7 +79,13 @@ def test_kubernetes_is_not_imported_at_start_up() -> None:
         "import sys; import console.cli, console.app, console.factory; "
         "print(any(m == 'kubernetes' or m.startswith('kubernetes.') for m in sys.modules))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=ROOT, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"

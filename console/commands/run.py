@@ -10,10 +10,14 @@ from console.config import SCENARIOS, ConfigError
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     add_source_options(parser)
-    parser.add_argument("--read-only", action="store_true",
-                        help="watch only: every command that changes the cluster is disabled")
-    parser.add_argument("--scenario", choices=SCENARIOS,
-                        help="simulated fleet scenario (default: healthy)")
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="watch only: every command that changes the cluster is disabled",
+    )
+    parser.add_argument(
+        "--scenario", choices=SCENARIOS, help="simulated fleet scenario (default: healthy)"
+    )
     parser.add_argument("--seed", type=int, help="simulated fleet random seed")
     parser.add_argument("--theme", help="console-dark, console-light or console-colorblind")
 
@@ -23,8 +27,9 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         loaded = load(args)
-        ctx = build_context(loaded, scenario=args.scenario, seed=args.seed,
-                            read_only=args.read_only)
+        ctx = build_context(
+            loaded, scenario=args.scenario, seed=args.seed, read_only=args.read_only
+        )
     except ConfigError as err:
         for problem in err.problems:
             fail(problem)

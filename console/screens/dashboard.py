@@ -1,4 +1,4 @@
-"""The main screen: a header and the stable/canary panels, refreshed by a poll that never overlaps."""
+"""The main screen: a header and the stable/canary panels, refreshed by polls that never overlap."""
 
 from __future__ import annotations
 
@@ -90,14 +90,16 @@ class DashboardScreen(Screen[None]):
 
     def poll_now(self) -> None:
         if not self._polling:
-            if self._timer is not None:
-                self._timer.stop()
-            self._poll()
+            self._schedule(0.0)
 
     def _schedule(self, delay: float) -> None:
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.set_timer(delay, self._poll, name="poll")
+            self._timer = None
+        if delay <= 0:
+            self.call_later(self._poll)
+        else:
+            self._timer = self.set_timer(delay, self._poll, name="poll")
 
     def _poll(self) -> None:
         if self._polling:
@@ -148,6 +150,11 @@ class DashboardScreen(Screen[None]):
     def on_poll_failed(self, message: PollFailed) -> None:
         self._polling = False
         self.failures += 1
+        if message.reason != self.last_error:
+            # The header has room for the start of it; the whole line goes in a notice.
+            self.notify(
+                message.reason, title="Metrics source", severity="error", markup=False, timeout=8
+            )
         self.last_error = message.reason
         self._show_header()
         interval = self.console.ctx.settings.refresh_interval

@@ -23,8 +23,11 @@ def help_content() -> Content:
                 parts.append(Content("\n"))
             parts.append(Content.styled(f"{group}\n", "bold"))
         key = command.key_display or command.key
-        parts.append(Content.assemble((f"  {key:<6}", "bold"), f"{command.title:<12}",
-                                      (command.help, "dim"), "\n"))
+        parts.append(
+            Content.assemble(
+                (f"  {key:<6}", "bold"), f"{command.title:<12}", (command.help, "dim"), "\n"
+            )
+        )
     parts.append(Content("\nPress escape, q or ? to close."))
     return Content("").join(parts)
 

@@ -1,0 +1,10 @@
+"""Run every benchmark: ``python -m bench`` (``make bench``)."""
+
+from __future__ import annotations
+
+from bench import idle_cpu, startup
+
+if __name__ == "__main__":
+    startup.main()
+    print()
+    idle_cpu.main()

@@ -1,0 +1,76 @@
+"""CPU used while idle: the dashboard at a 1 s refresh vs a bare Textual app with a 1 Hz clock.
+
+Both run at the same time in real terminals (tmux, 160x48) for the same wall time; CPU is read
+from /proc (user + system ticks) after a warm-up. Target: ratio ≤ 3.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+WARMUP_S = 5.0
+MEASURE_S = 30.0
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    utime, stime = int(fields[11]), int(fields[12])
+    return (utime + stime) / os.sysconf("SC_CLK_TCK")
+
+
+def _start(name: str, tmpdir: str) -> tuple[str, int]:
+    session = f"bench-{name}-{uuid.uuid4().hex[:6]}"
+    cmd = f"env XDG_CONFIG_HOME={tmpdir} TERM=xterm-256color {sys.executable} -m bench.apps {name}"
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "48", cmd], check=True
+    )
+    pid = int(
+        subprocess.run(
+            ["tmux", "display", "-p", "-t", session, "#{pane_pid}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    return session, pid
+
+
+def main(measure_s: float = MEASURE_S) -> dict[str, float]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmpdir:
+        sessions = {name: _start(name, tmpdir) for name in ("clock", "console")}
+        try:
+            time.sleep(WARMUP_S)  # let both finish starting before measuring idle
+            before = {name: _cpu_seconds(pid) for name, (_, pid) in sessions.items()}
+            time.sleep(measure_s)
+            after = {name: _cpu_seconds(pid) for name, (_, pid) in sessions.items()}
+        finally:
+            for session, _ in sessions.values():
+                subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+    used = {name: after[name] - before[name] for name in sessions}
+    result = {
+        "clock_cpu_s": used["clock"],
+        "console_cpu_s": used["console"],
+        "ratio": used["console"] / max(used["clock"], 1e-9),
+    }
+    print(f"CPU while idle for {measure_s:.0f}s (160x48 in tmux, both at once)")
+    print(
+        f"  bare app, 1 Hz clock      {used['clock']:.2f} s CPU "
+        f"({100 * used['clock'] / measure_s:.1f}% of a core)"
+    )
+    print(
+        f"  console, 1 s refresh      {used['console']:.2f} s CPU "
+        f"({100 * used['console'] / measure_s:.1f}% of a core)"
+    )
+    print(f"  ratio                     {result['ratio']:.2f}x   (target <= 3x)")
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Building the real console for tests: the same factory the CLI uses, a frozen clock."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from textual.pilot import Pilot
+
+from console.app import ConsoleApp
+from console.clock import ManualClock
+from console.commands.common import Loaded, load
+from console.context import AppContext
+from console.factory import build_context
+
+#: A weekday afternoon (UTC): the simulated daily cycle is near its peak.
+T0 = datetime(2026, 3, 10, 14, 0, 0, tzinfo=UTC).timestamp()
+
+
+def demo_loaded() -> Loaded:
+    return load(argparse.Namespace(demo=True, config=None, deployment=None))
+
+
+def demo_context(
+    scenario: str = "healthy", seed: int = 7, clock: ManualClock | None = None, **kwargs: object
+) -> AppContext:
+    return build_context(
+        demo_loaded(), clock=clock or ManualClock(T0), scenario=scenario, seed=seed, **kwargs
+    )  # type: ignore[arg-type]
+
+
+def demo_app(scenario: str = "healthy", seed: int = 7, **kwargs: object) -> ConsoleApp:
+    return ConsoleApp(demo_context(scenario, seed, **kwargs))
+
+
+async def wait_until(
+    pilot: Pilot[object],
+    condition: Callable[[], bool],
+    what: str = "condition",
+    timeout: float = 20.0,
+) -> None:
+    """Let the app run until ``condition`` holds; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.01)
+
+
+async def wait_polls(pilot: Pilot[object], app: ConsoleApp, count: int = 1) -> None:
+    target = app.dashboard.polls + count
+    await wait_until(pilot, lambda: app.dashboard.polls >= target, f"{count} poll(s)")

@@ -1,0 +1,201 @@
+"""Pilot flows on the real app over the simulated fleet: windows, themes, help, palette, quit,
+ground truth on screen, and a failing source that marks data stale without stopping the app."""
+
+from __future__ import annotations
+
+import re
+
+from console.clock import ManualClock
+from console.errors import SourceError
+from console.model import DeploymentSpec, FleetSnapshot, Track
+from console.present import PANELS
+from console.screens.help import HelpScreen
+from tests.support import T0, demo_app, demo_context, wait_polls, wait_until
+from widgets.compare_panel import ComparePanel
+from widgets.status_header import StatusHeader
+
+
+def panel_text(app: object, panel_id: str) -> str:
+    panel = app.screen.query_one(f"#panel-{panel_id}", ComparePanel)  # type: ignore[attr-defined]
+    return "\n".join(panel.render_line(y).text for y in range(panel.size.height))
+
+
+def header_text(app: object) -> str:
+    header = app.screen.query_one(StatusHeader)  # type: ignore[attr-defined]
+    return "\n".join(header.render_line(y).text for y in range(header.size.height))
+
+
+async def test_first_poll_fills_every_panel() -> None:
+    app = demo_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_polls(pilot, app)
+        for spec in PANELS:
+            text = panel_text(app, spec.id)
+            assert re.search(r"\d", text), f"{spec.id} shows no number: {text!r}"
+        header = header_text(app)
+        assert "llama" in header
+        assert "sim:healthy" in header
+        assert "STALE" not in header
+
+
+async def test_window_key_cycles_and_the_history_follows() -> None:
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_polls(pilot, app)
+        assert app.dashboard.snapshot is not None
+        assert app.dashboard.snapshot.history_s == 300
+        await pilot.press("w")
+        await wait_until(pilot, lambda: app.dashboard.snapshot.history_s == 900, "15m history")
+        assert app.window_s == 900
+        assert "15m" in header_text(app)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: app.dashboard.snapshot.history_s == 3600, "1h history")
+        await pilot.press("w")
+        await wait_until(pilot, lambda: app.dashboard.snapshot.history_s == 300, "back to 5m")
+        await pilot.press("2")
+        await wait_until(pilot, lambda: app.window_s == 900, "window key 2")
+
+
+async def test_theme_key_switches_live_and_changes_colours() -> None:
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_polls(pilot, app)
+        panel = app.screen.query_one("#panel-volume", ComparePanel)
+        before = panel.get_component_rich_style("compare-panel--spark-stable")
+        assert app.theme == "console-dark"
+        await pilot.press("t")
+        assert app.theme == "console-light"
+        await pilot.pause()
+        after = panel.get_component_rich_style("compare-panel--spark-stable")
+        assert before.color != after.color
+        await pilot.press("t")
+        assert app.theme == "console-colorblind"
+        await pilot.press("t")
+        assert app.theme == "console-dark"
+
+
+async def test_help_opens_lists_keys_and_closes() -> None:
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        body = str(app.screen.query_one("#help-body").render())
+        assert "Quit" in body and "Window" in body and "Theme" in body
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_palette_offers_the_same_commands() -> None:
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_polls(pilot, app)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"window 1h")
+        await pilot.pause(0.3)  # the palette searches in a background task
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.window_s == 3600, "palette to set the 1h window")
+
+
+async def test_q_quits_cleanly() -> None:
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_polls(pilot, app)
+        await pilot.press("q")
+        await wait_until(pilot, lambda: not app.is_running, "exit")
+    assert app.return_code == 0
+
+
+async def test_panels_agree_with_the_simulators_ground_truth() -> None:
+    clock = ManualClock(T0)
+    ctx = demo_context(clock=clock)
+    app = demo_app_from(ctx)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_polls(pilot, app)
+        fleet = ctx.fleets["llama"]
+        window = ctx.settings.ui.rate_window
+        for track in (Track.STABLE, Track.CANARY):
+            truth = fleet.ground_truth(track, window)
+            shown = app.dashboard.snapshot.tracks[track]
+            assert truth.requests_per_s is not None and shown.requests_per_s is not None
+            # Same requests counted; rates equal up to the ring's tick alignment.
+            assert abs(shown.requests_per_s - truth.requests_per_s) <= 0.05 * truth.requests_per_s
+            assert shown.replicas == truth.replicas
+            assert shown.queue_depth == truth.queue_depth
+        stable_text = panel_text(app, "volume").split("│")[0]
+        truth = fleet.ground_truth(Track.STABLE, window)
+        number = float(re.search(r"(\d+(?:\.\d+)?)\s*req/s", stable_text).group(1))
+        assert abs(number - truth.requests_per_s) <= 0.05 * truth.requests_per_s + 0.05
+        replicas_text = panel_text(app, "replicas").split("│")[0]
+        assert f"{truth.replicas.serving} serving" in replicas_text
+
+
+class FlakySource:
+    """The simulated source with an off switch, to show what a dead backend looks like."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.down = False
+        self.calls = 0
+
+    @property
+    def name(self) -> str:
+        return "flaky"
+
+    def snapshot(
+        self, deployment: DeploymentSpec, window_s: float, history_s: float | None = None
+    ) -> FleetSnapshot:
+        self.calls += 1
+        if self.down:
+            raise SourceError("cannot reach Prometheus at http://127.0.0.1:1: connection refused")
+        return self.inner.snapshot(deployment, window_s, history_s)  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        pass
+
+
+async def test_dead_source_marks_stale_keeps_values_and_recovers() -> None:
+    clock = ManualClock(T0)
+    ctx = demo_context(clock=clock)
+    flaky = FlakySource(ctx.metrics)
+    ctx.metrics = flaky
+    app = demo_app_from(ctx)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_polls(pilot, app)
+        before = panel_text(app, "volume")
+        flaky.down = True
+        app.dashboard.poll_now()
+        await wait_until(pilot, lambda: app.dashboard.failures >= 1, "a failed poll")
+        header = header_text(app)
+        assert "STALE" in header
+        assert "cannot reach Prometheus" in header
+        shown = [n.message for n in app._notifications]
+        assert "cannot reach Prometheus at http://127.0.0.1:1: connection refused" in shown
+        assert panel_text(app, "volume") == before  # last values stay on screen
+        assert app.is_running
+        flaky.down = False
+        clock.advance(1)
+        app.dashboard.poll_now()
+        await wait_until(pilot, lambda: app.dashboard.failures == 0, "recovery")
+        assert "STALE" not in header_text(app)
+
+
+async def test_hostile_names_show_literally() -> None:
+    ctx = demo_context()
+    hostile = "[bold red]x[/] \x1b]52;c;aGk=\x07 [link=file:///etc/passwd]y[/link]"
+    ctx.deployments[0] = ctx.deployments[0].model_copy(update={"name": hostile})
+    ctx.metrics._sources[hostile] = ctx.metrics._sources["llama"]  # type: ignore[attr-defined]
+    app = demo_app_from(ctx)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_until(
+            pilot, lambda: app.dashboard.polls + app.dashboard.failures >= 1, "first poll"
+        )
+        header = header_text(app)
+        assert "[bold red]x[/]" in header
+        assert "\x1b" not in header and "\x07" not in header
+        assert app.is_running
+
+
+def demo_app_from(ctx: object) -> object:
+    from console.app import ConsoleApp
+
+    return ConsoleApp(ctx)  # type: ignore[arg-type]

@@ -1,0 +1,229 @@
+"""A small client for the Prometheus HTTP API (instant and range queries) built on httpx.
+
+Why not prometheus-api-client: it has no timeout unless one is passed (a dead server can hang a
+worker), brings a second HTTP stack (requests) beside httpx, and reports a failed query as
+``HTTP Status Code 400 (b'...')`` — the raw body, not Prometheus's own ``error`` text, which is
+what an operator needs to fix a bad query. Here one ``httpx.Client`` keeps connections alive between
+refreshes, every request has a timeout, and 400/422/503 answers become ``SourceError`` carrying
+Prometheus's ``errorType: error`` text. The bearer token goes only into the Authorization header:
+it is never logged and never part of an error message.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from pydantic import BaseModel, ConfigDict
+
+from console.errors import SourceError
+
+
+class Sample(BaseModel):
+    """One instant-vector element (or a scalar, with no labels)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    labels: dict[str, str]
+    timestamp: float
+    value: float
+
+
+class Series(BaseModel):
+    """One range-query series: ``points`` are (unix seconds, value) pairs in time order."""
+
+    model_config = ConfigDict(frozen=True)
+
+    labels: dict[str, str]
+    points: list[tuple[float, float]]
+
+
+def display_url(url: str) -> str:
+    """``url`` without any user:password part, fit for messages."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", "")).rstrip("/")
+
+
+class PrometheusClient:
+    """Queries one Prometheus-compatible server over a kept-alive connection pool; ``close()``
+    it (or use it in ``with``) when done."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 5.0,
+        bearer_token: str | None = None,
+        ca_file: Path | str | None = None,
+        insecure_skip_verify: bool = False,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.shown_url = display_url(self.url)
+        self.timeout = timeout
+        headers = {"Accept": "application/json"}
+        if bearer_token:
+            headers["Authorization"] = f"Bearer {bearer_token}"
+        verify: bool | str = True
+        if insecure_skip_verify:
+            verify = False
+        elif ca_file is not None:
+            verify = str(ca_file)
+        self._client = httpx.Client(
+            base_url=self.url,
+            headers=headers,
+            timeout=timeout,
+            verify=verify,
+            transport=transport,
+            follow_redirects=False,
+        )
+        self.last_warnings: list[str] = []
+
+    def __enter__(self) -> PrometheusClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def query(self, expr: str, at: datetime | float | None = None) -> list[Sample]:
+        """Evaluate ``expr`` at ``at`` (default: the server's now)."""
+        form = {"query": expr}
+        if at is not None:
+            form["time"] = _timestamp(at)
+        data = self._post("/api/v1/query", form)
+        kind, result = data.get("resultType"), data.get("result")
+        if not isinstance(result, list):
+            raise self._shape_error()
+        try:
+            if kind == "vector":
+                return [
+                    Sample(labels=r.get("metric", {}), timestamp=r["value"][0], value=r["value"][1])
+                    for r in result
+                ]
+            if kind == "scalar":
+                return [Sample(labels={}, timestamp=result[0], value=result[1])]
+        except (KeyError, IndexError, TypeError, ValueError):
+            raise self._shape_error() from None
+        if kind == "matrix":
+            raise SourceError(f"query returns a range vector, not an instant value: {expr}")
+        raise self._shape_error()
+
+    def query_range(
+        self, expr: str, start: datetime | float, end: datetime | float, step: float
+    ) -> list[Series]:
+        """Evaluate ``expr`` from ``start`` to ``end`` every ``step`` seconds."""
+        form = {
+            "query": expr,
+            "start": _timestamp(start),
+            "end": _timestamp(end),
+            "step": _number(step),
+        }
+        data = self._post("/api/v1/query_range", form)
+        if data.get("resultType") != "matrix":
+            raise self._shape_error()
+        try:
+            return [
+                Series(
+                    labels=r.get("metric", {}),
+                    points=[(float(t), float(v)) for t, v in r["values"]],
+                )
+                for r in data["result"]
+            ]
+        except (KeyError, TypeError, ValueError):
+            raise self._shape_error() from None
+
+    def scalar(self, expr: str, at: datetime | float | None = None) -> float | None:
+        """The single value of ``expr``; None when it selects nothing (missing series)."""
+        samples = self.query(expr, at)
+        if not samples:
+            return None
+        if len(samples) > 1:
+            raise SourceError(f"expected one value, got {len(samples)} series from: {expr}")
+        value = samples[0].value
+        return None if math.isnan(value) else value
+
+    # -- transport -------------------------------------------------------------------------
+
+    def _post(self, path: str, form: dict[str, str]) -> dict[str, Any]:
+        where = self.shown_url
+        try:
+            response = self._client.post(path, data=form)
+        except httpx.TimeoutException:
+            raise SourceError(
+                f"cannot reach Prometheus at {where}: no answer within {_number(self.timeout)}s"
+            ) from None
+        except httpx.HTTPError as err:
+            raise SourceError(f"cannot reach Prometheus at {where}: {_reason(err)}") from None
+        try:
+            body = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = None
+        if isinstance(body, dict) and body.get("status") == "error":
+            kind = body.get("errorType") or f"HTTP {response.status_code}"
+            raise SourceError(f"Prometheus at {where}: {kind}: {body.get('error', '(no message)')}")
+        if response.status_code in (401, 403):
+            raise SourceError(
+                f"Prometheus at {where} refused the request (HTTP {response.status_code}): "
+                "check the bearer token"
+            )
+        if response.status_code != 200:
+            raise SourceError(
+                f"Prometheus at {where} answered HTTP {response.status_code}: "
+                f"{_snippet(response.text)}"
+            )
+        if not isinstance(body, dict):
+            raise SourceError(
+                f"Prometheus at {where} answered with something that is not JSON "
+                f"({_snippet(response.text)}): is this the Prometheus API?"
+            )
+        if body.get("status") != "success" or not isinstance(body.get("data"), dict):
+            raise self._shape_error()
+        warnings = body.get("warnings")
+        self.last_warnings = [str(w) for w in warnings] if isinstance(warnings, list) else []
+        data: dict[str, Any] = body["data"]
+        return data
+
+    def _shape_error(self) -> SourceError:
+        return SourceError(
+            f"Prometheus at {self.shown_url} answered JSON of an unexpected shape: "
+            "is this the Prometheus HTTP API?"
+        )
+
+
+def _timestamp(at: datetime | float) -> str:
+    return _number(at.timestamp() if isinstance(at, datetime) else float(at))
+
+
+def _number(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def _reason(err: httpx.HTTPError) -> str:
+    text = str(err) or type(err).__name__
+    lowered = text.lower()
+    if "connection refused" in lowered:
+        return "connection refused"
+    if "name or service not known" in lowered or "nodename nor servname" in lowered:
+        return "unknown host"
+    return text.splitlines()[0][:200]
+
+
+def _snippet(text: str, limit: int = 120) -> str:
+    flat = " ".join(text.split())
+    printable = "".join(c if c.isprintable() else "?" for c in flat)
+    if not printable:
+        return "empty body"
+    return printable if len(printable) <= limit else printable[: limit - 1] + "…"

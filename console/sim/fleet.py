@@ -13,7 +13,7 @@ from console.model import DeploymentSpec, Track, TrackValues
 from console.sim import layout as L
 from console.sim.evaluate import EMPTY, Flat, window_flat
 from console.sim.pods import PodNamer
-from console.sim.scenarios import Event, get_scenario
+from console.sim.scenarios import Event, Scenario, get_scenario
 from console.sim.track import BAD_REQUEST_SHARE, Pod, TrackSim
 from console.sim.truth import exact_values
 from console.sim.workload import ArrivalProcess, poisson
@@ -30,14 +30,14 @@ class SimFleet:
 
     def __init__(
         self,
-        scenario: str = "healthy",
+        scenario: str | Scenario = "healthy",
         seed: int = 7,
         deployment: DeploymentSpec | None = None,
         clock: Clock | None = None,
         warmup_s: float = DEFAULT_WARMUP_S,
         retain_s: float = 3600,
     ) -> None:
-        self.scenario = get_scenario(scenario)
+        self.scenario = get_scenario(scenario) if isinstance(scenario, str) else scenario
         self.seed = seed
         self.deployment = deployment or DEMO_DEPLOYMENT.spec()
         self.clock: Clock = clock or SystemClock()

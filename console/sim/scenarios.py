@@ -72,7 +72,7 @@ class Scenario:
 
 _SCENARIO_LIST = (
     Scenario(name="healthy"),
-    Scenario(name="slow-canary", canary=TrackProfile(ttft_factor=2.0, itl_factor=2.0)),
+    Scenario(name="slow-canary", canary=TrackProfile(ttft_factor=2.5, itl_factor=2.0)),
     Scenario(name="failing-canary", canary=TrackProfile(error_5xx_share=0.08)),
     Scenario(
         name="cold-start",

@@ -16,7 +16,7 @@ PEAK_HOUR_UTC = 15.0
 TROUGH_FRACTION = 0.35
 NOISE_REVERSION = 1.0 / 300.0
 NOISE_STEP = 0.012
-BURST_CHANCE_PER_S = 1.0 / 900.0
+BURST_CHANCE_PER_S = 1.0 / 1800.0
 
 
 def daily_factor(t: float) -> float:
@@ -79,14 +79,15 @@ class SizeModel:
     tail_alpha: float
 
     def quantile(self, u: float) -> int:
-        """A deterministic map from u in (0, 1) to a token count with this distribution."""
+        """A deterministic map from u in (0, 1) to a token count with this distribution (at most
+        max_model_len − 1, so a prompt always leaves room for one output token)."""
         if u < self.tail_share:
             v = u / self.tail_share
             x = self.tail_from * (1.0 - v) ** (-1.0 / self.tail_alpha)
         else:
             v = (u - self.tail_share) / (1.0 - self.tail_share)
             x = self.median * math.exp(self.sigma * NormalDist().inv_cdf(v))
-        return max(1, min(MAX_MODEL_LEN, round(x)))
+        return max(1, min(MAX_MODEL_LEN - 1, round(x)))
 
 
 PROMPT_SIZES = SizeModel(median=400, sigma=0.9, tail_share=0.03, tail_from=2500, tail_alpha=1.6)

@@ -55,7 +55,7 @@ class ComparePanel(Widget):
     DEFAULT_CSS = """
     ComparePanel {
         height: auto;
-        border: round $border-blurred;
+        border: round $panel-lighten-2;
         border-title-color: $text;
         border-title-style: bold;
         border-subtitle-color: $text-muted;

@@ -14,8 +14,9 @@ _STRING_SEQUENCE: Final = (
 )
 # CSI: introducer, parameter bytes, intermediate bytes, one final byte.
 _CSI_SEQUENCE: Final = r"(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]"
-# Any other escape: ESC, intermediate bytes, one final byte (e.g. ESC c, ESC ( B, ESC 7).
-_OTHER_ESCAPE: Final = r"\x1b[\x20-\x2f]*[\x30-\x7e]"
+# Any other escape: ESC, intermediate bytes, one final byte (e.g. ESC c, ESC ( B, ESC 7); the
+# introducers of the sequences above are excluded so that an unterminated one stays visible.
+_OTHER_ESCAPE: Final = r"\x1b[\x20-\x2f]*[\x30-\x4f\x51-\x57\x59\x5a\x5c\x60-\x7e]"
 
 _ESCAPES: Final = re.compile(f"{_STRING_SEQUENCE}|{_CSI_SEQUENCE}|{_OTHER_ESCAPE}")
 

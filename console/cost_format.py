@@ -39,6 +39,11 @@ def money(value: float) -> str:
     return f"${value:,.2f}"
 
 
+def dollars(value: float) -> str:
+    """Whole dollars, for summaries."""
+    return f"${value:,.0f}"
+
+
 def price(value: float) -> str:
     return f"${value:,.2f}" if round(value, 2) == value else f"${value:,.6g}"
 
@@ -71,7 +76,7 @@ def crossover_text(report: CostReport) -> str:
     cross = report.crossover_tokens_per_week
     now = report.tokens_per_week
     side = "above" if now > cross else "below" if now < cross else "at"
-    return f"dedicated pays off from {mtok(cross)}tok/week; now {mtok(now)}tok/week ({side} it)"
+    return f"dedicated pays off from {mtok(cross)}tok/week (now {mtok(now)}tok, {side})"
 
 
 def breakdown(report: CostReport) -> list[Line]:
@@ -135,9 +140,9 @@ def rollout_text(report: CostReport) -> str:
     if r is None:
         return "unknown (needs per-track replica measurements)"
     return (
-        f"canary {r.canary_gpu_hours:,.0f} GPU-h ({money(r.canary_cost)}) vs blue-green "
-        f"{r.blue_green_gpu_hours:,.0f} GPU-h ({money(r.blue_green_cost)}) over "
-        f"{format_duration(r.duration_hours * 3600)}"
+        f"canary {r.canary_gpu_hours:,.0f} GPU-h {dollars(r.canary_cost)} vs blue-green "
+        f"{r.blue_green_gpu_hours:,.0f} GPU-h {dollars(r.blue_green_cost)} "
+        f"({format_duration(r.duration_hours * 3600)})"
     )
 
 

@@ -33,7 +33,7 @@ def header_data(screen: DashboardScreen) -> HeaderData:
         window=format_duration(app.window_s),
         canary_percent=None if canary is None else canary.weight_percent,
         next_percent=None if canary is None else _next(canary.weight_percent, ctx),
-        health=health.value,
+        health="no canary" if health is Health.NONE else health.value,
         health_reason=reason,
         burn_per_hour=None,
         read_only=ctx.read_only,

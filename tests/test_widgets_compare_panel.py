@@ -248,3 +248,25 @@ async def test_click_posts_selected() -> None:
         await pilot.click("#panel")
         await pilot.pause()
         assert app.selected == [app.query_one(ComparePanel)]
+
+
+async def test_shared_scale_makes_heights_comparable() -> None:
+    def data(shared: bool) -> PanelData:
+        return PanelData(
+            "Latency",
+            Column("stable", lines=((Cell("1"),),), spark=(1.0,) * 10),
+            Column("canary", lines=((Cell("2"),),), spark=(2.0,) * 10),
+            shared_scale=shared,
+        )
+
+    app = PanelApp(data(False))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        panel = app.query_one(ComparePanel)
+        top = rows(panel)[2]  # upper sparkline row
+        middle = top.index(" │ ")
+        assert "█" in top[:middle] and "█" in top[middle:]  # each fills its own scale
+        panel.data = data(True)
+        await pilot.pause()
+        top = rows(panel)[2]
+        assert "█" not in top[:middle] and "█" in top[middle:]  # stable is half the canary

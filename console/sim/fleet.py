@@ -71,7 +71,7 @@ class SimFleet:
         for event in sc.events:
             self._events.setdefault(self.start + math.ceil(event.at_s), []).append(event)
         self._size = self.retain_s + 1
-        self._ring = {track: array("d", bytes(8 * L.WIDTH * self._size)) for track in self.tracks}
+        self._ring = {track: array("d", [0.0]) * (L.WIDTH * self._size) for track in self.tracks}
         for track, sim in self.tracks.items():
             self._store(track, self.first, sim.gauges(self.first, sim.pods))
         self.advance_to(self.start)
@@ -171,6 +171,10 @@ class SimFleet:
         with self.lock:
             self.sync()
             self._scale(track, replicas)
+            # Show the new replica counts at once (the tick's counters are unchanged).
+            sim = self.tracks[track]
+            ready = [p for p in sim.pods if p.ready(self.last)]
+            self._store(track, self.last, sim.gauges(self.last, ready))
 
     def _scale(self, track: Track, replicas: int) -> None:
         if replicas < 0:

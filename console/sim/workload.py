@@ -17,6 +17,7 @@ TROUGH_FRACTION = 0.35
 NOISE_REVERSION = 1.0 / 300.0
 NOISE_STEP = 0.012
 BURST_CHANCE_PER_S = 1.0 / 1800.0
+_STANDARD_NORMAL = NormalDist()
 
 
 def daily_factor(t: float) -> float:
@@ -86,14 +87,14 @@ class SizeModel:
             x = self.tail_from * (1.0 - v) ** (-1.0 / self.tail_alpha)
         else:
             v = (u - self.tail_share) / (1.0 - self.tail_share)
-            x = self.median * math.exp(self.sigma * NormalDist().inv_cdf(v))
+            x = self.median * math.exp(self.sigma * _STANDARD_NORMAL.inv_cdf(v))
         return max(1, min(MAX_MODEL_LEN - 1, round(x)))
 
 
 PROMPT_SIZES = SizeModel(median=400, sigma=0.9, tail_share=0.03, tail_from=2500, tail_alpha=1.6)
 OUTPUT_SIZES = SizeModel(median=180, sigma=0.7, tail_share=0.02, tail_from=900, tail_alpha=1.8)
 
-TABLE_SIZE = 4096
+TABLE_SIZE = 2048
 
 
 class SizeTable:
@@ -102,6 +103,7 @@ class SizeTable:
     def __init__(self, model: SizeModel) -> None:
         grid = ((i + 0.5) / TABLE_SIZE for i in range(TABLE_SIZE))
         self.tokens: list[int] = [model.quantile(u) for u in grid]
+        self.tokens.sort()
         self.buckets: list[int] = [bisect_left(TOKEN_BUCKETS, float(n)) for n in self.tokens]
 
 

@@ -93,3 +93,8 @@ def test_traffic_spike_queues_and_overloads() -> None:
     assert b.ttft_s.p99 and d.ttft_s.p99 and d.ttft_s.p99 > 3 * b.ttft_s.p99
     assert d.error_share and d.error_share > 0.1
     assert d.gpu_utilization_fraction and d.gpu_utilization_fraction > 0.9
+
+
+def test_scenario_events_before_a_short_warmup_still_happen() -> None:
+    fleet = SimFleet("cold-start", 7, SPEC, ManualClock(PEAK), warmup_s=0)
+    assert fleet.tracks[Track.CANARY].desired == 2 and fleet.canary_weight == 10

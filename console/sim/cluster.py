@@ -37,6 +37,7 @@ class SimCluster:
         check_spec(fleet, deployment)
         check_weights(stable, canary)
         with fleet.lock:
+            fleet.sync()
             self._check_version(resource_version)
             fleet.set_weights(stable, canary)
             return self._route()
@@ -48,6 +49,7 @@ class SimCluster:
         check_spec(fleet, deployment)
         check_mirror(percent)
         with fleet.lock:
+            fleet.sync()
             self._check_version(resource_version)
             fleet.set_mirror(percent)
             return self._route()

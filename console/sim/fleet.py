@@ -70,6 +70,9 @@ class SimFleet:
         self._events: dict[int, list[Event]] = {}
         for event in sc.events:
             self._events.setdefault(self.start + math.ceil(event.at_s), []).append(event)
+        for tick in sorted(k for k in self._events if k <= self.first):
+            for event in self._events.pop(tick):
+                self._apply(event)
         self._size = self.retain_s + 1
         self._ring = {track: array("d", [0.0]) * (L.WIDTH * self._size) for track in self.tracks}
         for track, sim in self.tracks.items():

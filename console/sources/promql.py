@@ -70,15 +70,18 @@ class PrometheusClient:
         self.shown_url = display_url(self.url)
         self.timeout = timeout
         headers = {"Accept": "application/json"}
+        base_url = self.url
         if bearer_token:
             headers["Authorization"] = f"Bearer {bearer_token}"
+            base_url = self.shown_url  # user:password in the URL would replace the token
+
         verify: bool | str = True
         if insecure_skip_verify:
             verify = False
         elif ca_file is not None:
             verify = str(ca_file)
         self._client = httpx.Client(
-            base_url=self.url,
+            base_url=base_url,
             headers=headers,
             timeout=timeout,
             verify=verify,

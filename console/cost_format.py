@@ -157,10 +157,10 @@ def inputs_table(report: CostReport) -> list[tuple[str, str, str]]:
 
 
 def render_text(report: CostReport, title: str) -> str:
-    """The whole report as plain text, at most 80 columns wide."""
+    """The whole report as plain text (about 80 columns wide)."""
     out = [title, ""]
     for line in breakdown(report):
-        out.append(f"  {line.label:<15} {line.detail:<46.46} {line.amount:>14}")
+        out.append(f"  {line.label:<15}{line.amount:>13}  {line.detail}")
     out.append("")
     for label, text in summary(report):
         out.append(f"  {label + ':':<12} {text}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from textual.app import App, ComposeResult
@@ -87,12 +86,6 @@ def test_plot_rows_draws_both_series_and_where_they_meet() -> None:
     assert rows[0][-1] == API_MARK  # API ends highest
     assert DEDICATED_MARK in "".join(rows)
     assert plot_rows([], [], 0, 3) == []
-
-
-def test_cost_chart_imports_nothing_from_console() -> None:
-    source = Path(CostChart.__module__.replace(".", "/") + ".py")
-    text = (Path(__file__).resolve().parents[1] / source).read_text()
-    assert "console" not in text.split('"""')[2].replace("CostChart", "")
 
 
 def test_cost_screen_snapshot_80x24(snap_compare: Any) -> None:

@@ -68,6 +68,9 @@ async def test_cost_screen_shows_the_breakdown_and_closes_on_each_key() -> None:
             assert "$6,250.00" in texts and "$5,600.00" in texts
             assert "blue-green" in texts and "Crossover" in texts
             assert "[b]markup[/b]" in texts and "\x1b" not in texts
+            chart = screen.query_one("#cost-chart", CostChart)
+            assert chart.series[0][-1] == 6250 and chart.series[1][-1] == 5600
+            assert "API" in str(chart.render()) and "7d" in str(chart.render())
             assert {b.id for b in screen.BINDINGS if hasattr(b, "id")} >= {
                 "cost.close",
                 "cost.close-c",

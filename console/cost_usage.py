@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from console.config import CostConfig
-from console.cost import HOUR_S, WEEK_S, CostInputs, Figure
+from console.cost import HOUR_S, WEEK_S, CostInputs, CostReport, Figure, compute
 from console.model import Track
 
 #: Used when neither the command line nor the config names a figure (clearly marked "default").
@@ -164,3 +164,11 @@ def _track_figures(usage: Usage | None, gpus: float, given: dict[str, float]) ->
             hours = min(canary_usage.active_hours, usage.horizon_s / HOUR_S)
             out["rollout_hours"] = Figure(value=hours, provenance="measured")
     return out
+
+
+def cost_report(
+    given: dict[str, float], config: CostConfig, usage: Usage | None = None
+) -> CostReport:
+    """Resolve the inputs and compute the report, carrying the measurement's warnings.
+    Raises MissingInputs like ``resolve_inputs``."""
+    return compute(resolve_inputs(given, config, usage), usage.warnings if usage else [])

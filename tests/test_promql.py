@@ -4,6 +4,7 @@ answers a real one never gives)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -166,3 +167,8 @@ def test_bearer_token_is_sent_but_never_shown() -> None:
     assert secret not in str(err.value) and "pw" not in str(err.value)
     assert secret not in repr(client.__dict__.get("shown_url"))
     assert display_url("https://user:pw@h:1/p/") == "https://h:1/p"
+
+
+def test_unusable_settings_are_source_errors(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="Prometheus TLS settings"):
+        PrometheusClient("https://prom.example", ca_file=tmp_path / "missing.pem")

@@ -18,14 +18,13 @@ from console.commands.common import (
     load,
 )
 from console.config import ConfigError, PrometheusConfig
-from console.cost import compute
 from console.cost_format import render_text
 from console.cost_usage import (
     MissingInputs,
     Usage,
+    cost_report,
     merge_cost_config,
     resolve_horizon,
-    resolve_inputs,
 )
 from console.errors import SourceError
 from console.units import format_duration, parse_duration
@@ -148,12 +147,11 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as err:
         return fail(str(err), EXIT_USAGE)
     try:
-        inputs = resolve_inputs(given, config, usage)
+        report = cost_report(given, config, usage)
     except MissingInputs as err:
         for problem in err.problems[:-1]:
             fail(problem, EXIT_USAGE)
         return fail(err.problems[-1], EXIT_USAGE)
-    report = compute(inputs, usage.warnings if usage else [])
     if getattr(args, "json", False):
         payload = {"deployment": loaded.deployment.name, **report.model_dump(mode="json")}
         payload["source"] = usage.source if usage else "given"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import ssl
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -75,19 +76,24 @@ class PrometheusClient:
             headers["Authorization"] = f"Bearer {bearer_token}"
             base_url = self.shown_url  # user:password in the URL would replace the token
 
-        verify: bool | str = True
-        if insecure_skip_verify:
-            verify = False
-        elif ca_file is not None:
-            verify = str(ca_file)
-        self._client = httpx.Client(
-            base_url=base_url,
-            headers=headers,
-            timeout=timeout,
-            verify=verify,
-            transport=transport,
-            follow_redirects=False,
-        )
+        try:
+            verify: bool | ssl.SSLContext = True
+            if insecure_skip_verify:
+                verify = False
+            elif ca_file is not None:
+                verify = ssl.create_default_context(cafile=str(ca_file))
+            self._client = httpx.Client(
+                base_url=base_url,
+                headers=headers,
+                timeout=timeout,
+                verify=verify,
+                transport=transport,
+                follow_redirects=False,
+            )
+        except httpx.InvalidURL as err:
+            raise SourceError(f"Prometheus URL {self.shown_url!r}: {err}") from None
+        except (OSError, ssl.SSLError) as err:
+            raise SourceError(f"Prometheus TLS settings: {ca_file}: {err}") from None
         self.last_warnings: list[str] = []
 
     def __enter__(self) -> PrometheusClient:
@@ -170,6 +176,8 @@ class PrometheusClient:
             ) from None
         except httpx.HTTPError as err:
             raise SourceError(f"cannot reach Prometheus at {where}: {_reason(err)}") from None
+        except httpx.InvalidURL as err:
+            raise SourceError(f"Prometheus URL {where!r}: {err}") from None
         try:
             body = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):

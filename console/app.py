@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 import themes
 from console import keymap
 from console.context import AppContext
+from console.errors import ConsoleError, SourceError
 from console.screens.dashboard import DashboardScreen
 from console.screens.help import HelpScreen
 from console.units import format_duration
+
+if TYPE_CHECKING:
+    from console.cost import CostReport
 
 WINDOWS_S: tuple[float, ...] = (300.0, 900.0, 3600.0)
 
@@ -91,6 +97,43 @@ class ConsoleApp(App[None]):
 
     def action_toggle_compact(self) -> None:
         self.dashboard.toggle_compact()
+
+    def action_cost(self) -> None:
+        from console.screens.cost import CostScreen  # not needed to start: imported on use
+
+        if not isinstance(self.screen, CostScreen):
+            self.notify("Working out the cost…", timeout=2)
+            self._cost_report()
+
+    @work(thread=True, exclusive=True, group="cost", exit_on_error=False)
+    def _cost_report(self) -> None:
+        from console.cost import WEEK_S
+        from console.cost_usage import MissingInputs, cost_report, merge_cost_config
+        from console.sources.cost_inputs import SimCostInputs
+
+        ctx = self.ctx
+        deployment = ctx.deployment
+        config = merge_cost_config(ctx.settings.cost, deployment.cost)
+        try:
+            fleet = ctx.fleets.get(deployment.name)
+            if fleet is None:
+                raise SourceError("no source of token and replica figures for the cost meter")
+            horizon = config.horizon or WEEK_S
+            usage = SimCostInputs(fleet).usage(deployment.spec(), horizon)
+            report = cost_report({}, config, usage)
+        except (ConsoleError, MissingInputs) as err:
+            self.call_from_thread(self._cost_failed, str(err))
+            return
+        self.call_from_thread(self._show_cost, report, usage.source)
+
+    def _cost_failed(self, reason: str) -> None:
+        self.notify(reason, title="Cost", severity="error", markup=False)
+
+    def _show_cost(self, report: CostReport, source: str) -> None:
+        from console.screens.cost import CostScreen
+
+        if not isinstance(self.screen, CostScreen):
+            self.push_screen(CostScreen(report, f"Cost of {self.ctx.deployment.name}", source))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from console.config import CostConfig
-from console.cost import HOUR_S, WEEK_S, CostInputs, CostReport, Figure, compute
+from console.cost import HOUR_S, WEEK_S, CostInputs, CostReport, Figure, burn_rate, compute
 from console.model import Track
 
 #: Used when neither the command line nor the config names a figure (clearly marked "default").
@@ -172,3 +172,19 @@ def cost_report(
     """Resolve the inputs and compute the report, carrying the measurement's warnings.
     Raises MissingInputs like ``resolve_inputs``."""
     return compute(resolve_inputs(given, config, usage), usage.warnings if usage else [])
+
+
+def burn_per_hour(config: CostConfig, replicas: float) -> float:
+    """Dollars per hour for ``replicas`` running now, with configured or default prices."""
+
+    def value(name: str) -> float:
+        configured = getattr(config, name)
+        return float(DEFAULTS[name] if configured is None else configured)
+
+    return burn_rate(
+        replicas,
+        value("gpus_per_replica"),
+        value("gpu_hour_price"),
+        value("engineering_hours_per_week"),
+        value("engineering_rate"),
+    )

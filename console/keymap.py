@@ -117,7 +117,15 @@ COMMANDS: tuple[Command, ...] = (
         writes=True,
         reserved=True,
     ),
-    Command("cost", "c", "cost", "Cost", "Show the cost meter", group="Cost", reserved=True),
+    Command(
+        "cost",
+        "c",
+        "cost",
+        "Cost",
+        "Cost meter: API vs dedicated GPUs vs TCO, crossover",
+        group="Cost",
+        footer=True,
+    ),
     Command(
         "logs", "l", "toggle_logs", "Logs", "Maximise the log view", group="Logs", reserved=True
     ),

@@ -16,18 +16,20 @@ from widgets.data import Cell, Column, PanelData
 @dataclass(frozen=True)
 class PanelSpec:
     id: str
-    title: str
+    title: str  # at most 9 cells: the compact layout gives titles a fixed column
     spark_key: str
     spark_label: str
+    note: str = ""
+    shared_scale: bool = False  # latencies compare heights across tracks; rates do not
 
 
 PANELS: tuple[PanelSpec, ...] = (
     PanelSpec("volume", "Volume", "requests_per_s", "req/s"),
-    PanelSpec("sizes", "Tokens/request", "input_tokens.mean", "mean input tokens"),
+    PanelSpec("sizes", "Tokens", "input_tokens.mean", "mean input tokens", "per request"),
     PanelSpec("codes", "Responses", "error_share", "error share"),
-    PanelSpec("latency", "Latency p50 p90 p99", "ttft_s.p99", "p99 TTFT"),
+    PanelSpec("latency", "Latency", "ttft_s.p99", "p99 TTFT", "p50 p90 p99", shared_scale=True),
     PanelSpec("replicas", "Replicas", "replicas.serving", "serving"),
-    PanelSpec("utilisation", "Utilisation", "gpu_utilization_fraction", "GPU util"),
+    PanelSpec("utilisation", "Resources", "gpu_utilization_fraction", "GPU util"),
     PanelSpec("queue", "Queue", "queue_depth", "waiting"),
 )
 
@@ -51,7 +53,13 @@ def present(snapshot: FleetSnapshot | None, thresholds: ThresholdsConfig) -> dic
                     label=track.value, lines=lines, spark=tuple(spark), spark_label=spec.spark_label
                 )
             )
-        out[spec.id] = PanelData(title=spec.title, stable=columns[0], canary=columns[1])
+        out[spec.id] = PanelData(
+            title=spec.title,
+            stable=columns[0],
+            canary=columns[1],
+            note=spec.note,
+            shared_scale=spec.shared_scale,
+        )
     return out
 
 

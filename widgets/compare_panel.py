@@ -34,8 +34,8 @@ class ComparePanel(Widget):
     """A titled box: stable on the left, canary on the right, each with values and a sparkline.
 
     Set ``panel.data`` (or call ``show``) with a ``PanelData`` to update it. When the panel or any
-    ancestor has the CSS class ``-compact`` it draws one borderless row instead:
-    ``Title  <stable values> <spark> │ <canary values> <spark>``.
+    ancestor has the CSS class ``-compact`` it draws borderless rows instead, one per value line:
+    ``Title  <stable values> <spark> │ <canary values> <spark>`` (sparklines on the first row).
     Clicking it posts ``ComparePanel.Selected``.
     """
 
@@ -62,7 +62,7 @@ class ComparePanel(Widget):
         padding: 0 1;
     }
     ComparePanel.-compact, .-compact ComparePanel {
-        height: 1;
+        height: auto;
         border: none;
         padding: 0;
     }
@@ -79,7 +79,7 @@ class ComparePanel(Widget):
     compact_title_width: ClassVar[int] = 10
     """Cells given to the title in compact mode, so that stacked panels line up."""
 
-    data: reactive[PanelData | None] = reactive(None, layout=True)
+    data: reactive[PanelData | None] = reactive(None)
     """What the panel shows; None draws an empty box."""
 
     class Selected(Message):
@@ -105,6 +105,7 @@ class ComparePanel(Widget):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._cache_key: tuple[object, ...] | None = None
         self._cache: list[Strip] = []
+        self._styles: dict[str, Style] = {}
         self.set_reactive(ComparePanel.data, data)
         self._update_titles(data)
 
@@ -117,10 +118,11 @@ class ComparePanel(Widget):
         """True when this panel or an ancestor has the ``-compact`` class."""
         return any(node.has_class("-compact") for node in self.ancestors_with_self)
 
-    def watch_data(self, data: PanelData | None) -> None:
+    def watch_data(self, old: PanelData | None, data: PanelData | None) -> None:
         self._update_titles(data)
         self._cache_key = None
-        self.refresh()
+        # A new layout only when the number of value lines changes; values alone just repaint.
+        self.refresh(layout=_rows(old) != _rows(data))
 
     def _update_titles(self, data: PanelData | None) -> None:
         if data is None:
@@ -136,17 +138,15 @@ class ComparePanel(Widget):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._cache_key = None
+        self._styles = {}
 
     def on_click(self, event: events.Click) -> None:
         self.post_message(self.Selected(self))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        if self.compact:
-            return 1
         data = self.data
-        if data is None:
-            return 1 + SPARK_ROWS
-        return max(1, len(data.stable.lines), len(data.canary.lines)) + SPARK_ROWS
+        rows = 1 if data is None else max(1, len(data.stable.lines), len(data.canary.lines))
+        return rows if self.compact else rows + SPARK_ROWS
 
     def render_line(self, y: int) -> Strip:
         width, height = self.content_size
@@ -162,15 +162,29 @@ class ComparePanel(Widget):
     # Rendering -----------------------------------------------------------------------------
 
     def _style(self, level: str) -> Style:
-        if level in ("ok", "warn", "bad", "muted", "stale", "label"):
-            return self.get_component_rich_style(f"compare-panel--{level}")
-        return self.rich_style
+        return self._styles.get(level, self._styles["normal"])
+
+    def _load_styles(self) -> None:
+        """Resolve the component styles once per style change: looking them up walks the DOM."""
+        styles = {"normal": self.rich_style}
+        for name in (
+            "ok",
+            "warn",
+            "bad",
+            "muted",
+            "stale",
+            "label",
+            "spark-stable",
+            "spark-canary",
+        ):
+            styles[name] = self.get_component_rich_style(f"compare-panel--{name}")
+        self._styles = styles
 
     def _cells(self, cells: tuple[Cell, ...]) -> Pieces:
         pieces: Pieces = []
         for index, cell in enumerate(cells):
             if index:
-                pieces.append((" ", self.rich_style))
+                pieces.append((" ", self._styles["normal"]))
             pieces.append((clean(cell.text), self._style(cell.level)))
         return pieces
 
@@ -186,17 +200,19 @@ class ComparePanel(Widget):
 
     def _spark(self, column: Column, track: str, width: int, rows: int) -> list[Pieces]:
         lo, hi = self._spark_scale()
-        style = self.get_component_rich_style(f"compare-panel--spark-{track}")
+        style = self._style(f"spark-{track}")
         lines = render_sparkline(column.spark, width, rows, lo=lo, hi=hi)
         return [[(line, style)] for line in lines]
 
     def _build(self, width: int, compact: bool) -> list[Strip]:
-        base = self.rich_style
+        if not self._styles:
+            self._load_styles()
+        base = self._styles["normal"]
         data = self.data
         if data is None or width <= 0:
             return []
         if compact:
-            return [self._build_compact(data, width)]
+            return self._build_compact(data, width)
         rule = self._style("muted")
         left = (width - len(RULE)) // 2
         right = width - len(RULE) - left
@@ -220,7 +236,7 @@ class ComparePanel(Widget):
         return widest + 1 if widest and half >= 3 * (widest + 1) else 0
 
     def _half(self, column: Column, track: str, width: int, gutter: int) -> list[Strip]:
-        base = self.rich_style
+        base = self._styles["normal"]
         data = self.data
         assert data is not None
         rows = max(1, len(data.stable.lines), len(data.canary.lines))
@@ -242,32 +258,41 @@ class ComparePanel(Widget):
         strips.extend(fit(line, width, base) for line in sparks)
         return strips
 
-    def _build_compact(self, data: PanelData, width: int) -> Strip:
-        base = self.rich_style
+    def _build_compact(self, data: PanelData, width: int) -> list[Strip]:
+        base = self._styles["normal"]
         title_width = min(self.compact_title_width, max(0, width // 4))
-        title_style = base + Style(bold=True)
-        title = fit([(clean(data.title), title_style)], title_width - 1, base)
         rest = width - title_width
         left = (rest - len(RULE)) // 2
         right = rest - len(RULE) - left
         if left < 1:
-            return fit([(clean(data.title), base)], width, base)
-        parts = [title, Strip.blank(1, base) if title_width else Strip([])]
-        parts.append(self._compact_half(data.stable, "stable", left))
-        parts.append(fit([(RULE, self._style("muted"))], len(RULE), base))
-        parts.append(self._compact_half(data.canary, "canary", right))
-        return Strip.join(parts).adjust_cell_length(width, base)
+            return [fit([(clean(data.title), base)], width, base)]
+        stable = self._compact_half(data.stable, "stable", left)
+        canary = self._compact_half(data.canary, "canary", right)
+        rule = fit([(RULE, self._style("muted"))], len(RULE), base)
+        strips = []
+        for index in range(max(len(stable), len(canary))):
+            text = clean(data.title) if index == 0 else ""
+            title = fit([(text, base + Style(bold=True))], max(title_width - 1, 0), base)
+            parts = [title, Strip.blank(1, base) if title_width else Strip([])]
+            parts.append(stable[index] if index < len(stable) else Strip.blank(left, base))
+            parts.append(rule)
+            parts.append(canary[index] if index < len(canary) else Strip.blank(right, base))
+            strips.append(Strip.join(parts).adjust_cell_length(width, base))
+        return strips
 
-    def _compact_half(self, column: Column, track: str, width: int) -> Strip:
-        base = self.rich_style
-        values = self._cells(column.lines[0]) if column.lines else []
-        if not values:
-            values = [("–", self._style("muted"))]
+    def _compact_half(self, column: Column, track: str, width: int) -> list[Strip]:
+        """One row per value line; the sparkline follows the first, after the widest line."""
+        base = self._styles["normal"]
+        lines = [self._cells(line) for line in column.lines] or [[("–", self._style("muted"))]]
         spark_min = min(MIN_SPARK, max(0, width - 2))
-        values_width = min(pieces_width(values), width - spark_min - 1)
-        spark_width = width - values_width - 1
+        values_width = min(max(pieces_width(p) for p in lines), width - spark_min - 1)
         if values_width <= 0:
-            return fit(self._spark(column, track, width, 1)[0], width, base)
-        value_strip = fit(values, values_width, base)
+            return [fit(self._spark(column, track, width, 1)[0], width, base)]
+        spark_width = width - values_width - 1
         spark_strip = fit(self._spark(column, track, spark_width, 1)[0], spark_width, base)
-        return Strip.join([value_strip, Strip.blank(1, base), spark_strip])
+        first = Strip.join([fit(lines[0], values_width, base), Strip.blank(1, base), spark_strip])
+        return [first] + [fit(p, width, base) for p in lines[1:]]
+
+
+def _rows(data: PanelData | None) -> int:
+    return 0 if data is None else max(len(data.stable.lines), len(data.canary.lines))

@@ -104,6 +104,7 @@ class StatusHeader(Widget):
         self.app_name = app_name
         self._cache_key: tuple[object, ...] | None = None
         self._cache = Strip([])
+        self._styles: dict[str, Style] = {}
         self.set_reactive(StatusHeader.data, data)
 
     def show(self, data: HeaderData | None) -> None:
@@ -117,6 +118,7 @@ class StatusHeader(Widget):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._cache_key = None
+        self._styles = {}
 
     def on_click(self, event: events.Click) -> None:
         self.post_message(self.Clicked(self))
@@ -125,9 +127,11 @@ class StatusHeader(Widget):
         return 1
 
     def _style(self, role: str) -> Style:
-        if role in _ROLES:
-            return self.get_component_rich_style(f"status-header--{role}")
-        return self.rich_style
+        # Resolved once per style change: looking component styles up walks the DOM.
+        if not self._styles:
+            self._styles = {r: self.get_component_rich_style(f"status-header--{r}") for r in _ROLES}
+            self._styles[""] = self.rich_style
+        return self._styles.get(role, self._styles[""])
 
     @property
     def plain(self) -> str:
@@ -141,8 +145,8 @@ class StatusHeader(Widget):
         key = (self.data, width, self.app_name)
         if key != self._cache_key:
             pieces = header_pieces(self.data, width - 1, self.app_name)
-            styled = [(" ", self.rich_style)]
+            styled = [(" ", self._style(""))]
             styled += [(text, self._style(role)) for text, role in pieces]
-            self._cache = fit(styled, width, self.rich_style)
+            self._cache = fit(styled, width, self._style(""))
             self._cache_key = key
         return self._cache

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console.commands.common import (
     EXIT_FAILURE,
@@ -18,16 +17,11 @@ from console.commands.common import (
     load,
 )
 from console.config import ConfigError, PrometheusConfig
-from console.cost_format import render_text
-from console.cost_usage import (
-    MissingInputs,
-    Usage,
-    cost_report,
-    merge_cost_config,
-    resolve_horizon,
-)
 from console.errors import SourceError
 from console.units import format_duration, parse_duration
+
+if TYPE_CHECKING:
+    from console.cost_usage import Usage
 
 _NUMBER = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d+)?|\.\d+))\s*([kKmMgG]?)\s*$")
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9}
@@ -120,6 +114,10 @@ def given_numbers(args: argparse.Namespace) -> dict[str, float]:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: every start of the console parses this command's options.
+    from console.cost_format import render_text
+    from console.cost_usage import MissingInputs, cost_report, merge_cost_config, resolve_horizon
+
     try:
         given = given_numbers(args)
     except ValueError as err:
@@ -193,16 +191,11 @@ def _prometheus_usage(prom: PrometheusConfig, spec: Any, horizon: float) -> Usag
 
 def _sim_usage(scenario: str, seed: int, spec: Any, horizon: float) -> Usage:
     from console.clock import SystemClock
+    from console.sim import build_sim
     from console.sources.cost_inputs import SimCostInputs
 
-    sim = importlib.import_module("console.sim")
-    build = getattr(sim, "build_sim", None)
-    if build is None:
-        raise SourceError("the simulated fleet is not available in this build")
-    fleet, source, _ = build(scenario, seed, spec, SystemClock())
+    fleet, source, _ = build_sim(scenario, seed, spec, SystemClock())
     try:
-        if not hasattr(fleet, "ground_truth"):
-            raise SourceError("the simulated fleet does not report its ground truth")
         return SimCostInputs(fleet).usage(spec, horizon)
     finally:
         source.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -45,6 +46,7 @@ class DashboardScreen(Screen[None]):
         self._polling = False
         self._compact_override: bool | None = None
         self._shown_stale = False
+        self._header_at = float("-inf")
 
     @property
     def console(self) -> ConsoleApp:
@@ -180,10 +182,12 @@ class DashboardScreen(Screen[None]):
             self._show_header()
 
     def _show_header(self) -> None:
+        self._header_at = time.monotonic()
         self.query_one(StatusHeader).data = header_data(self)
 
     def _tick_age(self) -> None:
         if self.is_stale() != self._shown_stale:
             self._show()
-        else:
+        elif time.monotonic() - self._header_at >= 0.9:
+            # A poll that just landed has already shown a fresh age; don't paint twice.
             self._show_header()

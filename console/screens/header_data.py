@@ -9,6 +9,8 @@ from console.units import format_duration
 from widgets.status_header import HeaderData
 
 if TYPE_CHECKING:
+    from console.context import AppContext
+    from console.model import FleetSnapshot
     from console.screens.dashboard import DashboardScreen
 
 
@@ -35,10 +37,27 @@ def header_data(screen: DashboardScreen) -> HeaderData:
         next_percent=None if canary is None else _next(canary.weight_percent, ctx),
         health="no canary" if health is Health.NONE else health.value,
         health_reason=reason,
-        burn_per_hour=None,
+        burn_per_hour=_burn(snapshot, ctx),
         read_only=ctx.read_only,
         error=screen.last_error,
     )
+
+
+def _burn(snapshot: FleetSnapshot | None, ctx: AppContext) -> float | None:
+    """GPU (+ engineering) dollars per hour for the replicas running now, both tracks."""
+    if snapshot is None:
+        return None
+    running = [
+        (v.replicas.serving or 0) + (v.replicas.starting or 0)
+        for v in snapshot.tracks.values()
+        if v.replicas.serving is not None or v.replicas.starting is not None
+    ]
+    if not running:
+        return None
+    from console.cost_usage import burn_per_hour, merge_cost_config
+
+    config = merge_cost_config(ctx.settings.cost, ctx.deployment.cost)
+    return burn_per_hour(config, sum(running))
 
 
 def _next(weight: float, ctx: object) -> float | None:

@@ -1,7 +1,7 @@
 """The apps the benchmarks run: the console on the simulated fleet and bare Textual baselines.
 
-Run as ``python -m bench.apps NAME [--first-paint]``. With ``--first-paint`` the app exits as soon
-as its first full paint is done (for the console: the dashboard showing its first poll's values).
+Run as ``python -m bench.apps NAME [--first-paint frame|data]``: the app exits right after its first
+painted frame, or after the frame that shows its first poll's values (the console's full paint).
 """
 
 from __future__ import annotations
@@ -53,7 +53,14 @@ def build(name: str) -> App[None]:
     raise SystemExit(f"unknown app {name!r}")
 
 
-async def _exit_after_first_paint(pilot: Pilot[None]) -> None:
+async def _exit_after_first_frame(pilot: Pilot[None]) -> None:
+    """Exit once the first screen is laid out and painted (the console: panels still empty)."""
+    await pilot.pause()
+    pilot.app.exit()
+
+
+async def _exit_after_first_data(pilot: Pilot[None]) -> None:
+    """Exit once the first poll's values are painted (a bare app has no data: first frame)."""
     app = pilot.app
     dashboard = getattr(app, "dashboard", None)
     while dashboard is not None and dashboard.polls < 1:
@@ -65,11 +72,12 @@ async def _exit_after_first_paint(pilot: Pilot[None]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("name", choices=["bare", "clock", "console"])
-    parser.add_argument("--first-paint", action="store_true")
+    parser.add_argument("--first-paint", choices=["frame", "data"])
     args = parser.parse_args()
     app = build(args.name)
     if args.first_paint:
-        app.run(headless=True, size=(160, 48), auto_pilot=_exit_after_first_paint)
+        pilot = _exit_after_first_data if args.first_paint == "data" else _exit_after_first_frame
+        app.run(headless=True, size=(160, 48), auto_pilot=pilot)
     else:
         app.run()
     sys.exit(0)

@@ -23,43 +23,47 @@ def _cpu_seconds(pid: int) -> float:
     return (utime + stime) / os.sysconf("SC_CLK_TCK")
 
 
-def _start(name: str, tmpdir: str) -> tuple[str, int]:
+def _start(name: str, tmpdir: str, size: tuple[int, int]) -> tuple[list[str], int]:
     session = f"bench-{name}-{uuid.uuid4().hex[:6]}"
-    cmd = f"env XDG_CONFIG_HOME={tmpdir} TERM=xterm-256color {sys.executable} -m bench.apps {name}"
+    tmux = ["tmux", "-L", session]  # a server of its own, sized for this run
+    cmd = (
+        f"env -i HOME={tmpdir} XDG_CONFIG_HOME={tmpdir} TERM=xterm-256color "
+        f"{sys.executable} -m bench.apps {name}"
+    )
+    width, height = size
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "48", cmd], check=True
+        [*tmux, "new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), cmd],
+        check=True,
     )
-    pid = int(
-        subprocess.run(
-            ["tmux", "display", "-p", "-t", session, "#{pane_pid}"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+    shown = subprocess.run(
+        [*tmux, "display", "-p", "-t", session, "#{pane_pid}"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    return session, pid
+    return tmux, int(shown.stdout.strip())
 
 
-def main(measure_s: float = MEASURE_S) -> dict[str, float]:
+def main(measure_s: float = MEASURE_S, size: tuple[int, int] = (160, 48)) -> dict[str, float]:
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmpdir:
-        sessions = {name: _start(name, tmpdir) for name in ("clock", "console")}
+        sessions = {name: _start(name, tmpdir, size) for name in ("clock", "console")}
         try:
             time.sleep(WARMUP_S)  # let both finish starting before measuring idle
             before = {name: _cpu_seconds(pid) for name, (_, pid) in sessions.items()}
             time.sleep(measure_s)
             after = {name: _cpu_seconds(pid) for name, (_, pid) in sessions.items()}
         finally:
-            for session, _ in sessions.values():
-                subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+            for tmux, _ in sessions.values():
+                subprocess.run([*tmux, "kill-server"], check=False)
     used = {name: after[name] - before[name] for name in sessions}
     result = {
         "clock_cpu_s": used["clock"],
         "console_cpu_s": used["console"],
         "ratio": used["console"] / max(used["clock"], 1e-9),
     }
-    print(f"CPU while idle for {measure_s:.0f}s (160x48 in tmux, both at once)")
+    print(f"CPU while idle for {measure_s:.0f}s ({size[0]}x{size[1]} in tmux, both at once)")
     print(
         f"  bare app, 1 Hz clock      {used['clock']:.2f} s CPU "
         f"({100 * used['clock'] / measure_s:.1f}% of a core)"
@@ -73,4 +77,6 @@ def main(measure_s: float = MEASURE_S) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    main()
+    main(size=(80, 24))
+    print()
+    main(size=(160, 48))

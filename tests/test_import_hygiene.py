@@ -89,3 +89,21 @@ def test_kubernetes_is_not_imported_at_start_up() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_start_up_does_not_import_the_cost_model() -> None:
+    code = (
+        "import sys; import console.cli, console.app, console.factory; "
+        "console.cli.build_parser(); "
+        "print(sorted(m for m in sys.modules if m.startswith('console.cost')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -3,7 +3,9 @@ ground truth on screen, and a failing source that marks data stale without stopp
 
 from __future__ import annotations
 
+import argparse
 import re
+from pathlib import Path
 
 from console.clock import ManualClock
 from console.errors import SourceError
@@ -199,3 +201,44 @@ def demo_app_from(ctx: object) -> object:
     from console.app import ConsoleApp
 
     return ConsoleApp(ctx)  # type: ignore[arg-type]
+
+
+async def test_d_switches_between_configured_deployments(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[[deployments]]\nname = "llama"\nnamespace = "a"\nstable = "llama-v1"\n'
+        'canary = "llama-v2"\n\n'
+        '[[deployments]]\nname = "mistral"\nnamespace = "b"\nstable = "mistral-v3"\n'
+        'canary = "mistral-v4"\n'
+    )
+    from console.commands.common import load
+    from console.factory import build_context
+
+    loaded = load(argparse.Namespace(config=config, demo=False, deployment=None))
+    ctx = build_context(loaded, clock=ManualClock(T0))
+    app = demo_app_from(ctx)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_polls(pilot, app)
+        assert app.dashboard.snapshot.deployment == "llama"
+        await pilot.press("d")
+        await wait_until(
+            pilot,
+            lambda: (
+                app.dashboard.snapshot is not None
+                and app.dashboard.snapshot.deployment == "mistral"
+            ),
+            "the second deployment's data",
+        )
+        assert "mistral" in header_text(app)
+        await pilot.press("d")
+        await wait_until(pilot, lambda: app.dashboard.snapshot.deployment == "llama", "back")
+
+
+async def test_d_is_unavailable_with_one_deployment() -> None:
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_polls(pilot, app)
+        assert app.check_action("next_deployment", ()) is False
+        await pilot.press("d")
+        await pilot.pause()
+        assert app.dashboard.snapshot.deployment == "llama"

@@ -140,6 +140,10 @@ class DashboardScreen(Screen[None]):
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
         self._polling = False
+        if message.snapshot.deployment != self.console.ctx.deployment.name:
+            # Polled before the operator switched deployments: not what the screen shows now.
+            self._schedule(0.0)
+            return
         self.polls += 1
         self.failures = 0
         self.last_error = ""

@@ -88,6 +88,7 @@ class ConsoleApp(App[None]):
         self.dashboard.snapshot = None
         self.dashboard.gates = None
         self.dashboard.poll_now()
+        self.dashboard.logs.start()
 
     def action_cycle_theme(self) -> None:
         names = [t.name for t in themes.THEMES]
@@ -134,6 +135,9 @@ class ConsoleApp(App[None]):
 
         if not isinstance(self.screen, CostScreen):
             self.push_screen(CostScreen(report, f"Cost of {self.ctx.deployment.name}", source))
+
+    def action_logs(self, what: str) -> None:
+        self.dashboard.logs.command(what)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

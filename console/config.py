@@ -137,6 +137,16 @@ class AuditConfig(_Section):
     path: Path = Path("~/.local/state/inference-console/audit.jsonl")
 
 
+class LogsConfig(_Section):
+    """The log pane: how many lines it keeps, the tail on start, a local file to follow."""
+
+    buffer_lines: int = Field(default=10_000, ge=100, le=1_000_000)
+    tail_lines: int = Field(default=500, ge=0, le=100_000)
+    file: Path | None = None
+    sim: bool = True
+    save_dir: Path = Path("~/.local/state/inference-console/logs")
+
+
 class SimConfig(_Section):
     scenario: Literal["healthy", "slow-canary", "failing-canary", "cold-start", "traffic-spike"] = (
         "healthy"
@@ -190,6 +200,7 @@ class Settings(BaseSettings):
     prometheus: PrometheusConfig | None = None
     kubernetes: KubernetesConfig = KubernetesConfig()
     audit: AuditConfig = AuditConfig()
+    logs: LogsConfig = LogsConfig()
     cost: CostConfig = CostConfig()
     sim: SimConfig = SimConfig()
     ui: UIConfig = UIConfig()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from console.clock import Clock, SystemClock
 from console.config import DeploymentConfig, Settings
 from console.sources.base import Cluster, MetricsSource
+from console.sources.logs import LogFeeds
 
 
 @dataclass
@@ -25,6 +27,8 @@ class AppContext:
     deployment_index: int = 0
     #: The simulated fleets by deployment name, when the simulator is the source.
     fleets: dict[str, Any] = field(default_factory=dict)
+    #: The log sources of a deployment (server logs and audit), built on demand.
+    log_feeds: Callable[[DeploymentConfig], LogFeeds] | None = None
 
     @property
     def deployment(self) -> DeploymentConfig:

@@ -8,6 +8,7 @@ from console.config import ConfigError, DeploymentConfig
 from console.context import AppContext
 from console.errors import SourceError
 from console.model import DeploymentSpec, FleetSnapshot
+from console.sources.logs import LogFeeds, build_log_feeds
 
 
 class _PerDeployment:
@@ -78,6 +79,10 @@ def build_context(
         if deployment is deployments[index]:
             cluster = sim_cluster
     metrics = _PerDeployment(sources, f"sim:{scenario}")
+
+    def log_feeds(deployment: DeploymentConfig) -> LogFeeds:
+        return build_log_feeds(settings, deployment, fleets.get(deployment.name))
+
     return AppContext(
         settings=settings,
         deployments=deployments,
@@ -89,4 +94,5 @@ def build_context(
         notice=notice,
         deployment_index=index,
         fleets=fleets,
+        log_feeds=log_feeds,
     )

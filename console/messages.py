@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from console.gates import GateReport
-from console.model import FleetSnapshot
+from console.model import FleetSnapshot, LogLine
 
 
 class SnapshotReady(Message):
@@ -23,3 +23,24 @@ class PollFailed(Message):
     def __init__(self, reason: str) -> None:
         super().__init__()
         self.reason = reason
+
+
+class LogBatch(Message):
+    """New lines from one log source for one of the log pane's streams (``target``);
+    ``generation`` tells batches of a since-replaced set of sources apart."""
+
+    def __init__(self, target: str, lines: list[LogLine], generation: int) -> None:
+        super().__init__()
+        self.target = target
+        self.lines = lines
+        self.generation = generation
+
+
+class LogsSaved(Message):
+    """Saving log lines finished: ``count`` lines in ``path``, or ``error`` (one line)."""
+
+    def __init__(self, path: str, count: int, error: str = "") -> None:
+        super().__init__()
+        self.path = path
+        self.count = count
+        self.error = error

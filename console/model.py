@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -193,3 +194,19 @@ class ClusterState(_Value):
 
     def track(self, track: Track) -> DeploymentStatus:
         return self.stable if track is Track.STABLE else self.canary
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """One log line from a source, as received (the full text; displays cut and clean it).
+
+    A slotted dataclass rather than a pydantic model: a busy fleet produces tens of thousands of
+    these a second and they are never validated from outside input.
+    ``time`` is seconds since the epoch when the source knows it; ``level`` is set when the source
+    knows it (audit records), else the display works it out from the text."""
+
+    text: str
+    source: str = ""
+    track: str = ""
+    time: float | None = None
+    level: str | None = None

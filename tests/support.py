@@ -52,3 +52,11 @@ async def wait_until(
 async def wait_polls(pilot: Pilot[object], app: ConsoleApp, count: int = 1) -> None:
     target = app.dashboard.polls + count
     await wait_until(pilot, lambda: app.dashboard.polls >= target, f"{count} poll(s)")
+
+
+async def wait_logs(pilot: Pilot[object], app: ConsoleApp) -> None:
+    """Wait until the server-log stream has its first batch (the simulated fleet's tail)."""
+    from widgets.log_stream import LogStream
+
+    stream = app.dashboard.query_one("#server-logs", LogStream)
+    await wait_until(pilot, lambda: stream.received > 0, "the first log lines")

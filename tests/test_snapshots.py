@@ -6,7 +6,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from tests.support import demo_app, wait_polls
+from tests.support import demo_app, wait_logs, wait_polls
 
 
 def _shot(
@@ -22,6 +22,7 @@ def _shot(
 
     async def run_before(pilot: Pilot[object]) -> None:
         await wait_polls(pilot, app)
+        await wait_logs(pilot, app)
         for key in keys:
             await pilot.press(key)
         await pilot.pause()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
+from pathlib import Path
 
 from console.commands.common import EXIT_OK, EXIT_USAGE, add_source_options, fail, load
 from console.config import SCENARIOS, ConfigError
@@ -20,6 +22,12 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, help="simulated fleet random seed")
     parser.add_argument("--theme", help="console-dark, console-light or console-colorblind")
+    parser.add_argument(
+        "--log-file",
+        type=Path,
+        metavar="PATH",
+        help="follow this file in the log pane, like tail -F (overrides [logs] file)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,6 +35,9 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         loaded = load(args)
+        if getattr(args, "log_file", None) is not None:
+            logs = loaded.settings.logs.model_copy(update={"file": args.log_file})
+            loaded = replace(loaded, settings=loaded.settings.model_copy(update={"logs": logs}))
         ctx = build_context(
             loaded, scenario=args.scenario, seed=args.seed, read_only=args.read_only
         )

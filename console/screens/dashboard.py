@@ -18,6 +18,7 @@ from console.messages import PollFailed, SnapshotReady
 from console.model import DeploymentSpec, FleetSnapshot
 from console.present import PANELS, present
 from console.screens.header_data import header_data
+from console.screens.logs_pane import LogsPane
 from widgets.compare_panel import ComparePanel
 from widgets.status_header import StatusHeader
 
@@ -60,6 +61,7 @@ class DashboardScreen(Screen[None]):
         with Container(id="panels"):
             for spec in PANELS:
                 yield ComparePanel(id=f"panel-{spec.id}", classes="panel")
+        yield LogsPane(self.console.ctx.settings.logs.buffer_lines, id="logs")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -67,6 +69,10 @@ class DashboardScreen(Screen[None]):
         self._show()
         self.set_interval(1.0, self._tick_age, name="age")
         self._schedule(0.0)
+
+    @property
+    def logs(self) -> LogsPane:
+        return self.query_one(LogsPane)
 
     def on_resize(self) -> None:
         self._apply_layout()

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from typing import Protocol
 
-from console.model import ClusterState, DeploymentSpec, FleetSnapshot, RouteState, Track
+from console.model import (
+    ClusterState,
+    DeploymentSpec,
+    FleetSnapshot,
+    LogLine,
+    RouteState,
+    Track,
+)
 
 
 class MetricsSource(Protocol):
@@ -46,3 +55,17 @@ class Cluster(Protocol):
     def set_mirror(
         self, deployment: DeploymentSpec, percent: float, resource_version: str
     ) -> RouteState: ...
+
+
+class LogSource(Protocol):
+    """A stream of log lines: pod logs, a followed file, the simulated fleet, the audit trail.
+
+    ``stream`` blocks (run it in a worker): it yields batches of new lines, oldest first (an
+    empty batch is allowed), until ``stop`` is set or the consumer stops iterating; it handles
+    its own reconnects and reports trouble as lines rather than ending the stream.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    def stream(self, stop: threading.Event) -> Iterator[list[LogLine]]: ...

@@ -1,0 +1,433 @@
+"""A fast, bounded log view: Line API over a ring buffer, follow/pause, filter, wrap, levels."""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, cast
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from widgets._ring import Ring
+from widgets._strips import fit
+from widgets.log_format import (
+    LEVELS,
+    LogItem,
+    compile_filter,
+    detect_level,
+    display_text,
+    short_label,
+    time_label,
+)
+
+__all__ = ["LogItem", "LogStatus", "LogStream"]
+
+Pieces = list[tuple[str, Style]]
+
+
+@dataclass(frozen=True)
+class LogStatus:
+    """What the stream is doing, for a status bar."""
+
+    following: bool
+    paused: bool
+    new_lines: int
+    filter: str
+    regex: bool
+    shown: int
+    total: int
+    dropped: int
+    wrap: bool
+    timestamps: bool
+
+
+class LogStream(ScrollView, can_focus=True):
+    """Shows the newest ``max_lines`` lines given to ``append`` (in batches), oldest dropped.
+
+    Follows the end until the user scrolls up; new lines are then counted (``new_lines``) until
+    the user scrolls back down or calls ``follow``. ``pause`` freezes the view entirely (lines
+    keep arriving and are shown on ``resume``). Text is cleaned and cut for display, never parsed
+    as markup; the whole line is kept for ``set_filter`` and ``lines_for_save``.
+    Posts ``LogStream.StatusChanged`` when anything in ``status`` changes."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "log-stream--error",
+        "log-stream--warn",
+        "log-stream--info",
+        "log-stream--debug",
+        "log-stream--time",
+        "log-stream--source",
+        "log-stream--stable",
+        "log-stream--canary",
+        "log-stream--match",
+    }
+
+    DEFAULT_CSS = """
+    LogStream {
+        background: $surface;
+        color: $text;
+        overflow-x: hidden;
+        overflow-y: scroll;
+        scrollbar-size-vertical: 1;
+    }
+    LogStream > .log-stream--error { color: $error; }
+    LogStream > .log-stream--warn { color: $warning; }
+    LogStream > .log-stream--info { color: $text; }
+    LogStream > .log-stream--debug { color: $text-muted; }
+    LogStream > .log-stream--time { color: $text-muted; }
+    LogStream > .log-stream--source { color: $text-muted; }
+    LogStream > .log-stream--stable { color: $primary; }
+    LogStream > .log-stream--canary { color: $accent; }
+    LogStream > .log-stream--match { background: $warning 40%; text-style: bold; }
+    """
+
+    label_width: ClassVar[int] = 14
+    """Cells given to the source label (its end is kept: a pod's unique suffix)."""
+
+    class StatusChanged(Message):
+        def __init__(self, stream: LogStream, status: LogStatus) -> None:
+            super().__init__()
+            self.stream = stream
+            self.status = status
+
+        @property
+        def control(self) -> LogStream:
+            return self.stream
+
+    def __init__(
+        self,
+        max_lines: int = 10_000,
+        *,
+        show_source: bool = True,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.max_lines = max(int(max_lines), 1)
+        self.show_source = show_source
+        self.wrap = False
+        self.timestamps = False
+        self.following = True
+        self.paused = False
+        self.new_lines = 0
+        self.dropped = 0
+        self.received = 0
+        self._items: Ring[LogItem] = Ring()
+        self._base = 0  # sequence number of the oldest kept item
+        self._view: Ring[int] = Ring()  # sequence numbers of the lines that pass the filter
+        self._rows: Ring[tuple[int, int]] = Ring()  # (sequence, row within line) when wrapping
+        self._pending: list[LogItem] = []
+        self._filter = ""
+        self._pattern: re.Pattern[str] | None = None
+        self._regex = False
+        self._moving = False
+        self._cache: LRUCache[int, list[Strip]] = LRUCache(2048)
+        self._cache_width = -1
+        self._styles: dict[str, Style] = {}
+        self._last_status: LogStatus | None = None
+
+    # Feeding ---------------------------------------------------------------------------------
+
+    def append(self, items: Sequence[LogItem]) -> None:
+        """Add a batch of lines (oldest first)."""
+        if not items:
+            return
+        self.received += len(items)
+        if self.paused:
+            pattern = self._pattern
+            self.new_lines += (
+                len(items) if pattern is None else sum(1 for i in items if pattern.search(i.text))
+            )
+            self._pending.extend(items)
+            excess = len(self._pending) - self.max_lines
+            if excess > 0:
+                del self._pending[:excess]
+                self.dropped += excess
+            self._post_status()
+            return
+        self._ingest(items)
+        self._post_status()
+
+    def _ingest(self, items: Sequence[LogItem]) -> None:
+        removed = 0
+        if len(items) > self.max_lines:
+            skipped = len(items) - self.max_lines
+            removed = self._evict(len(self._items))
+            self._base += skipped
+            self.dropped += skipped
+            items = items[skipped:]
+        start = self._base + len(self._items)
+        self._items.extend(items)
+        pattern = self._pattern
+        if pattern is None:
+            matched: Sequence[int] = range(start, start + len(items))
+        else:
+            search = pattern.search
+            matched = [start + i for i, item in enumerate(items) if search(item.text)]
+        self._view.extend(matched)
+        if self.wrap:
+            self._rows.extend(self._wrap_rows(matched))
+        removed += self._evict(len(self._items) - self.max_lines)
+        if not self.following:
+            self.new_lines += len(matched)
+        self._update_size(removed_rows=removed)
+
+    def _evict(self, count: int) -> int:
+        """Drop the ``count`` oldest items; returns how many display rows went with them."""
+        if count <= 0:
+            return 0
+        self._items.drop_front(count)
+        self._base += count
+        self.dropped += count
+        base = self._base
+        gone = _count_below(self._view, base)
+        self._view.drop_front(gone)
+        if not self.wrap:
+            return gone
+        rows_gone = _count_below(self._rows, (base, 0))
+        self._rows.drop_front(rows_gone)
+        return rows_gone
+
+    # Commands --------------------------------------------------------------------------------
+
+    def follow(self) -> None:
+        """Resume following (and un-pause): jump to the newest line."""
+        if self.paused:
+            self.paused = False
+            pending, self._pending = self._pending, []
+            self._ingest(pending)
+        self.following = True
+        self.new_lines = 0
+        self._scroll_end()
+        self._post_status()
+
+    def pause(self) -> None:
+        """Freeze the view; arriving lines are counted and kept for ``follow``."""
+        self.paused = True
+        self.following = False
+        self._post_status()
+
+    def toggle_pause(self) -> None:
+        """Paused or scrolled up: follow again. Following: pause."""
+        if self.paused or not self.following:
+            self.follow()
+        else:
+            self.pause()
+
+    def set_filter(self, text: str) -> bool:
+        """Show only lines matching ``text`` (a regular expression, or literal text when it is not
+        one); empty text shows every line. Returns whether it was taken as a regex."""
+        if text:
+            self._pattern, self._regex = compile_filter(text)
+        else:
+            self._pattern, self._regex = None, False
+        self._filter = text
+        self._rebuild()
+        return self._regex
+
+    def set_wrap(self, wrap: bool) -> None:
+        self.wrap = wrap
+        self._rebuild()
+
+    def set_timestamps(self, timestamps: bool) -> None:
+        self.timestamps = timestamps
+        self._rebuild()
+
+    def clear(self) -> None:
+        self._base += len(self._items)
+        self._items.clear()
+        self._view.clear()
+        self._rows.clear()
+        self._pending.clear()
+        self.new_lines = 0
+        self._cache.clear()
+        self._update_size(removed_rows=0)
+        self._post_status()
+
+    def lines_for_save(self) -> list[str]:
+        """The whole text of every line that passes the filter, oldest first."""
+        base, items = self._base, self._items
+        return [items[seq - base].text for seq in self._view]
+
+    @property
+    def status(self) -> LogStatus:
+        return LogStatus(
+            following=self.following,
+            paused=self.paused,
+            new_lines=self.new_lines,
+            filter=self._filter,
+            regex=self._regex,
+            shown=len(self._view),
+            total=len(self._items),
+            dropped=self.dropped,
+            wrap=self.wrap,
+            timestamps=self.timestamps,
+        )
+
+    # Internals -------------------------------------------------------------------------------
+
+    def _rebuild(self) -> None:
+        pattern, base = self._pattern, self._base
+        self._view.clear()
+        if pattern is None:
+            self._view.extend(range(base, base + len(self._items)))
+        else:
+            self._view.extend(
+                base + i for i, it in enumerate(self._items) if pattern.search(it.text)
+            )
+        self._rows.clear()
+        if self.wrap:
+            self._rows.extend(self._wrap_rows(list(self._view)))
+        self._cache.clear()
+        self.new_lines = 0
+        if not self.paused:
+            self.following = True
+        self._update_size(removed_rows=0)
+        self._scroll_end()
+        self.refresh()
+        self._post_status()
+
+    def _wrap_rows(self, seqs: Sequence[int]) -> list[tuple[int, int]]:
+        width = max(self.scrollable_content_region.width, 1)
+        base, items = self._base, self._items
+        prefix = self._prefix_width()
+        rows: list[tuple[int, int]] = []
+        for seq in seqs:
+            cells = prefix + cell_len(display_text(items[seq - base].text))
+            rows.extend((seq, k) for k in range(max(math.ceil(cells / width), 1)))
+        return rows
+
+    def _prefix_width(self) -> int:
+        return (13 if self.timestamps else 0) + (self.label_width + 1 if self.show_source else 0)
+
+    def _row_count(self) -> int:
+        return len(self._rows) if self.wrap else len(self._view)
+
+    def _update_size(self, removed_rows: int) -> None:
+        width = self.scrollable_content_region.width
+        self.virtual_size = Size(width, self._row_count())
+        if self.following:
+            self._scroll_end()
+        elif removed_rows and not self.paused:
+            self._move_to(self.scroll_y - removed_rows)
+        self.refresh()
+
+    def _scroll_end(self) -> None:
+        self._move_to(self.max_scroll_y)
+
+    def _move_to(self, y: float) -> None:
+        self._moving = True
+        try:
+            self.scroll_to(y=max(y, 0), animate=False)
+        finally:
+            self._moving = False
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._moving or self.paused:
+            return
+        # A shrinking scroll range clamps the offset too; only a move within range is the user's.
+        if new_value < old_value <= self.max_scroll_y and self.following:
+            self.following = False
+            self._post_status()
+        elif not self.following and new_value >= self.max_scroll_y:
+            self.following = True
+            self.new_lines = 0
+            self._post_status()
+
+    def on_resize(self) -> None:
+        if self.wrap:
+            self._rebuild()
+        else:
+            self._update_size(removed_rows=0)
+
+    def _post_status(self) -> None:
+        status = self.status
+        if status != self._last_status:
+            self._last_status = status
+            self.post_message(self.StatusChanged(self, status))
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = {}
+        self._cache.clear()
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            style = self.get_component_rich_style(f"log-stream--{name}", partial=True)
+            self._styles[name] = style
+        return style
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        row = int(self.scroll_y) + y
+        base_style = self.rich_style
+        if width != self._cache_width:
+            self._cache.clear()
+            self._cache_width = width
+        if row >= self._row_count() or width <= 0:
+            return Strip.blank(width, base_style)
+        seq, k = self._rows[row] if self.wrap else (self._view[row], 0)
+        strips = self._cache.get(seq)
+        if strips is None:
+            strips = self._render_item(self._items[seq - self._base], width, base_style)
+            self._cache[seq] = strips
+        return strips[k] if k < len(strips) else Strip.blank(width, base_style)
+
+    def _render_item(self, item: LogItem, width: int, base: Style) -> list[Strip]:
+        pieces: Pieces = []
+        if self.timestamps:
+            pieces.append((time_label(item.time) + " ", base + self._style("time")))
+        if self.show_source:
+            label = short_label(item.source, self.label_width).ljust(self.label_width)
+            track = item.track if item.track in ("stable", "canary") else "source"
+            pieces.append((label + " ", base + self._style(track)))
+        level = item.level or detect_level(item.text)
+        text_style = base + self._style(level) if level in LEVELS else base
+        text = display_text(item.text)
+        if self._pattern is None or not text:
+            pieces.append((text, text_style))
+        else:
+            pieces.extend(
+                _highlight(text, self._pattern, text_style, text_style + self._style("match"))
+            )
+        if not self.wrap:
+            return [fit(pieces, width, base)]
+        strip = Strip([Segment(t, s) for t, s in pieces if t])
+        rows = max(math.ceil(strip.cell_length / width), 1)
+        return [
+            strip.crop(i * width, (i + 1) * width).adjust_cell_length(width, base)
+            for i in range(rows)
+        ]
+
+
+def _highlight(text: str, pattern: re.Pattern[str], style: Style, match: Style) -> Pieces:
+    pieces: Pieces = []
+    at = 0
+    for found in pattern.finditer(text):
+        start, end = found.span()
+        if start == end:
+            continue
+        if start > at:
+            pieces.append((text[at:start], style))
+        pieces.append((text[start:end], match))
+        at = end
+    pieces.append((text[at:], style))
+    return pieces
+
+
+def _count_below(ring: Ring[Any], bound: Any) -> int:
+    """How many leading items of a sorted ring are below ``bound``."""
+    return bisect_left(cast(Sequence[Any], ring), bound)

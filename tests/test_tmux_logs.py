@@ -1,0 +1,119 @@
+"""The real command following a file of hostile lines in a real terminal (tmux): the lines show
+up literally, and the terminal's title, clipboard and screen are left alone."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from tests.test_tmux_smoke import ROOT, Tmux, _quote
+
+HOSTILE = [
+    b"HX1 [/x] closing tag",
+    b"HX2 [bold red]not bold[/bold red]",
+    b"HX3 [link=file:///etc/passwd]x[/link]",
+    b"HX4 clip \x1b]52;c;aGFja2Vk\x07 board",
+    b"HX5 clear \x1b[2J\x1b[H screen",
+    b"HX6 c1 \xc2\x9b31m csi",
+    b"HX7 title \x1b]0;owned\x07 change",
+    b"HX8 bad \xff\xfe utf8",
+    b"HX9 " + b"B" * 1_000_000,
+]
+
+
+class ConfiguredTmux(Tmux):
+    """A tmux server of its own, started with ``conf`` (clipboard writes allowed)."""
+
+    def __init__(self, conf: Path, width: int, height: int, command: str) -> None:
+        self.name = f"ic-{uuid.uuid4().hex[:8]}"
+        self.tmux = ["tmux", "-L", self.name, "-f", str(conf)]
+        subprocess.run(
+            [*self.tmux, "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
+             f"{command}; sleep 30"],
+            check=True,
+            cwd=ROOT,
+        )  # fmt: skip
+
+    def query(self, fmt: str) -> str:
+        result = subprocess.run(
+            [*self.tmux, "display-message", "-p", "-t", self.name, fmt],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return result.stdout.strip()
+
+    def buffers(self) -> str:
+        result = subprocess.run(
+            [*self.tmux, "list-buffers"], capture_output=True, text=True, check=False
+        )
+        return result.stdout
+
+    def type(self, text: str) -> None:
+        subprocess.run([*self.tmux, "send-keys", "-t", self.name, "-l", text], check=True)
+
+
+def test_hostile_log_lines_on_a_real_terminal(tmp_path: Path) -> None:
+    assert shutil.which("tmux"), "tmux is installed by scripts/install-system-deps.sh"
+    log = tmp_path / "hostile.log"
+    log.write_bytes(b"".join(line + b"\n" for line in HOSTILE[:4]))
+    conf = tmp_path / "tmux.conf"
+    conf.write_text("set -g set-clipboard on\nset -g allow-rename on\n")
+    env = {
+        "XDG_CONFIG_HOME": str(tmp_path),
+        "HOME": str(tmp_path),
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", ""),
+    }
+    marker = tmp_path / "exit-status"
+    command = (
+        f"env -i {' '.join(f'{k}={_quote(v)}' for k, v in env.items())} "
+        f"{_quote(sys.executable)} -m console --demo --log-file {_quote(str(log))}; "
+        f"echo $? > {_quote(str(marker))}"
+    )
+    tmux = ConfiguredTmux(conf, 120, 40, command)
+    try:
+        title = tmux.query("#{pane_title}")
+        tmux.wait_for(lambda s: "req/s" in s and "Logs" in s, "the console with its log pane")
+        with log.open("ab") as out:  # and more while it runs
+            out.write(b"".join(line + b"\n" for line in HOSTILE[4:]))
+        tmux.keys("l")
+        tmux.keys("/")
+        tmux.wait_for(lambda s: "filter: regex or text" in s, "the filter prompt")
+        tmux.type("HX")
+        tmux.wait_for(lambda s: "filter: regex or text" not in s, "the typed filter")
+        tmux.keys("Enter")
+        screen = tmux.wait_for(
+            lambda s: "HX9" in s and "filter" in s and "req/s" not in s, "the filtered lines"
+        )
+        for expected in (
+            "HX1 [/x] closing tag",
+            "HX2 [bold red]not bold[/bold red]",
+            "HX3 [link=file:///etc/passwd]x[/link]",
+            "HX4 clip  board",
+            "HX5 clear  screen",
+            "HX6 c1  csi",
+            "HX7 title  change",
+            "HX8 bad �� utf8",
+            "HX9 BBBB",
+        ):
+            assert expected in screen, f"{expected!r} not on screen:\n{screen}"
+        assert "Traceback" not in screen
+        # The terminal was not told to change: no title, no clipboard write, nothing cleared.
+        assert tmux.query("#{pane_title}") == title
+        assert "owned" not in tmux.query("#{pane_title} #{window_name}")
+        assert "hacked" not in tmux.buffers() and tmux.buffers().strip() == ""
+        tmux.keys("q")
+        deadline = time.monotonic() + 20
+        while not marker.exists() or not marker.read_text().strip():
+            assert time.monotonic() < deadline, f"no exit after q:\n{tmux.screen()}"
+            time.sleep(0.1)  # polling the exit marker, with a deadline
+        assert marker.read_text().strip() == "0"
+        assert "Traceback" not in tmux.screen()
+    finally:
+        tmux.kill()

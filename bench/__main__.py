@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from bench import idle_cpu, startup
+from bench import idle_cpu, log_throughput, startup
 
 if __name__ == "__main__":
     startup.main()
     print()
     idle_cpu.main()
+    print()
+    log_throughput.main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Protocol
 
@@ -11,6 +12,10 @@ class Clock(Protocol):
         """Seconds since the epoch."""
         ...
 
+    def sleep_until(self, t: float, cancel: threading.Event) -> None:
+        """Return once the clock reads ``t`` or later, or as soon as ``cancel`` is set."""
+        ...
+
 
 class SystemClock:
     """The real wall clock."""
@@ -18,18 +23,35 @@ class SystemClock:
     def now(self) -> float:
         return time.time()
 
+    def sleep_until(self, t: float, cancel: threading.Event) -> None:
+        delay = t - time.time()
+        if delay > 0:
+            cancel.wait(delay)
+
 
 class ManualClock:
-    """A clock that moves only when told to (tests, snapshots, benchmarks)."""
+    """A clock that moves only when told to (tests, snapshots, benchmarks); threads sleeping on
+    it wake when it is moved."""
+
+    #: How often a sleeper re-checks its cancel event (wall seconds).
+    CANCEL_CHECK_S = 0.02
 
     def __init__(self, start: float) -> None:
         self._t = float(start)
+        self._moved = threading.Condition()
 
     def now(self) -> float:
         return self._t
 
     def advance(self, seconds: float) -> None:
-        self._t += seconds
+        self.set(self._t + seconds)
 
     def set(self, t: float) -> None:
-        self._t = float(t)
+        with self._moved:
+            self._t = float(t)
+            self._moved.notify_all()
+
+    def sleep_until(self, t: float, cancel: threading.Event) -> None:
+        with self._moved:
+            while self._t < t and not cancel.is_set():
+                self._moved.wait(self.CANCEL_CHECK_S)

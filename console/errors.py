@@ -21,3 +21,11 @@ class ForbiddenError(SourceError):
 
 class NotFoundError(SourceError):
     """The object does not exist (HTTP 404)."""
+
+
+class WarmTimeout(ConsoleError):
+    """The canary's replicas did not become ready in time: traffic was not shifted."""
+
+
+class Cancelled(ConsoleError):
+    """The operator cancelled a running action."""

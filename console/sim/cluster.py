@@ -2,18 +2,80 @@
 
 from __future__ import annotations
 
-from console.errors import ConflictError
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from console.errors import Cancelled, ConflictError, WarmTimeout
 from console.model import ClusterState, DeploymentSpec, DeploymentStatus, RouteState, Track
 from console.sim.fleet import SimFleet, check_mirror, check_weights
 from console.sim.source import check_spec
 
 
+@dataclass(frozen=True)
+class SimEvent:
+    """An event left on the simulated route (what ``kubectl get events`` would list)."""
+
+    time: float
+    reason: str
+    message: str
+    warning: bool
+
+
 class SimCluster:
     """Reads and writes behave like the Kubernetes backend: writes carry the ``resource_version``
-    that was read, and a stale one raises ``ConflictError``."""
+    that was read, and a stale one raises ``ConflictError``; new pods become ready only after
+    their model has loaded."""
 
     def __init__(self, fleet: SimFleet) -> None:
         self.fleet = fleet
+        self.events: list[SimEvent] = []
+
+    def identity(self) -> str | None:
+        return "sim"
+
+    def record_event(
+        self, deployment: DeploymentSpec, reason: str, message: str, warning: bool = False
+    ) -> None:
+        self.events.append(SimEvent(self.fleet.clock.now(), reason, message, warning))
+
+    def wait_ready(
+        self,
+        deployment: DeploymentSpec,
+        track: Track,
+        replicas: int,
+        timeout_s: float,
+        cancel: threading.Event,
+        progress: Callable[[DeploymentStatus], None],
+    ) -> DeploymentStatus:
+        """Sleep on the fleet's clock until the next pod is due to be ready, report each change."""
+        fleet = self.fleet
+        check_spec(fleet, deployment)
+        clock = fleet.clock
+        deadline = clock.now() + timeout_s
+        shown: DeploymentStatus | None = None
+        while True:
+            with fleet.lock:
+                fleet.sync()
+                status = self._status(track)
+                due = [p.ready_at for p in fleet.tracks[track].pods if not p.ready(fleet.last)]
+            if status != shown:
+                progress(status)
+                shown = status
+            if status.ready >= replicas and status.caught_up:
+                return status
+            if cancel.is_set():
+                raise Cancelled(
+                    f"cancelled while {status.name} had {status.ready}/{replicas} ready"
+                )
+            if clock.now() >= deadline:
+                raise WarmTimeout(
+                    f"{status.name}: {status.ready}/{replicas} replicas ready after "
+                    f"{timeout_s:.0f}s; traffic was not shifted"
+                )
+            # Pods become ready on whole ticks: wake at the next one due (or the deadline).
+            wake = min([*(float(t) for t in due if t > fleet.last), deadline])
+            clock.sleep_until(max(wake, fleet.last + 1.0) if due else deadline, cancel)
 
     def read(self, deployment: DeploymentSpec) -> ClusterState:
         fleet = self.fleet

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from console.model import (
     ClusterState,
     DeploymentSpec,
+    DeploymentStatus,
     FleetSnapshot,
     LogLine,
     RouteState,
@@ -41,12 +42,17 @@ class MetricsSource(Protocol):
 class Cluster(Protocol):
     """The objects a rollout changes (Kubernetes or the simulated cluster).
 
-    Writes take the ``resource_version`` that was read; a changed object raises ``ConflictError``.
+    All calls block (run them in workers). Writes take the ``resource_version`` that was read; a
+    changed object raises ``ConflictError``; 403 raises ``ForbiddenError``, 404 ``NotFoundError``,
+    anything else ``SourceError`` — each with a one-line message fit to show (no secrets).
     """
 
     def read(self, deployment: DeploymentSpec) -> ClusterState: ...
 
-    def scale(self, deployment: DeploymentSpec, track: Track, replicas: int) -> None: ...
+    def scale(self, deployment: DeploymentSpec, track: Track, replicas: int) -> None:
+        """Set the track's replicas (the ``/scale`` subresource, or the HPA's ``minReplicas``
+        when an HPA owns the Deployment)."""
+        ...
 
     def set_weights(
         self, deployment: DeploymentSpec, stable: int, canary: int, resource_version: str
@@ -55,6 +61,31 @@ class Cluster(Protocol):
     def set_mirror(
         self, deployment: DeploymentSpec, percent: float, resource_version: str
     ) -> RouteState: ...
+
+    def wait_ready(
+        self,
+        deployment: DeploymentSpec,
+        track: Track,
+        replicas: int,
+        timeout_s: float,
+        cancel: threading.Event,
+        progress: Callable[[DeploymentStatus], None],
+    ) -> DeploymentStatus:
+        """Block until the track reports ``replicas`` ready (and its observed generation has
+        caught up), calling ``progress`` on every change. Watches rather than polls where the
+        backend can. Raises ``WarmTimeout`` after ``timeout_s`` and ``Cancelled`` when
+        ``cancel`` is set."""
+        ...
+
+    def record_event(
+        self, deployment: DeploymentSpec, reason: str, message: str, warning: bool = False
+    ) -> None:
+        """Leave a Kubernetes Event on the route object (best effort: never raises)."""
+        ...
+
+    def identity(self) -> str | None:
+        """Who the cluster thinks we are (e.g. the kubeconfig user), when known."""
+        ...
 
 
 class LogSource(Protocol):

@@ -83,6 +83,7 @@ class DeploymentConfig(_Section):
     headroom: float = Field(default=0.25, ge=0)
     min_canary_replicas: int = Field(default=1, ge=0)
     warm_timeout: Duration = 600.0
+    trim_stable: bool = False
     gates: GatesConfig = GatesConfig()
     cost: CostConfig = CostConfig()
     model: str | None = None

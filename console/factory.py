@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from console.clock import Clock, SystemClock
 from console.commands.common import Loaded
 from console.config import ConfigError, DeploymentConfig
@@ -9,6 +11,9 @@ from console.context import AppContext
 from console.errors import SourceError
 from console.model import DeploymentSpec, FleetSnapshot
 from console.sources.logs import LogFeeds, build_log_feeds
+
+if TYPE_CHECKING:
+    from console.canary import CanaryController
 
 
 class _PerDeployment:
@@ -95,4 +100,23 @@ def build_context(
         deployment_index=index,
         fleets=fleets,
         log_feeds=log_feeds,
+    )
+
+
+def build_controller(ctx: AppContext) -> CanaryController:
+    """The canary controller for the context's current deployment (audit file from settings)."""
+    from console.audit import AuditLog
+    from console.canary import CanaryController
+
+    if ctx.cluster is None:
+        raise ConfigError(["no cluster is configured for canary actions"])
+    deployment = ctx.deployment
+    return CanaryController(
+        ctx.cluster,
+        ctx.metrics,
+        deployment,
+        AuditLog(ctx.settings.audit.path),
+        ctx.clock,
+        read_only=ctx.read_only,
+        trim_stable=deployment.trim_stable,
     )

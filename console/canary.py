@@ -1,0 +1,286 @@
+"""The canary state machine: gates → warm → shift → trim, and revert in the reverse order.
+
+Every action writes an audit *intent* before it touches the cluster and an *outcome* after;
+every write carries the resourceVersion that was read, so someone else's change stops it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from console.audit import AuditLog, actor
+from console.canary_plan import Plan, Split, plan_mirror, plan_revert, plan_step, split_of
+from console.clock import Clock
+from console.config import DeploymentConfig
+from console.errors import ConflictError, ConsoleError
+from console.gates import evaluate
+from console.model import DeploymentStatus, FleetSnapshot, Track
+from console.sources.base import Cluster, MetricsSource
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A step of a running action, for the canary bar and the CLI."""
+
+    phase: str  # warm | shift | trim | scale | done
+    message: str
+    ready: int | None = None
+    wanted: int | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How an action ended: ok | refused | failed | partial, with the split it left."""
+
+    outcome: str
+    message: str
+    plan: Plan
+    after: Split | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+class ReadOnlyError(ConsoleError):
+    """Refused: the console runs read-only."""
+
+
+class CanaryController:
+    """Plans and runs canary actions for one deployment."""
+
+    def __init__(
+        self,
+        cluster: Cluster,
+        metrics: MetricsSource,
+        deployment: DeploymentConfig,
+        audit: AuditLog,
+        clock: Clock,
+        *,
+        read_only: bool = False,
+        trim_stable: bool = False,
+    ) -> None:
+        self.cluster = cluster
+        self.metrics = metrics
+        self.deployment = deployment
+        self.spec = deployment.spec()
+        self.audit = audit
+        self.clock = clock
+        self.read_only = read_only
+        self.trim_stable = trim_stable
+
+    # Planning (reads only) ------------------------------------------------------------------
+
+    def judged(self) -> FleetSnapshot:
+        return self.metrics.snapshot(self.spec, self.deployment.gates.window)
+
+    def plan(self, action: str, percent: float | None = None) -> tuple[Plan, FleetSnapshot]:
+        state = self.cluster.read(self.spec)
+        snapshot = self.judged()
+        if action == "step":
+            gates = evaluate(snapshot, self.deployment.gates, split_of(state).canary_percent)
+            return plan_step(self.deployment, state, snapshot, gates, self.trim_stable), snapshot
+        if action in ("revert", "emergency-revert"):
+            emergency = action == "emergency-revert"
+            return plan_revert(self.deployment, state, snapshot, emergency), snapshot
+        if action == "mirror":
+            return plan_mirror(state, percent if percent is not None else 0.0), snapshot
+        raise ValueError(f"unknown action {action!r}")
+
+    # Running --------------------------------------------------------------------------------
+
+    def run(
+        self,
+        plan: Plan,
+        snapshot: FleetSnapshot,
+        cancel: threading.Event,
+        progress: ProgressFn = lambda p: None,
+    ) -> Outcome:
+        """Carry out ``plan``, audited. Never raises for cluster errors: they become outcomes."""
+        if self.read_only:
+            raise ReadOnlyError("read-only mode: nothing that changes the cluster can run")
+        self._record(plan, snapshot, "intent", None, "; ".join(plan.describe()))
+        if plan.refusal:
+            result = Outcome("refused", plan.refusal, plan, plan.before)
+        else:
+            result = self._carry_out(plan, cancel, progress)
+        self._record(plan, snapshot, "outcome", result, result.message)
+        reason = f"Canary{plan.action.title().replace('-', '')}"
+        self.cluster.record_event(
+            self.spec, reason, f"{result.outcome}: {result.message}", warning=not result.ok
+        )
+        progress(Progress("done", result.message))
+        return result
+
+    def _carry_out(self, plan: Plan, cancel: threading.Event, progress: ProgressFn) -> Outcome:
+        changed: list[str] = []
+        try:
+            if plan.action == "step":
+                return self._step(plan, cancel, progress, changed)
+            if plan.action == "revert":
+                return self._revert(plan, cancel, progress, changed)
+            if plan.action == "emergency-revert":
+                return self._emergency(plan, progress, changed)
+            return self._mirror(plan, progress, changed)
+        except ConflictError as err:
+            actual, now = self._reread()
+            return Outcome(
+                "partial" if changed else "failed",
+                f"stopped: {err}; now {now}" + _done(changed),
+                plan,
+                actual,
+            )
+        except ConsoleError as err:
+            actual, _ = self._reread()
+            return Outcome(
+                "partial" if changed else "failed", f"{err}" + _done(changed), plan, actual
+            )
+
+    def _step(
+        self, plan: Plan, cancel: threading.Event, progress: ProgressFn, changed: list[str]
+    ) -> Outcome:
+        assert plan.warm_canary_to is not None
+        self._warm(
+            Track.CANARY,
+            plan.before.canary_replicas,
+            plan.warm_canary_to,
+            cancel,
+            progress,
+            changed,
+        )
+        progress(
+            Progress("shift", f"weights → {plan.after.stable_weight}/{plan.after.canary_weight}")
+        )
+        self.cluster.set_weights(
+            self.spec, plan.after.stable_weight, plan.after.canary_weight, plan.resource_version
+        )
+        changed.append(f"canary at {plan.after.canary_percent:g}%")
+        if plan.trim_stable_to is not None:
+            progress(Progress("trim", f"stable → {plan.trim_stable_to} replicas"))
+            self.cluster.scale(self.spec, Track.STABLE, plan.trim_stable_to)
+            changed.append(f"stable trimmed to {plan.trim_stable_to}")
+        return Outcome(
+            "ok",
+            f"canary {plan.before.canary_percent:g}% → {plan.after.canary_percent:g}%",
+            plan,
+            plan.after,
+        )
+
+    def _revert(
+        self, plan: Plan, cancel: threading.Event, progress: ProgressFn, changed: list[str]
+    ) -> Outcome:
+        if plan.warm_stable_to is not None:
+            self._warm(
+                Track.STABLE,
+                plan.before.stable_replicas,
+                plan.warm_stable_to,
+                cancel,
+                progress,
+                changed,
+            )
+        progress(Progress("shift", "all traffic → stable"))
+        self.cluster.set_weights(self.spec, plan.after.stable_weight, 0, plan.resource_version)
+        changed.append("all traffic on stable")
+        if plan.after.canary_replicas != plan.before.canary_replicas:
+            progress(Progress("scale", f"canary → {plan.after.canary_replicas} replicas"))
+            self.cluster.scale(self.spec, Track.CANARY, plan.after.canary_replicas)
+        return Outcome(
+            "ok", f"reverted: canary {plan.before.canary_percent:g}% → 0%", plan, plan.after
+        )
+
+    def _emergency(self, plan: Plan, progress: ProgressFn, changed: list[str]) -> Outcome:
+        progress(Progress("shift", "EMERGENCY: all traffic → stable at once"))
+        self.cluster.set_weights(self.spec, plan.after.stable_weight, 0, plan.resource_version)
+        changed.append("all traffic on stable")
+        return Outcome(
+            "ok",
+            "EMERGENCY revert: all traffic shifted to stable at once, without "
+            "waiting for stable's capacity",
+            plan,
+            plan.after,
+        )
+
+    def _mirror(self, plan: Plan, progress: ProgressFn, changed: list[str]) -> Outcome:
+        percent = plan.after.mirror_percent or 0.0
+        progress(Progress("shift", f"mirror → {percent:g}%"))
+        self.cluster.set_mirror(self.spec, percent, plan.resource_version)
+        return Outcome("ok", f"mirroring {percent:g}% of traffic to the canary", plan, plan.after)
+
+    def _warm(
+        self,
+        track: Track,
+        current: int,
+        wanted: int,
+        cancel: threading.Event,
+        progress: ProgressFn,
+        changed: list[str],
+    ) -> DeploymentStatus:
+        if wanted > current:
+            progress(Progress("warm", f"scaling {track.value} {current} → {wanted}", 0, wanted))
+            self.cluster.scale(self.spec, track, wanted)
+            changed.append(f"{track.value} scaled to {wanted}")
+
+        def report(status: DeploymentStatus) -> None:
+            progress(
+                Progress("warm", f"warming {status.ready}/{wanted} ready", status.ready, wanted)
+            )
+
+        return self.cluster.wait_ready(
+            self.spec, track, wanted, self.deployment.warm_timeout, cancel, report
+        )
+
+    def _reread(self) -> tuple[Split | None, str]:
+        """The cluster as it is now, after a failure (and how to say it)."""
+        try:
+            state = self.cluster.read(self.spec)
+        except ConsoleError as err:
+            return None, f"(re-read failed: {err})"
+        route = state.route
+        return split_of(state), (
+            f"weights {route.stable_weight}/{route.canary_weight} "
+            f"(resourceVersion {route.resource_version})"
+        )
+
+    def _record(
+        self, plan: Plan, snapshot: FleetSnapshot, phase: str, result: Outcome | None, message: str
+    ) -> None:
+        gates = plan.gates.results if plan.gates else ()
+        record: dict[str, Any] = {
+            "actor": actor(self.cluster.identity()),
+            "deployment": self.deployment.name,
+            "action": plan.action,
+            "phase": phase,
+            "outcome": result.outcome if result else None,
+            "before": plan.before.as_record(),
+            "after": _after(plan, result),
+            "gates": [
+                {
+                    "name": g.name,
+                    "status": g.status.value,
+                    "observed": g.observed,
+                    "limit": g.limit,
+                    "detail": g.detail,
+                }
+                for g in gates
+            ],
+            "metrics": {t.value: v.model_dump(by_alias=True) for t, v in snapshot.tracks.items()},
+            "message": message,
+            "error": None if result is None or result.ok else result.message,
+        }
+        self.audit.append(record)
+
+
+def _after(plan: Plan, result: Outcome | None) -> dict[str, object] | None:
+    """Intent: the planned split. Outcome: the split actually left (None if unknown)."""
+    if result is None:
+        return plan.after.as_record()
+    return result.after.as_record() if result.after else None
+
+
+def _done(changed: list[str]) -> str:
+    return f" (already done: {', '.join(changed)})" if changed else " (nothing was changed)"

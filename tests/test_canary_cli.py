@@ -1,0 +1,78 @@
+"""``canary`` and ``audit`` commands on the simulated fleet: plans, --yes, exit codes, read-only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from console.cli import main
+
+
+@pytest.fixture
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[audit]\npath = "{tmp_path / "audit.jsonl"}"\n\n'
+        "[[deployments]]\n"
+        'name = "llama"\nnamespace = "inference"\nstable = "llama-v1"\ncanary = "llama-v2"\n'
+        "[deployments.gates]\nmin_requests = 20\n"
+    )
+    return path
+
+
+def test_status_prints_the_split_and_next_step(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["canary", "status", "--config", str(config), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["weights"] == {"stable": 95, "canary": 5}
+    assert shown["next"]["action"] == "step"
+    assert any("95/5 → 90/10" in line for line in shown["next"]["steps"])
+    assert {g["name"] for g in shown["gates"]} >= {"sample", "error_share"}
+
+
+def test_step_without_yes_changes_nothing(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["canary", "step", "--config", str(config)]) == 5
+    captured = capsys.readouterr()
+    assert "not changed: add --yes" in captured.err
+    assert not (tmp_path / "audit.jsonl").exists()
+
+
+def test_read_only_refuses_with_exit_3(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["canary", "mirror", "10", "--config", str(config), "--yes", "--read-only"])
+    assert status == 3
+    assert "read-only mode" in capsys.readouterr().err
+    assert not (tmp_path / "audit.jsonl").exists()
+
+
+def test_mirror_with_yes_is_done_and_audited(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["canary", "mirror", "10", "--config", str(config), "--yes", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["outcome"] == "ok"
+    assert result["after"]["mirror_percent"] == 10
+    assert main(["audit", "verify", str(tmp_path / "audit.jsonl")]) == 0
+    records = (tmp_path / "audit.jsonl").read_text().splitlines()
+    assert [json.loads(r)["phase"] for r in records] == ["intent", "outcome"]
+
+
+def test_emergency_revert_with_yes(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["canary", "revert", "--emergency", "--config", str(config), "--yes"]) == 0
+    assert "EMERGENCY revert" in capsys.readouterr().out
+
+
+def test_audit_verify_uses_the_configured_path(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["canary", "mirror", "5", "--config", str(config), "--yes"])
+    capsys.readouterr()
+    assert main(["audit", "verify", "--config", str(config)]) == 0
+    assert capsys.readouterr().out.strip() == "audit trail intact: 2 records"

@@ -12,6 +12,7 @@ from textual.screen import Screen
 
 import themes
 from console import keymap
+from console.canary_actions import CanaryActions
 from console.context import AppContext
 from console.errors import ConsoleError, SourceError
 from console.screens.dashboard import DashboardScreen
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 WINDOWS_S: tuple[float, ...] = (300.0, 900.0, 3600.0)
 
 
-class ConsoleApp(App[None]):
+class ConsoleApp(CanaryActions, App[None]):
     """inference-console: stable and canary side by side for one deployment at a time."""
 
     TITLE = "inference-console"
@@ -53,6 +54,10 @@ class ConsoleApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in keymap.WRITE_ACTIONS and self.ctx.read_only:
+            return False  # read-only: hidden from the footer and the palette, keys do nothing
+        if action in keymap.CANARY_ACTIONS:
+            return self.canary_allows(action)
+        if action == "next_deployment" and self.canary_running:
             return False
         return not (action == "next_deployment" and len(self.ctx.deployments) < 2)
 

@@ -65,8 +65,8 @@ class Plan:
                 )
             else:
                 lines.append(
-                    f"check the canary's {b.canary_replicas} replicas are ready "
-                    f"({self.warm_canary_to} needed)"
+                    f"keep the canary at {_replicas(b.canary_replicas)} "
+                    f"({self.warm_canary_to} needed) and check they are ready"
                 )
         if self.action == "mirror":
             lines.append(f"mirror {_pct(b.mirror_percent)} → {_pct(a.mirror_percent)} to canary")
@@ -225,6 +225,10 @@ def plan_mirror(state: ClusterState, percent: float) -> Plan:
     )
     refusal = "" if 0 <= percent <= 100 else f"mirror percentage {percent:g} is not in 0..100"
     return Plan("mirror", before, after, state.route.resource_version, refusal=refusal)
+
+
+def _replicas(count: int) -> str:
+    return f"{count} replica" if count == 1 else f"{count} replicas"
 
 
 def _pct(value: float | None) -> str:

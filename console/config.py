@@ -134,8 +134,14 @@ class KubernetesConfig(_Section):
     kubeconfig: Path | None = None
 
 
+def default_audit_path() -> Path:
+    """``$XDG_STATE_HOME/inference-console/audit.jsonl`` (``~/.local/state`` by default)."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / APP_DIR / "audit.jsonl"
+
+
 class AuditConfig(_Section):
-    path: Path = Path("~/.local/state/inference-console/audit.jsonl")
+    path: Path = Field(default_factory=default_audit_path)
 
 
 class LogsConfig(_Section):
@@ -200,7 +206,7 @@ class Settings(BaseSettings):
     read_only: bool = False
     prometheus: PrometheusConfig | None = None
     kubernetes: KubernetesConfig = KubernetesConfig()
-    audit: AuditConfig = AuditConfig()
+    audit: AuditConfig = Field(default_factory=AuditConfig)
     logs: LogsConfig = LogsConfig()
     cost: CostConfig = CostConfig()
     sim: SimConfig = SimConfig()
@@ -235,8 +241,15 @@ class Settings(BaseSettings):
         return (env_settings, init_settings)
 
 
+#: The simulated fleet's deployment. Its canary sees ~1 req/s at 5 %, so the gates judge on 100
+#: requests rather than the default 200 (which a 5-minute window would reach only at 10 %).
 DEMO_DEPLOYMENT = DeploymentConfig(
-    name="llama", namespace="inference", stable="llama-v1", canary="llama-v2", model="llama-3-8b"
+    name="llama",
+    namespace="inference",
+    stable="llama-v1",
+    canary="llama-v2",
+    model="llama-3-8b",
+    gates=GatesConfig(min_requests=100),
 )
 
 

@@ -76,26 +76,26 @@ COMMANDS: tuple[Command, ...] = (
         key_display="^p",
     ),
     Command("quit", "q", "quit", "Quit", "Quit the console", group="App", footer=True),
-    # Reserved for the canary, logs and cost features.
+    # The canary: every one of these asks for confirmation first.
     Command(
         "step",
         "s",
         "step",
         "Step",
-        "Step the canary to its next weight",
+        "Step the canary to its next weight: gates, warm replicas, then shift",
         group="Canary",
+        footer=True,
         writes=True,
-        reserved=True,
     ),
     Command(
         "revert",
         "r",
         "revert",
         "Revert",
-        "Send all traffic back to stable",
+        "Make stable able to carry everything, then send all traffic back to it",
         group="Canary",
+        footer=True,
         writes=True,
-        reserved=True,
     ),
     Command(
         "emergency-revert",
@@ -105,7 +105,6 @@ COMMANDS: tuple[Command, ...] = (
         "Shift all traffic to stable at once",
         group="Canary",
         writes=True,
-        reserved=True,
     ),
     Command(
         "mirror",
@@ -115,7 +114,14 @@ COMMANDS: tuple[Command, ...] = (
         "Set the shadow-traffic percentage",
         group="Canary",
         writes=True,
-        reserved=True,
+    ),
+    Command(
+        "cancel",
+        "x",
+        "cancel_canary",
+        "Cancel",
+        "Cancel the canary action that is running (before traffic moves)",
+        group="Canary",
     ),
     Command(
         "cost",
@@ -221,3 +227,4 @@ def action_name(command: Command) -> str:
 
 
 WRITE_ACTIONS = frozenset(action_name(c) for c in COMMANDS if c.writes)
+CANARY_ACTIONS = frozenset(action_name(c) for c in COMMANDS if c.group == "Canary")

@@ -44,3 +44,30 @@ class LogsSaved(Message):
         self.path = path
         self.count = count
         self.error = error
+
+
+class CanaryPlanned(Message):
+    """A canary action was planned (nothing written yet): ask the operator."""
+
+    def __init__(self, controller: object, plan: object, snapshot: object) -> None:
+        super().__init__()
+        self.controller = controller
+        self.plan = plan
+        self.snapshot = snapshot
+
+
+class CanaryProgress(Message):
+    """A running canary action moved on (warming 2/3 ready, shifting, ...)."""
+
+    def __init__(self, progress: object) -> None:
+        super().__init__()
+        self.progress = progress
+
+
+class CanaryFinished(Message):
+    """A canary action ended; ``outcome`` is None when it could not start (see ``error``)."""
+
+    def __init__(self, outcome: object | None, error: str = "") -> None:
+        super().__init__()
+        self.outcome = outcome
+        self.error = error

@@ -11,6 +11,16 @@ import pytest
 from tests.prom import HOUR, Prometheus, Week
 
 
+@pytest.fixture(autouse=True)
+def private_state(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test writes audit trails and saved logs under its own directory, never the user's."""
+    state = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(state / "config"))
+
+
 @dataclass(frozen=True)
 class PrometheusWeek:
     """A running Prometheus holding ``week``; query it at ``week.end``."""

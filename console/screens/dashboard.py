@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer
 
+from console.canary_actions import observed_share
 from console.errors import ConsoleError
 from console.gates import GateReport, evaluate
 from console.messages import PollFailed, SnapshotReady
@@ -19,6 +20,7 @@ from console.model import DeploymentSpec, FleetSnapshot
 from console.present import PANELS, present
 from console.screens.header_data import header_data
 from console.screens.logs_pane import LogsPane
+from widgets.canary_bar import CanaryBar, CanaryBarData
 from widgets.compare_panel import ComparePanel
 from widgets.status_header import StatusHeader
 
@@ -47,6 +49,7 @@ class DashboardScreen(Screen[None]):
         self._polling = False
         self._compact_override: bool | None = None
         self._shown_stale = False
+        self._activity: tuple[str, tuple[int, int] | None] = ("", None)
         self._header_at = float("-inf")
 
     @property
@@ -58,6 +61,7 @@ class DashboardScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="status")
+        yield CanaryBar(id="canary-bar")
         with Container(id="panels"):
             for spec in PANELS:
                 yield ComparePanel(id=f"panel-{spec.id}", classes="panel")
@@ -190,6 +194,33 @@ class DashboardScreen(Screen[None]):
             for spec in PANELS:
                 self.query_one(f"#panel-{spec.id}", ComparePanel).data = panels[spec.id]
             self._show_header()
+            self._show_canary()
+
+    def show_activity(self, text: str, progress: tuple[int, int] | None) -> None:
+        """A running canary action's latest progress (empty text: none running)."""
+        self._activity = (text, progress)
+        self._show_canary()
+
+    def _show_canary(self) -> None:
+        snapshot = self.snapshot
+        canary = snapshot.canary if snapshot else None
+        text, progress = self._activity
+        gates = self.gates
+        status = ""
+        if gates is not None:
+            status = "pass" if gates.passed else gates.health.value
+            status = {"failing": "fail", "degraded": "fail"}.get(status, status)
+        self.query_one(CanaryBar).data = CanaryBarData(
+            steps=self.console.ctx.deployment.steps,
+            current=canary.weight_percent if canary else None,
+            observed=observed_share(snapshot) if snapshot else None,
+            gates=status,
+            gate_detail=gates.reason if gates else "",
+            mirror=canary.mirror_percent if canary else None,
+            activity=text,
+            progress=progress,
+            read_only=self.console.ctx.read_only,
+        )
 
     def _show_header(self) -> None:
         self._header_at = time.monotonic()

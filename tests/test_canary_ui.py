@@ -1,0 +1,130 @@
+"""Pilot flows for the canary keys: step with warm-up progress, revert from a trimmed stable,
+and read-only mode refusing everything that writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from console.app import ConsoleApp
+from console.clock import ManualClock
+from console.config import default_audit_path
+from console.model import Track
+from console.screens.confirm import ConfirmScreen
+from tests.support import T0, demo_app, demo_context, wait_logs, wait_polls, wait_until
+from widgets.canary_bar import CanaryBar
+from widgets.log_stream import LogStream
+
+
+def app_with(clock: ManualClock, **changes: Any) -> ConsoleApp:
+    ctx = demo_context(clock=clock)
+    ctx.deployments[0] = ctx.deployments[0].model_copy(update=changes)
+    return ConsoleApp(ctx)
+
+
+async def finish_running(pilot: Any, app: ConsoleApp, clock: ManualClock) -> list[str]:
+    """Move simulated time on while the action runs; return what the canary bar showed."""
+    shown: list[str] = []
+    await wait_until(pilot, lambda: app.canary_running, "the action to start")
+    for _ in range(400):
+        if not app.canary_running:
+            return shown
+        shown.append(app.dashboard.query_one(CanaryBar).plain)
+        clock.advance(5)
+        await pilot.pause(0.02)
+    raise AssertionError("the canary action did not finish")
+
+
+def audit_records() -> list[dict[str, Any]]:
+    return [json.loads(x) for x in default_audit_path().read_text().splitlines()]
+
+
+async def test_step_confirms_warms_shifts_and_audits() -> None:
+    clock = ManualClock(T0)
+    app = app_with(clock, replica_capacity_rps=1.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_polls(pilot, app)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
+        body = str(app.screen.query_one("#confirm-body").render())
+        assert "scale canary 1 → " in body and "95/5 → 90/10" in body
+        assert "✓" in body  # gate results are shown before anything is done
+        assert not default_audit_path().exists()  # nothing written before yes
+        await pilot.press("y")
+        shown = await finish_running(pilot, app, clock)
+        assert any("warming" in line for line in shown), shown
+        state = app.ctx.cluster.read(app.ctx.deployment.spec())  # type: ignore[union-attr]
+        assert (state.route.stable_weight, state.route.canary_weight) == (90, 10)
+        assert state.canary.ready >= 2
+        records = audit_records()
+        assert [(r["action"], r["phase"], r["outcome"]) for r in records] == [
+            ("step", "intent", None),
+            ("step", "outcome", "ok"),
+        ]
+        audit = app.dashboard.query_one("#audit-log", LogStream)
+        await wait_until(
+            pilot,
+            lambda: any("outcome=ok" in line for line in audit.lines_for_save()),
+            "the outcome in the audit pane",
+        )
+
+
+async def test_revert_from_a_trimmed_stable_warms_stable_first() -> None:
+    clock = ManualClock(T0)
+    app = app_with(clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_polls(pilot, app)
+        cluster = app.ctx.cluster
+        spec = app.ctx.deployment.spec()
+        assert cluster is not None
+        state = cluster.read(spec)
+        cluster.set_weights(spec, 50, 50, state.route.resource_version)
+        cluster.scale(spec, Track.STABLE, 2)  # trimmed while the canary carried half
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
+        body = str(app.screen.query_one("#confirm-body").render())
+        assert "scale stable 2 → " in body
+        assert body.index("scale stable") < body.index("50/50 → 100/0")
+        await pilot.press("y")
+        await finish_running(pilot, app, clock)
+        state = cluster.read(spec)
+        assert (state.route.stable_weight, state.route.canary_weight) == (100, 0)
+        assert state.stable.ready > 2 and state.canary.desired == 0
+        assert audit_records()[-1]["outcome"] == "ok"
+
+
+async def test_read_only_refuses_every_write() -> None:
+    clock = ManualClock(T0)
+    ctx = demo_context(clock=clock, read_only=True)
+    app = ConsoleApp(ctx)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_polls(pilot, app)
+        for action in ("step", "revert", "emergency_revert", "mirror"):
+            assert app.check_action(action, ()) is False
+        for key in ("s", "r", "R", "m"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is app.dashboard, f"{key} opened {app.screen}"
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert not any(t.startswith(("Step", "Revert", "Emergency", "Mirror")) for t in titles)
+        await pilot.press("question_mark")
+        assert "READ-ONLY" in app.dashboard.query_one("#status").plain  # type: ignore[attr-defined]
+        state = ctx.cluster.read(ctx.deployment.spec())  # type: ignore[union-attr]
+        assert state.route.canary_weight == 5
+        assert not Path(default_audit_path()).exists()
+
+
+def test_confirm_dialog_80x24(snap_compare: Any) -> None:
+    app = demo_app("healthy")
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        await wait_polls(pilot, app)
+        await wait_logs(pilot, app)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -1,0 +1,123 @@
+"""The canary bar: the step plan, current and next weight, warm-up progress, gates and share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.style import Style
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+from widgets._strips import fit
+from widgets.safe_text import clean
+
+__all__ = ["CanaryBar", "CanaryBarData"]
+
+
+@dataclass(frozen=True, slots=True)
+class CanaryBarData:
+    """What the bar shows. ``activity`` is the running action's latest progress line."""
+
+    steps: tuple[float, ...]
+    current: float | None
+    observed: float | None = None
+    gates: str = ""  # pass | fail | inconclusive | ""
+    gate_detail: str = ""
+    mirror: float | None = None
+    activity: str = ""
+    progress: tuple[int, int] | None = None  # ready, wanted
+    read_only: bool = False
+
+
+class CanaryBar(Widget):
+    """One line under the header. Set ``bar.data``."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "canary-bar--done",
+        "canary-bar--current",
+        "canary-bar--todo",
+        "canary-bar--pass",
+        "canary-bar--fail",
+        "canary-bar--inconclusive",
+        "canary-bar--activity",
+        "canary-bar--muted",
+    }
+
+    DEFAULT_CSS = """
+    CanaryBar { height: 1; background: $boost; }
+    CanaryBar > .canary-bar--done { color: $text-muted; }
+    CanaryBar > .canary-bar--current { background: $primary; color: $text; text-style: bold; }
+    CanaryBar > .canary-bar--todo { color: $text; }
+    CanaryBar > .canary-bar--pass { color: $canary-healthy; text-style: bold; }
+    CanaryBar > .canary-bar--fail { color: $canary-failing; text-style: bold; }
+    CanaryBar > .canary-bar--inconclusive { color: $canary-inconclusive; }
+    CanaryBar > .canary-bar--activity { color: $accent; text-style: bold; }
+    CanaryBar > .canary-bar--muted { color: $text-muted; }
+    """
+
+    data: reactive[CanaryBarData | None] = reactive(None)
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._styles: dict[str, Style] = {}
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = {}
+
+    def _style(self, name: str) -> Style:
+        if not self._styles:
+            self._styles = {
+                c.removeprefix("canary-bar--"): self.get_component_rich_style(c)
+                for c in self.COMPONENT_CLASSES
+            }
+            self._styles[""] = self.rich_style
+        return self._styles.get(name, self._styles[""])
+
+    @property
+    def plain(self) -> str:
+        return self.render_line(0).text
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_size.width
+        base = self._style("")
+        data = self.data
+        if y != 0 or data is None:
+            return Strip.blank(width, base)
+        pieces: list[tuple[str, Style]] = [(" plan ", self._style("muted"))]
+        current = data.current or 0.0
+        for step in data.steps:
+            kind = "done" if step < current - 1e-9 else "todo"
+            if abs(step - current) < 1e-9:
+                kind = "current"
+            pieces.append((f"{step:g}%", self._style(kind)))
+            pieces.append((" ", base))
+        if data.current is not None and not any(abs(s - current) < 1e-9 for s in data.steps):
+            pieces.append((f"(now {current:g}%) ", self._style("current")))
+        if data.observed is not None:
+            pieces.append((f"│ observed {data.observed:.1f}% ", self._style("muted")))
+        if data.mirror:
+            pieces.append((f"│ mirror {data.mirror:g}% ", self._style("muted")))
+        if data.gates:
+            word = {"pass": "gates ✓", "fail": "gates ✗", "inconclusive": "gates ?"}
+            pieces.append(("│ ", base))
+            pieces.append((word.get(data.gates, data.gates) + " ", self._style(data.gates)))
+        if data.activity:
+            text = clean(data.activity)
+            if data.progress is not None:
+                ready, wanted = data.progress
+                text = f"{text} {_meter(ready, wanted)}"
+            pieces.append(("│ ", base))
+            pieces.append((text, self._style("activity")))
+        elif data.gate_detail and data.gates != "pass":
+            pieces.append((clean(data.gate_detail), self._style("muted")))
+        return fit(pieces, width, base)
+
+
+def _meter(ready: int, wanted: int, cells: int = 10) -> str:
+    if wanted <= 0:
+        return ""
+    filled = round(cells * min(ready, wanted) / wanted)
+    return "▕" + "█" * filled + "·" * (cells - filled) + "▏"

@@ -15,7 +15,9 @@ CORE = sorted(
     [
         p
         for p in (ROOT / "console").glob("*.py")
-        if p.stem in {"model", "config", "units", "clock", "errors", "gates", "present", "cost"}
+        if p.stem
+        in {"model", "config", "units", "clock", "errors", "gates", "present", "cost"}
+        | {"canary", "canary_plan", "audit"}
     ]
     + list((ROOT / "console" / "sources").glob("*.py"))
     + list((ROOT / "console" / "sim").glob("*.py"))

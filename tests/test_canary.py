@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from console.audit import verify
-from console.canary import ReadOnlyError
+from console.canary import Outcome, Progress, ReadOnlyError
 from console.canary_plan import needed_replicas
 from console.errors import ConflictError
 from console.model import Track
@@ -163,3 +163,31 @@ def test_scale_failure_is_reported_and_audited(tmp_path: Path) -> None:
     assert "(nothing was changed)" in result.message
     assert cluster.inner.read(ctl.spec).route.canary_weight == 5
     assert records(audit)[-1]["outcome"] == "failed"
+
+
+def test_cancel_during_warm_up_never_shifts(tmp_path: Path) -> None:
+    ctl, cluster, _clock, audit = controller(tmp_path, replica_capacity_rps=1.0)
+    plan, snapshot = ctl.plan("step")
+    cancel = threading.Event()
+    seen: list[str] = []
+    warming = threading.Event()
+
+    def progress(event: Progress) -> None:
+        seen.append(event.message)
+        if event.phase == "warm" and event.ready is not None:
+            warming.set()
+
+    out: list[Outcome] = []
+    thread = threading.Thread(target=lambda: out.append(ctl.run(plan, snapshot, cancel, progress)))
+    thread.start()
+    assert warming.wait(10), seen
+    cancel.set()  # the clock never moves: only the cancel can end the wait
+    thread.join(10)
+    assert not thread.is_alive()
+    result = out[0]
+    assert result.outcome == "partial", result.message
+    assert "cancelled while llama-v2 had 1/" in result.message
+    assert "set_weights" not in [w[0] for w in cluster.writes()]
+    assert cluster.inner.read(ctl.spec).route.canary_weight == 5
+    assert records(audit)[-1]["outcome"] == "partial"
+    assert verify(audit).ok

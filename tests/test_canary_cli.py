@@ -76,3 +76,28 @@ def test_audit_verify_uses_the_configured_path(
     capsys.readouterr()
     assert main(["audit", "verify", "--config", str(config)]) == 0
     assert capsys.readouterr().out.strip() == "audit trail intact: 2 records"
+
+
+def test_read_only_from_the_config_refuses_too(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config.write_text("read_only = true\n" + config.read_text())
+    for argv in (["step"], ["revert", "--emergency"], ["mirror", "10"]):
+        assert main(["canary", *argv, "--config", str(config), "--yes"]) == 3
+    assert capsys.readouterr().err.count("read-only mode") == 3
+    assert not (tmp_path / "audit.jsonl").exists()
+
+
+def test_a_configured_token_never_reaches_the_trail_or_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = "tok-d0-not-leak-31337"
+    audit = tmp_path / "trail.jsonl"
+    monkeypatch.setenv("INFERENCE_CONSOLE_PROMETHEUS__BEARER_TOKEN", token)
+    monkeypatch.setenv("INFERENCE_CONSOLE_AUDIT__PATH", str(audit))
+    assert main(["canary", "revert", "--demo", "--yes", "--json"]) == 0
+    assert main(["canary", "mirror", "5", "--demo", "--yes"]) == 0
+    captured = capsys.readouterr()
+    text = audit.read_text()
+    assert len(text.splitlines()) == 4
+    assert token not in text and token not in captured.out + captured.err

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import idle_cpu, log_throughput, startup
+from bench import idle_cpu, log_throughput, startup, step_overhead
 
 if __name__ == "__main__":
     startup.main()
@@ -10,3 +10,5 @@ if __name__ == "__main__":
     idle_cpu.main()
     print()
     log_throughput.main()
+    print()
+    step_overhead.main()

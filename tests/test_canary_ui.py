@@ -128,3 +128,49 @@ def test_confirm_dialog_80x24(snap_compare: Any) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_cancel_key_stops_the_warm_up_before_traffic_moves() -> None:
+    clock = ManualClock(T0)
+    app = app_with(clock, replica_capacity_rps=1.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_polls(pilot, app)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
+        await pilot.press("y")
+        bar = app.dashboard.query_one(CanaryBar)
+        await wait_until(pilot, lambda: "warming" in bar.plain, "warming in the canary bar")
+        assert app.check_action("cancel_canary", ()) is True
+        assert app.check_action("step", ()) is False  # one action at a time
+        await pilot.press("x")
+        await wait_until(pilot, lambda: not app.canary_running, "the action to stop")
+        state = app.ctx.cluster.read(app.ctx.deployment.spec())  # type: ignore[union-attr]
+        assert state.route.canary_weight == 5
+        last = audit_records()[-1]
+        assert (last["phase"], last["outcome"]) == ("outcome", "partial")
+        assert "cancelled" in last["error"]
+
+
+async def test_mirror_asks_for_a_percentage_then_confirms() -> None:
+    clock = ManualClock(T0)
+    app = app_with(clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_polls(pilot, app)
+        await pilot.press("m")
+        await wait_until(pilot, lambda: app.screen.id == "mirror", "the percentage prompt")
+        await pilot.press(*"150", "enter")
+        error = app.screen.query_one("#mirror-error").render()
+        assert "'150' is not a percentage between 0 and 100" in str(error)
+        await pilot.press("backspace", "backspace", "backspace", *"20", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
+        assert "mirror 0% → 20% to canary" in str(app.screen.query_one("#confirm-body").render())
+        await pilot.press("y")
+        await wait_until(
+            pilot,
+            lambda: default_audit_path().exists() and len(audit_records()) == 2,
+            "the outcome record",
+        )
+        state = app.ctx.cluster.read(app.ctx.deployment.spec())  # type: ignore[union-attr]
+        assert state.route.mirror_percent == 20
+        last = audit_records()[-1]
+        assert (last["action"], last["outcome"]) == ("mirror", "ok")

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from console.errors import ConsoleError
+
 GENESIS = "0" * 64
 #: Keys that never reach a record, whatever a caller passes (defence in depth).
 SECRET_KEYS = frozenset({"token", "bearer_token", "password", "secret", "authorization"})
@@ -35,6 +37,10 @@ def record_hash(record: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+class AuditError(ConsoleError):
+    """The audit trail could not be written."""
+
+
 class AuditLog:
     """Appends records to ``path``; safe against other consoles appending at the same time."""
 
@@ -42,7 +48,17 @@ class AuditLog:
         self.path = path.expanduser()
 
     def append(self, record: dict[str, Any]) -> dict[str, Any]:
-        """Write ``record`` (plus ``seq``, ``time``, ``prev``, ``hash``), fsync, return it."""
+        """Write ``record`` (plus ``seq``, ``time``, ``prev``, ``hash``), fsync, return it.
+
+        Raises AuditError when the file cannot be written."""
+        try:
+            return self._append(record)
+        except OSError as err:
+            raise AuditError(
+                f"cannot write the audit trail {self.path}: {err.strerror or err}"
+            ) from None
+
+    def _append(self, record: dict[str, Any]) -> dict[str, Any]:
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         with os.fdopen(fd, "r+b") as handle:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from console.audit import AuditLog, actor
+from console.audit import AuditError, AuditLog, actor
 from console.canary_plan import Plan, Split, plan_mirror, plan_revert, plan_step, split_of
 from console.clock import Clock
 from console.config import DeploymentConfig
@@ -101,7 +101,10 @@ class CanaryController:
         cancel: threading.Event,
         progress: ProgressFn = lambda p: None,
     ) -> Outcome:
-        """Carry out ``plan``, audited. Never raises for cluster errors: they become outcomes."""
+        """Carry out ``plan``, audited. Never raises for cluster errors: they become outcomes.
+
+        Raises ReadOnlyError, or AuditError when the intent cannot be recorded (nothing is
+        changed then)."""
         if self.read_only:
             raise ReadOnlyError("read-only mode: nothing that changes the cluster can run")
         self._record(plan, snapshot, "intent", None, "; ".join(plan.describe()))
@@ -109,11 +112,20 @@ class CanaryController:
             result = Outcome("refused", plan.refusal, plan, plan.before)
         else:
             result = self._carry_out(plan, cancel, progress)
-        self._record(plan, snapshot, "outcome", result, result.message)
+        notes: list[str] = []
+        try:
+            self._record(plan, snapshot, "outcome", result, result.message)
+        except AuditError as err:
+            notes.append(f"the outcome was not audited: {err}")
         reason = f"Canary{plan.action.title().replace('-', '')}"
-        self.cluster.record_event(
-            self.spec, reason, f"{result.outcome}: {result.message}", warning=not result.ok
-        )
+        try:
+            self.cluster.record_event(
+                self.spec, reason, f"{result.outcome}: {result.message}", warning=not result.ok
+            )
+        except ConsoleError as err:
+            notes.append(f"no cluster event: {err}")
+        if notes:
+            result = replace(result, message=f"{result.message} ({'; '.join(notes)})")
         progress(Progress("done", result.message))
         return result
 

@@ -129,7 +129,7 @@ class CanaryActions:
         try:
             outcome = controller.run(plan, snapshot, cancel, progress)
         except ConsoleError as err:
-            app.post_message(CanaryFinished(None, str(err)))
+            app.post_message(CanaryFinished(None, f"{err}; nothing was changed"))
             return
         except Exception as err:
             app.post_message(CanaryFinished(None, f"action failed: {type(err).__name__}"))

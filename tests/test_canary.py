@@ -12,7 +12,7 @@ import pytest
 from console.audit import verify
 from console.canary import Outcome, Progress, ReadOnlyError
 from console.canary_plan import needed_replicas
-from console.errors import ConflictError
+from console.errors import ConflictError, ForbiddenError
 from console.model import Track
 from tests.canary_support import controller, run_driven
 
@@ -191,3 +191,13 @@ def test_cancel_during_warm_up_never_shifts(tmp_path: Path) -> None:
     assert cluster.inner.read(ctl.spec).route.canary_weight == 5
     assert records(audit)[-1]["outcome"] == "partial"
     assert verify(audit).ok
+
+
+def test_a_refused_cluster_event_is_reported_not_fatal(tmp_path: Path) -> None:
+    ctl, cluster, clock, audit = controller(tmp_path)
+    cluster.fail["record_event"] = ForbiddenError("events is forbidden: 403")
+    result, _ = run_driven(ctl, clock, "mirror", 15)
+    assert result.ok
+    assert result.message.endswith("(no cluster event: events is forbidden: 403)")
+    assert cluster.inner.read(ctl.spec).route.mirror_percent == 15
+    assert [r["outcome"] for r in records(audit)] == [None, "ok"]

@@ -101,3 +101,15 @@ def test_a_configured_token_never_reaches_the_trail_or_the_output(
     text = audit.read_text()
     assert len(text.splitlines()) == 4
     assert token not in text and token not in captured.out + captured.err
+
+
+def test_an_unwritable_audit_trail_stops_before_any_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("INFERENCE_CONSOLE_AUDIT__PATH", str(blocker / "audit.jsonl"))
+    assert main(["canary", "mirror", "30", "--demo", "--yes"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"inference-console: cannot write the audit trail {blocker}/audit.jsonl:")
+    assert err.rstrip().endswith("; nothing was changed") and err.count("\n") == 1

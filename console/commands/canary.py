@@ -99,7 +99,12 @@ def _carry_out(ctl: CanaryController, plan: Plan, snapshot: Any, as_json: bool) 
     def progress(event: Progress) -> None:
         print(f"{event.phase}: {event.message}", file=sys.stderr)
 
-    result: Outcome = ctl.run(plan, snapshot, threading.Event(), progress)
+    from console.errors import ConsoleError
+
+    try:
+        result: Outcome = ctl.run(plan, snapshot, threading.Event(), progress)
+    except ConsoleError as err:
+        return fail(f"{err}; nothing was changed")
     if as_json:
         print(
             json.dumps(

@@ -116,16 +116,24 @@ class ConsoleApp(CanaryActions, App[None]):
         from console.cost import WEEK_S
         from console.cost_usage import MissingInputs, cost_report, merge_cost_config
         from console.sources.cost_inputs import SimCostInputs
+        from console.sources.prometheus import PrometheusSource
 
         ctx = self.ctx
         deployment = ctx.deployment
         config = merge_cost_config(ctx.settings.cost, deployment.cost)
         try:
-            fleet = ctx.fleets.get(deployment.name)
-            if fleet is None:
-                raise SourceError("no source of token and replica figures for the cost meter")
             horizon = config.horizon or WEEK_S
-            usage = SimCostInputs(fleet).usage(deployment.spec(), horizon)
+            fleet = ctx.fleets.get(deployment.name)
+            prom = ctx.settings.prometheus
+            if isinstance(ctx.metrics, PrometheusSource) and prom is not None:
+                from console.sources.prometheus_config import cost_inputs
+
+                inputs = cost_inputs(prom, ctx.metrics.client)
+                usage = inputs.usage(deployment.spec(), horizon)
+            elif fleet is not None:
+                usage = SimCostInputs(fleet).usage(deployment.spec(), horizon)
+            else:
+                raise SourceError("no source of token and replica figures for the cost meter")
             report = cost_report({}, config, usage)
         except (ConsoleError, MissingInputs) as err:
             self.call_from_thread(self._cost_failed, str(err))

@@ -87,6 +87,9 @@ class DeploymentConfig(_Section):
     gates: GatesConfig = GatesConfig()
     cost: CostConfig = CostConfig()
     model: str | None = None
+    #: PromQL label matchers (no braces) replacing the default pod selector of a track.
+    stable_selector: str | None = None
+    canary_selector: str | None = None
 
     @field_validator("steps")
     @classmethod
@@ -119,7 +122,10 @@ class PrometheusConfig(_Section):
     bearer_token: SecretStr | None = None
     ca_file: Path | None = None
     insecure_skip_verify: bool = False
+    #: Per-panel overrides by input name or snapshot value key (``ttft_s.p99``), and ``cost.*``.
     queries: dict[str, str] = {}
+    #: Prefix of the server's metric names where they were renamed (``kserve_`` for kserve_vllm:).
+    metric_prefix: str = Field(default="", pattern=r"^[a-zA-Z_:]*$")
 
     @field_validator("url")
     @classmethod
@@ -127,6 +133,13 @@ class PrometheusConfig(_Section):
         if not url.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return url.rstrip("/")
+
+    @model_validator(mode="after")
+    def _known_queries(self) -> PrometheusConfig:
+        from console.sources.profiles import resolve
+
+        resolve(self.profile, self.queries, self.metric_prefix)
+        return self
 
 
 class KubernetesConfig(_Section):

@@ -59,13 +59,14 @@ def build_context(
     )
     index = deployments.index(loaded.deployment) if loaded.deployment in deployments else 0
     notice = ""
+    prometheus = None
     if settings.prometheus is not None and not loaded.demo:
-        raise ConfigError(
-            [
-                f"{loaded.config_path}: prometheus: the Prometheus source is not available yet; "
-                "remove [prometheus] to watch the simulated fleet"
-            ]
-        )
+        from console.sources.prometheus_config import build_source
+
+        try:
+            prometheus = build_source(settings.prometheus, deployments, clock)
+        except SourceError as err:
+            raise ConfigError([f"{loaded.config_path}: prometheus: {err}"]) from None
     scenario = scenario or settings.sim.scenario
     seed = settings.sim.seed if seed is None else seed
     if loaded.demo:
@@ -83,7 +84,7 @@ def build_context(
         fleets[deployment.name] = fleet
         if deployment is deployments[index]:
             cluster = sim_cluster
-    metrics = _PerDeployment(sources, f"sim:{scenario}")
+    metrics = prometheus or _PerDeployment(sources, f"sim:{scenario}")
 
     def log_feeds(deployment: DeploymentConfig) -> LogFeeds:
         return build_log_feeds(settings, deployment, fleets.get(deployment.name))

@@ -1,0 +1,67 @@
+"""The Prometheus client, metrics source and cost inputs, built from ``[prometheus]``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from console.clock import Clock
+from console.config import DeploymentConfig, PrometheusConfig
+from console.errors import SourceError
+from console.model import Track
+from console.sources.cost_inputs import PrometheusCostInputs, cost_queries, profile_queries
+from console.sources.prometheus import PrometheusSource
+from console.sources.promql import PrometheusClient
+
+
+def read_token(prom: PrometheusConfig) -> str | None:
+    """The bearer token from the settings or its file; SourceError (without the token) when the
+    file cannot be read."""
+    if prom.bearer_token is not None:
+        return prom.bearer_token.get_secret_value()
+    if prom.bearer_token_file is None:
+        return None
+    try:
+        return prom.bearer_token_file.expanduser().read_text(encoding="utf-8").strip()
+    except OSError as err:
+        raise SourceError(
+            f"prometheus.bearer_token_file: cannot read {prom.bearer_token_file}: "
+            f"{err.strerror or err}"
+        ) from None
+
+
+def build_client(prom: PrometheusConfig) -> PrometheusClient:
+    return PrometheusClient(
+        prom.url,
+        timeout=prom.timeout,
+        bearer_token=read_token(prom),
+        ca_file=prom.ca_file,
+        insecure_skip_verify=prom.insecure_skip_verify,
+    )
+
+
+def build_source(
+    prom: PrometheusConfig, deployments: Iterable[DeploymentConfig], clock: Clock | None = None
+) -> PrometheusSource:
+    """The metrics source for ``deployments`` (their per-track selector overrides included)."""
+    selectors: dict[str, dict[Track, str]] = {}
+    for d in deployments:
+        chosen = {Track.STABLE: d.stable_selector, Track.CANARY: d.canary_selector}
+        selectors[d.name] = {t: s for t, s in chosen.items() if s}
+    return PrometheusSource(
+        build_client(prom),
+        prom.profile,
+        prom.queries,
+        prom.metric_prefix,
+        selectors,
+        clock,
+    )
+
+
+def cost_inputs(prom: PrometheusConfig, client: PrometheusClient) -> PrometheusCostInputs:
+    """The cost meter's measured inputs through ``client`` (the profile's token queries and any
+    ``cost.*`` overrides)."""
+    try:
+        queries = cost_queries({**profile_queries(prom.profile), **prom.queries})
+    except ValueError as err:
+        raise SourceError(str(err)) from None
+    return PrometheusCostInputs(client, queries)

@@ -1,0 +1,106 @@
+"""Panel queries for both tracks in one request each, and track values from what they return."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from string import Template
+
+from console.model import HISTORY_KEYS, Track
+from console.sim.histogram import histogram_quantile
+from console.sources.profiles import Input, Profile
+
+#: Labels the composed queries add to every series (unlikely to clash with a server's own).
+TRACK_LABEL = "console_track"
+INPUT_LABEL = "console_input"
+QUANTILES = (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))
+
+Flat = dict[str, float | None]
+#: Raw results of one evaluation: (track, input name, ``by`` label value) -> value.
+Raw = dict[tuple[str, str, str], float]
+
+
+def compose(inputs: Iterable[Input], selectors: dict[Track, dict[str, str]], window: str) -> str:
+    """One PromQL expression returning every input for both tracks, each series labelled with
+    its track and input (``or`` keeps them apart: no two share a label set)."""
+    parts = []
+    for item in inputs:
+        for track in Track:
+            values = {**selectors[track], "window": window}
+            expr = Template(item.template).safe_substitute(values)
+            parts.append(
+                f'label_replace(label_replace({expr}, "{TRACK_LABEL}", "{track.value}", "", ""),'
+                f' "{INPUT_LABEL}", "{item.name}", "", "")'
+            )
+    return " or ".join(parts)
+
+
+def collect(raw: Raw, labels: dict[str, str], value: float, by: dict[str, str]) -> None:
+    """Add one returned series to ``raw`` (series that differ only in other labels are summed)."""
+    track = labels.get(TRACK_LABEL, "")
+    name = labels.get(INPUT_LABEL, "")
+    if not track or not name or math.isnan(value):
+        return
+    key = (track, name, labels.get(by.get(name, ""), "") if by.get(name) else "")
+    raw[key] = raw.get(key, 0.0) + value
+
+
+def bucket_quantile(q: float, buckets: dict[str, float]) -> float | None:
+    """PromQL's ``histogram_quantile`` over ``le`` -> rate: sorted, duplicate bounds merged,
+    made monotonic, NaN (None) without a ``+Inf`` bucket or observations."""
+    merged: dict[float, float] = {}
+    for le, value in buckets.items():
+        try:
+            bound = float(le)
+        except ValueError:
+            continue
+        merged[bound] = merged.get(bound, 0.0) + value
+    if math.inf not in merged:
+        return None
+    bounds = sorted(merged)
+    cumulative: list[float] = []
+    top = -math.inf
+    for bound in bounds:
+        top = max(top, merged[bound])
+        cumulative.append(top)
+    return histogram_quantile(q, bounds[:-1], cumulative)
+
+
+def track_flat(profile: Profile, raw: Raw, track: Track, names: set[str]) -> Flat:
+    """Flat values of ``track`` from ``raw``; ``names`` are the inputs that were asked for (an
+    input that was asked for and returned nothing is missing data: None, never 0)."""
+    flat: Flat = dict.fromkeys(HISTORY_KEYS)
+    t = track.value
+    grouped: dict[str, dict[str, float]] = {}
+    for (tr, name, label), value in raw.items():
+        if tr != t:
+            continue
+        if label or name == "codes" or name.endswith("_buckets"):
+            grouped.setdefault(name, {})[label] = value
+        elif name in flat:
+            flat[name] = value
+    codes = grouped.get("codes")
+    if codes:
+        total = sum(codes.values())
+        flat["requests_per_s"] = total
+        for cls in ("2xx", "4xx", "5xx"):
+            flat[f"codes_per_s.{cls}"] = codes.get(cls, 0.0)
+        flat["error_share"] = codes.get("5xx", 0.0) / total if total > 0 else None
+    for group, sources in profile.quantiles.items():
+        wanted = QUANTILES if group.endswith("_s") else (("p90", 0.9),)
+        for label, q in wanted:
+            parts = [bucket_quantile(q, grouped.get(src, {})) for src in sources]
+            total_q: float | None = None
+            if all(p is not None for p in parts):
+                total_q = sum(p for p in parts if p is not None)
+            flat[f"{group}.{label}"] = total_q
+            if group == "itl_s":
+                flat[f"tps.{label}"] = 1.0 / total_q if total_q else None
+    # Value-level overrides (e.g. ttft_s.p99) win over what was derived.
+    for name in names:
+        if name in flat:
+            flat[name] = raw.get((t, name, ""))
+    for key in ("replicas.desired", "replicas.serving", "replicas.starting"):
+        count = flat[key]
+        flat[key] = None if count is None else float(round(count))
+    return flat

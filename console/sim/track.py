@@ -57,6 +57,20 @@ class Pod:
         return min(max((t - self.created) / span, 0.0), 1.0)
 
 
+def pod_usage(p: Pod, t: int) -> tuple[float, float, float, float]:
+    """One pod's GPU memory bytes, GPU utilisation (0-1), CPU cores and host memory bytes."""
+    if t >= p.ready_at:
+        occ = p.running / MAX_SEQS
+        return (
+            WEIGHTS_BYTES + RUNTIME_BYTES + p.kv_tokens * KV_BYTES_PER_TOKEN,
+            min(1.0, 0.04 + 0.96 * occ**0.7),
+            1.2 + 2.2 * occ,
+            10 * GIB + 4 * GIB * occ,
+        )
+    progress = p.load_progress(t)
+    return WEIGHTS_BYTES * progress, 0.0, 1.0, 2 * GIB + 14 * GIB * progress
+
+
 class TrackSim:
     """The servers behind one Deployment. ``tick`` processes one second of traffic."""
 
@@ -111,17 +125,12 @@ class TrackSim:
         running = 0
         for p in pods:
             if t >= p.ready_at:
-                occ = p.running / MAX_SEQS
                 running += p.running
-                mem += WEIGHTS_BYTES + RUNTIME_BYTES + p.kv_tokens * KV_BYTES_PER_TOKEN
-                util += min(1.0, 0.04 + 0.96 * occ**0.7)
-                cpu += 1.2 + 2.2 * occ
-                host += 10 * GIB + 4 * GIB * occ
-            else:
-                progress = p.load_progress(t)
-                mem += WEIGHTS_BYTES * progress
-                cpu += 1.0
-                host += 2 * GIB + 14 * GIB * progress
+            p_mem, p_util, p_cpu, p_host = pod_usage(p, t)
+            mem += p_mem
+            util += p_util
+            cpu += p_cpu
+            host += p_host
         vec[L.RUNNING] = running
         vec[L.GPU_MEM] = mem / (GPU_BYTES * len(pods))
         vec[L.GPU_UTIL] = util / len(pods)

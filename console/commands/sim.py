@@ -1,0 +1,67 @@
+"""``inference-console sim serve``: the simulated fleet as an OpenAI-compatible server with
+Prometheus ``/metrics``, for a real Prometheus to scrape and real clients to call."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from console.commands.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, fail
+from console.config import DEMO_DEPLOYMENT, SCENARIOS
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("sim", help="the simulated fleet, served over HTTP")
+    actions = parser.add_subparsers(dest="sim_command", metavar="ACTION", required=True)
+    serve = actions.add_parser(
+        "serve",
+        help="serve /v1/models, /v1/completions, /v1/chat/completions and /metrics",
+        description=(
+            "Serve the simulated fleet: an OpenAI-compatible API whose timing follows the "
+            "simulation, and Prometheus /metrics with per-pod vLLM series, kube-state-metrics "
+            "replica gauges, DCGM GPU gauges and cAdvisor CPU/memory. Runs until interrupted."
+        ),
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
+    serve.add_argument("--scenario", choices=SCENARIOS, default="healthy")
+    serve.add_argument("--seed", type=int, default=7)
+    serve.add_argument("--model", default=DEMO_DEPLOYMENT.model or "llama-3-8b")
+    serve.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from console.clock import SystemClock
+    from console.sim import SimFleet
+    from console.sim.serve import build_app, start
+
+    if not 0 <= args.port <= 65535:
+        return fail(f"--port: {args.port}: not a port number (0-65535)", EXIT_USAGE)
+    fleet = SimFleet(
+        scenario=args.scenario, seed=args.seed, deployment=DEMO_DEPLOYMENT.spec(),
+        clock=SystemClock(),
+    )  # fmt: skip
+
+    async def serve() -> None:
+        runner, port = await start(build_app(fleet, args.model, args.seed), args.host, args.port)
+        print(
+            f"serving the simulated fleet ({args.scenario}, seed {args.seed}) on "
+            f"http://{args.host}:{port}  (/v1, /metrics; Ctrl-C stops)",
+            flush=True,
+        )
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except OSError as err:
+        return fail(
+            f"cannot listen on {args.host}:{args.port}: {err.strerror or err}", EXIT_FAILURE
+        )
+    return EXIT_OK

@@ -12,6 +12,7 @@ import pytest
 from console.audit import verify
 from console.canary import Outcome, Progress, ReadOnlyError
 from console.canary_plan import needed_replicas
+from console.config import GatesConfig
 from console.errors import ConflictError, ForbiddenError
 from console.model import Track
 from tests.canary_support import controller, run_driven
@@ -201,3 +202,14 @@ def test_a_refused_cluster_event_is_reported_not_fatal(tmp_path: Path) -> None:
     assert result.message.endswith("(no cluster event: events is forbidden: 403)")
     assert cluster.inner.read(ctl.spec).route.mirror_percent == 15
     assert [r["outcome"] for r in records(audit)] == [None, "ok"]
+
+
+def test_too_few_requests_refuse_with_wait(tmp_path: Path) -> None:
+    ctl, cluster, clock, audit = controller(tmp_path)
+    ctl.deployment = ctl.deployment.model_copy(update={"gates": GatesConfig(min_requests=10**6)})
+    result, _ = run_driven(ctl, clock, "step")
+    assert result.outcome == "refused"
+    assert result.message.startswith("gates: inconclusive — wait: ")
+    assert result.message.endswith("of 1000000 canary requests in the last 300s")
+    assert cluster.writes() == []
+    assert records(audit)[-1]["gates"][0]["status"] == "inconclusive"

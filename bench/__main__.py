@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import idle_cpu, log_throughput, startup, step_overhead
+from bench import idle_cpu, log_throughput, refresh_cost, startup, step_overhead
 
 if __name__ == "__main__":
     startup.main()
@@ -12,3 +12,5 @@ if __name__ == "__main__":
     log_throughput.main()
     print()
     step_overhead.main()
+    print()
+    refresh_cost.main()

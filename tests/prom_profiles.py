@@ -60,7 +60,7 @@ STABLE_PODS = (
     PodLoad("llama-v1-7d9c5b8f4-x2x9k"),
     PodLoad(
         "llama-v1-7d9c5b8f4-b8wlt", queue=3, gpu_used_mib=60000, gpu_free_mib=20000, gpu_util=80
-    ),  # fmt: skip
+    ),
 )
 CANARY_PODS = (
     PodLoad(
@@ -78,7 +78,7 @@ CANARY_PODS = (
         cpu_cores=1.5,
         old_vllm=True,
         dcgm_honor_labels=True,
-    ),  # fmt: skip
+    ),
 )
 DECOYS = (
     PodLoad("llama-v1-shadow-6b7c9d8f5-q8w2z", ok=50.0, queue=40, cpu_cores=30.0),
@@ -249,8 +249,12 @@ def _write_shared(w: Writer) -> None:
             if pod.dcgm_honor_labels:
                 labels |= {"namespace": pod.namespace, "pod": pod.name}
             else:
-                labels |= {"namespace": "gpu-operator", "pod": "dcgm-exporter-x7k2p",
-                           "exported_namespace": pod.namespace, "exported_pod": pod.name}  # fmt: skip
+                labels |= {
+                    "namespace": "gpu-operator",
+                    "pod": "dcgm-exporter-x7k2p",
+                    "exported_namespace": pod.namespace,
+                    "exported_pod": pod.name,
+                }
             w.series(metric, labels, float(getattr(pod, field)), gauge=True)
     w.family("container_cpu_usage_seconds_total", "counter")
     for pod in PODS:

@@ -111,6 +111,7 @@ def test_profile_values_match_the_pods(backfilled: Backfilled, profile: str) -> 
     assert source.queries == len(source.panels) == 6
     if profile == "tgi":
         assert "TTFT estimated" in PROFILES["tgi"].note
+        assert source.name.endswith("(tgi, TTFT estimated)")
     source.close()
 
 

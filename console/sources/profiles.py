@@ -193,6 +193,8 @@ class Profile:
     #: value group -> bucket inputs whose quantiles are added (TGI's TTFT estimate adds two).
     quantiles: dict[str, tuple[str, ...]] = field(default_factory=dict)
     note: str = ""
+    #: A few words for the header's source label.
+    label: str = ""
 
 
 _QUANTILES = {
@@ -210,6 +212,7 @@ PROFILES: dict[str, Profile] = {
         TGI + SHARED,
         {**_QUANTILES, "ttft_s": ("ttft_buckets", "ttft_prefill_buckets")},
         note="TTFT estimated as queue + prefill; ITL is the per-request mean time per token",
+        label="TTFT estimated",
     ),
     "sglang": Profile("sglang", SGLANG + SHARED, dict(_QUANTILES)),
 }

@@ -81,7 +81,8 @@ class PrometheusSource:
 
     @property
     def name(self) -> str:
-        return f"prometheus {self.client.shown_url} ({self.profile.name})"
+        label = f", {self.profile.label}" if self.profile.label else ""
+        return f"prometheus {self.client.shown_url} ({self.profile.name}{label})"
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -220,3 +220,22 @@ async def test_bad_override_query_shows_prometheus_error(tmp_path: Path, history
             assert dash.last_error in shown
             assert "queue panel: Prometheus at" in header_text(app)  # the rest is cut there
             assert app.is_running
+
+
+async def test_cost_key_measures_through_prometheus(tmp_path: Path, prometheus_week: Any) -> None:
+    from console.screens.cost import CostScreen
+
+    app = console_app(
+        tmp_path,
+        prometheus_week.url,
+        "[cost]\nprice_in_per_mtok = 1.25\nprice_out_per_mtok = 10\ngpu_hour_price = 3.5\n"
+        "gpus_per_replica = 2\n",
+    )
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, CostScreen), "the cost screen", 30)
+        screen = app.screen
+        assert isinstance(screen, CostScreen)
+        assert screen.source == f"prometheus {prometheus_week.url}"
+        assert screen.report.inputs.input_tokens.provenance == "measured"
+        assert screen.report.inputs.input_tokens.value > 0

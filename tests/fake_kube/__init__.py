@@ -1,0 +1,5 @@
+"""A fake Kubernetes API server on loopback for tests, honest to the facts in kubernetes.md."""
+
+from tests.fake_kube.server import FakeKube, Request
+
+__all__ = ["FakeKube", "Request"]

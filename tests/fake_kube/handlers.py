@@ -1,0 +1,453 @@
+"""Request handling: paths to resources, the verbs, preconditions, subresources, watches, logs."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tests.fake_kube import patch as patches
+from tests.fake_kube.logs import parse_time
+from tests.fake_kube.resources import BY_PATH, Resource
+from tests.fake_kube.status import (
+    UNSUPPORTED_PATCH,
+    ApiError,
+    already_exists,
+    conflict,
+    forbidden,
+    invalid,
+    not_found,
+)
+from tests.fake_kube.validate import validate
+
+if TYPE_CHECKING:
+    from tests.fake_kube.server import FakeKube
+
+PATCH_TYPES = {
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    "application/strategic-merge-patch+json",
+    "application/apply-patch+yaml",
+}
+
+
+@dataclass
+class Target:
+    res: Resource
+    namespace: str
+    name: str | None
+    sub: str | None
+
+
+@dataclass
+class Reply:
+    code: int
+    body: Any = None  # JSON-able, or None for a stream
+    stream: Iterator[bytes] | None = None
+    content_type: str = "application/json"
+
+
+def flag(query: dict[str, str], name: str) -> bool:
+    """The API server's bool parsing: absent, "0" or "false" (any case) are false."""
+    value = query.get(name)
+    return value is not None and value.lower() not in ("0", "false")
+
+
+def parse_path(path: str) -> Target:
+    parts = [p for p in path.split("/") if p]
+    if parts[:2] == ["api", "v1"]:
+        group, version, rest = "", "v1", parts[2:]
+    elif parts[:1] == ["apis"] and len(parts) >= 3:
+        group, version, rest = parts[1], parts[2], parts[3:]
+    else:
+        raise ApiError(404, "the server could not find the requested resource")
+    if len(rest) < 3 or rest[0] != "namespaces" or len(rest) > 5:
+        raise ApiError(404, "the server could not find the requested resource")
+    res = BY_PATH.get((group, version, rest[2]))
+    if res is None:
+        raise ApiError(404, "the server could not find the requested resource")
+    name = rest[3] if len(rest) > 3 else None
+    sub = rest[4] if len(rest) > 4 else None
+    if sub is not None and sub not in res.subresources:
+        raise ApiError(404, "the server could not find the requested resource")
+    return Target(res, rest[1], name, sub)
+
+
+def verb_of(method: str, target: Target, query: dict[str, str]) -> str:
+    if method == "GET":
+        if target.name is None:
+            return "watch" if flag(query, "watch") else "list"
+        return "get"
+    return {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}[method]
+
+
+class Api:
+    def __init__(self, fake: FakeKube) -> None:
+        self.fake = fake
+        self.store = fake.store
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        content_type: str,
+        body: Any,
+        user_agent: str,
+    ) -> Reply:
+        target = parse_path(path)
+        verb = verb_of(method, target, query)
+        res = target.res
+        rule = f"{res.plural}/{target.sub}" if target.sub else res.plural
+        if (verb, rule) in self.fake.forbidden or ("*", rule) in self.fake.forbidden:
+            raise forbidden(
+                res, target.name or "", self.fake.user, verb, target.namespace, target.sub
+            )
+        self.fake.take_fault(verb, rule)
+        manager = query.get("fieldManager") or user_agent.split("/")[0] or "unknown"
+        if verb in ("list", "watch"):
+            return self._list(target, query, watch=verb == "watch")
+        if verb == "create":
+            return self._create(target, body, manager)
+        assert target.name is not None
+        if verb == "delete":
+            gone = self.store.delete(res, target.namespace, target.name)
+            if gone is None:
+                raise not_found(res, target.name)
+            self._after_write(res, gone)
+            return Reply(200, gone)
+        if verb == "get":
+            if target.sub == "log":
+                return self._log(target, query)
+            return Reply(200, self._view(target, self._current(target)))
+        return self._write(target, method, query, content_type, body, manager)
+
+    def _current(self, target: Target) -> dict[str, Any]:
+        assert target.name is not None
+        obj = self.store.get((target.res.group, target.res.plural, target.namespace, target.name))
+        if obj is None:
+            raise not_found(target.res, target.name)
+        return obj
+
+    def _view(self, target: Target, obj: dict[str, Any]) -> dict[str, Any]:
+        if target.sub != "scale":
+            return obj
+        meta = obj["metadata"]
+        labels = obj["spec"]["selector"]["matchLabels"]
+        status: dict[str, Any] = {
+            "replicas": obj.get("status", {}).get("replicas", 0),
+            "selector": ",".join(f"{k}={v}" for k, v in sorted(labels.items())),
+        }
+        return {
+            "kind": "Scale",
+            "apiVersion": "autoscaling/v1",
+            "metadata": {
+                k: meta[k]
+                for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+            },
+            "spec": {"replicas": obj["spec"].get("replicas", 1)},
+            "status": status,
+        }
+
+    def _write(
+        self,
+        target: Target,
+        method: str,
+        query: dict[str, str],
+        content_type: str,
+        body: Any,
+        manager: str,
+    ) -> Reply:
+        res, name = target.res, target.name
+        assert name is not None
+        with self.store.lock:
+            old = self._current(target)
+            view = self._view(target, old)
+            operation = "Update"
+            if method == "PUT":
+                if not isinstance(body, dict):
+                    raise ApiError(400, "the body of the request was not a JSON object")
+                new_view = copy.deepcopy(body)
+                sent = body.get("metadata", {}).get("resourceVersion")
+                if not sent and not res.builtin:
+                    raise invalid(
+                        res,
+                        name,
+                        [
+                            (
+                                "metadata.resourceVersion",
+                                "Invalid value: 0x0: must be specified for an update",
+                            )
+                        ],
+                    )
+                new_view.setdefault("metadata", {})["resourceVersion"] = (
+                    sent or view["metadata"]["resourceVersion"]
+                )
+            else:
+                kind = content_type.split(";")[0].strip()
+                if kind not in PATCH_TYPES:
+                    raise ApiError(415, UNSUPPORTED_PATCH)
+                if kind == "application/strategic-merge-patch+json" and not res.builtin:
+                    raise ApiError(415, UNSUPPORTED_PATCH)
+                if kind == "application/json-patch+json":
+                    new_view = patches.json_patch(view, body)
+                elif kind == "application/strategic-merge-patch+json":
+                    new_view = patches.strategic_merge_patch(view, body)
+                else:
+                    if kind == "application/apply-patch+yaml":
+                        if not query.get("fieldManager"):
+                            raise ApiError(
+                                400,
+                                'PatchOptions.meta.k8s.io "" is invalid: fieldManager: '
+                                "Required value: "
+                                "is required for apply patch",
+                            )
+                        operation = "Apply"
+                    if not isinstance(body, dict):
+                        raise ApiError(400, "the body of the request was not a JSON object")
+                    new_view = patches.merge_patch(view, body)
+            if (
+                new_view.get("metadata", {}).get("resourceVersion")
+                != old["metadata"]["resourceVersion"]
+            ):
+                raise conflict(res, name)
+            new = self._merge_back(target, old, new_view)
+            causes = validate(res, old, new)
+            if causes:
+                raise invalid(res, name, causes)
+            touched = body if isinstance(body, dict) else new_view
+            if target.sub == "scale":
+                touched = {"spec": {"replicas": new["spec"]["replicas"]}}
+            stored = self.store.put(res, new, manager, operation, touched, subresource=target.sub)
+        self._after_write(res, stored)
+        return Reply(200, self._view(target, stored))
+
+    def _merge_back(
+        self, target: Target, old: dict[str, Any], new_view: dict[str, Any]
+    ) -> dict[str, Any]:
+        res = target.res
+        if target.sub == "scale":
+            replicas = new_view.get("spec", {}).get("replicas")
+            if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
+                raise invalid(
+                    res,
+                    target.name or "",
+                    [
+                        (
+                            "spec.replicas",
+                            f"Invalid value: {replicas!r}: must be greater than or equal to 0",
+                        )
+                    ],
+                )
+            new = copy.deepcopy(old)
+            new["spec"]["replicas"] = replicas
+            return new
+        for key in ("name", "namespace"):
+            if new_view.get("metadata", {}).get(key, old["metadata"][key]) != old["metadata"][key]:
+                raise invalid(
+                    res,
+                    target.name or "",
+                    [(f"metadata.{key}", "Invalid value: field is immutable")],
+                )
+        new = copy.deepcopy(new_view)
+        new["apiVersion"], new["kind"] = res.api_version, res.kind
+        new["metadata"] = dict(
+            old["metadata"],
+            **{
+                k: v
+                for k, v in new_view.get("metadata", {}).items()
+                if k in ("labels", "annotations", "resourceVersion")
+            },
+        )
+        if target.sub == "status":
+            new = dict(copy.deepcopy(old), status=new_view.get("status", {}))
+        elif "status" in res.subresources:
+            new["status"] = copy.deepcopy(old.get("status", {}))
+            if "status" not in old:
+                new.pop("status")
+        return new
+
+    def _after_write(self, res: Resource, obj: dict[str, Any]) -> None:
+        meta = obj["metadata"]
+        if res.plural == "deployments":
+            self.fake.controller.kick(meta["namespace"], meta["name"])
+        elif res.plural == "horizontalpodautoscalers":
+            self.fake.controller.kick_hpa(meta["namespace"], obj)
+        elif (
+            res.plural == "pods"
+            and self.store.get(("", "pods", meta["namespace"], meta["name"])) is None
+        ):
+            self.fake.logs.pod_gone(meta["namespace"], meta["name"])
+
+    def _create(self, target: Target, body: Any, manager: str) -> Reply:
+        res = target.res
+        if not isinstance(body, dict):
+            raise ApiError(400, "the body of the request was not a JSON object")
+        obj = copy.deepcopy(body)
+        meta = obj.setdefault("metadata", {})
+        if not meta.get("name"):
+            if not meta.get("generateName"):
+                raise invalid(
+                    res, "", [("metadata.name", "Required value: name or generateName is required")]
+                )
+            meta["name"] = meta["generateName"] + uuid.uuid4().hex[:5]
+        if meta.setdefault("namespace", target.namespace) != target.namespace:
+            raise ApiError(
+                400,
+                "the namespace of the provided object does not match the namespace sent on "
+                "the request",
+            )
+        obj["apiVersion"], obj["kind"] = res.api_version, res.kind
+        with self.store.lock:
+            if self.store.get((res.group, res.plural, target.namespace, meta["name"])) is not None:
+                raise already_exists(res, meta["name"])
+            causes = validate(res, None, obj)
+            if causes:
+                raise invalid(res, meta["name"], causes)
+            stored = self.store.put(res, obj, manager)
+        self._after_write(res, stored)
+        return Reply(201, stored)
+
+    def _list(self, target: Target, query: dict[str, str], watch: bool) -> Reply:
+        res = target.res
+        match = Selector(query.get("labelSelector", ""), query.get("fieldSelector", ""))
+        if watch:
+            return Reply(200, stream=self._watch(target, query, match))
+        with self.store.lock:
+            items = [
+                o for o in self.store.list(res.group, res.plural, target.namespace) if match(o)
+            ]
+            version = str(self.store.version)
+        if res.builtin:
+            for item in items:
+                item.pop("apiVersion", None)
+                item.pop("kind", None)
+        return Reply(
+            200,
+            {
+                "apiVersion": res.api_version,
+                "kind": f"{res.kind}List",
+                "metadata": {"resourceVersion": version},
+                "items": items,
+            },
+        )
+
+    def _watch(self, target: Target, query: dict[str, str], match: Selector) -> Iterator[bytes]:
+        res, store, fake = target.res, self.store, self.fake
+        since = query.get("resourceVersion", "")
+        timeout = float(query.get("timeoutSeconds") or 1800)
+        deadline = time.monotonic() + timeout
+        epoch = fake.watch_epoch
+
+        def line(kind: str, obj: dict[str, Any]) -> bytes:
+            return (json.dumps({"type": kind, "object": obj}) + "\n").encode()
+
+        def ours(key: tuple[str, str, str, str], obj: dict[str, Any]) -> bool:
+            return key[:3] == (res.group, res.plural, target.namespace) and match(obj)
+
+        with store.lock:
+            if since in ("", "0"):
+                first = [
+                    line("ADDED", o)
+                    for o in store.list(res.group, res.plural, target.namespace)
+                    if match(o)
+                ]
+                last = store.version
+            elif int(since) < fake.compacted_below:
+                first = [
+                    line(
+                        "ERROR",
+                        ApiError(
+                            410, f"too old resource version: {since} ({store.version})"
+                        ).body(),
+                    )
+                ]
+                last = -1
+            else:
+                first, last = [], int(since)
+        yield from first
+        if last < 0:
+            return
+        index = 0
+        while True:
+            with store.changed:
+                while True:
+                    while index < len(store.log) and store.log[index].rv <= last:
+                        index += 1
+                    if index < len(store.log) or fake.closed or fake.watch_epoch != epoch:
+                        break
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return
+                    store.changed.wait(left)
+                if fake.closed or fake.watch_epoch != epoch:
+                    if fake.drop_watches:
+                        raise ConnectionAbortedError("watch dropped")
+                    return
+                batch = store.log[index:]
+            for change in batch:
+                last = change.rv
+                if ours(change.key, change.obj):
+                    yield line(change.type, change.obj)
+
+    def _log(self, target: Target, query: dict[str, str]) -> Reply:
+        pod = self._current(target)
+        containers = [c["name"] for c in pod["spec"]["containers"]]
+        container = query.get("container")
+        if container and container not in containers:
+            raise ApiError(400, f"container {container} is not valid for pod {target.name}")
+        ready = any(
+            c["type"] == "Ready" and c["status"] == "True"
+            for c in pod["status"].get("conditions", [])
+        )
+        if not ready and not self.fake.logs_before_ready:
+            raise ApiError(
+                400,
+                f'container "{containers[0]}" in pod "{target.name}" is waiting to start: '
+                "ContainerCreating",
+            )
+        tail = query.get("tailLines")
+        since = query.get("sinceTime")
+        stream = self.fake.logs.stream(
+            target.namespace,
+            target.name or "",
+            flag(query, "follow"),
+            flag(query, "timestamps"),
+            int(tail) if tail is not None else None,
+            parse_time(since) if since else None,
+        )
+        return Reply(200, stream=stream, content_type="text/plain")
+
+
+class Selector:
+    """Label selectors (``k=v``, ``k!=v``, ``k``) and field selectors on name and involvedObject."""
+
+    def __init__(self, labels: str, fields: str) -> None:
+        self.labels = [p.strip() for p in labels.split(",") if p.strip()]
+        self.fields = [p.strip() for p in fields.split(",") if p.strip()]
+
+    def __call__(self, obj: dict[str, Any]) -> bool:
+        have = obj.get("metadata", {}).get("labels") or {}
+        for term in self.labels:
+            if "!=" in term:
+                k, v = term.split("!=", 1)
+                if have.get(k.strip()) == v.strip():
+                    return False
+            elif "=" in term:
+                k, v = term.split("=", 1)
+                if have.get(k.strip().rstrip("=")) != v.strip().lstrip("="):
+                    return False
+            elif term not in have:
+                return False
+        for term in self.fields:
+            k, _, v = term.partition("=")
+            node: Any = obj
+            for part in k.strip().rstrip("=").split("."):
+                node = node.get(part) if isinstance(node, dict) else None
+            if str(node) != v.strip().lstrip("="):
+                return False
+        return True

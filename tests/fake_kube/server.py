@@ -1,0 +1,368 @@
+"""The fake API server: a threaded HTTP server on a free loopback port, with the controls a test
+needs (seed objects, readiness, faults, RBAC denials, log lines, cut streams) and a record of
+every request it received."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from tests.fake_kube import objects
+from tests.fake_kube.controller import Controller
+from tests.fake_kube.handlers import Api, Reply
+from tests.fake_kube.logs import PodLogs
+from tests.fake_kube.resources import Resource, resource
+from tests.fake_kube.status import ApiError
+from tests.fake_kube.store import Store
+
+SEED_MANAGER = "kubectl-client-side-apply"
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request as received: ``body`` is the parsed JSON (or None), ``time`` is monotonic."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    content_type: str
+    body: Any
+    time: float
+    status: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Fault:
+    verb: str
+    rule: str  # "deployments/scale", "httproutes", ...
+    status: int  # 0 = drop the connection without answering
+    times: int
+
+
+class DropConnection(Exception):
+    pass
+
+
+class FakeKube:
+    def __init__(self) -> None:
+        self.store = Store()
+        self.logs = PodLogs()
+        self.controller = Controller(self.store, self.logs.pod_gone)
+        self.api = Api(self)
+        self.requests: list[Request] = []
+        self.forbidden: set[tuple[str, str]] = set()
+        self.faults: list[Fault] = []
+        self.user = "system:serviceaccount:inference:console"
+        self.token: str | None = None  # when set, requests must carry "Bearer <token>"
+        self.compacted_below = 0
+        self.watch_epoch = 0
+        self.drop_watches = False
+        self.logs_before_ready = False
+        self.closed = False
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> FakeKube:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        with self.store.changed:
+            self.closed = True
+            self.store.changed.notify_all()
+        self.logs.close()
+        self.controller.stop()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def kubeconfig(
+        self, path: Path, context: str = "fake", user: str = "tester", token: str = "fake-token"
+    ) -> Path:
+        """Write a kubeconfig pointing at this server (JSON is valid YAML)."""
+        config = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": "fake-cluster", "cluster": {"server": self.url}}],
+            "users": [{"name": user, "user": {"token": token}}],
+            "contexts": [
+                {
+                    "name": context,
+                    "context": {"cluster": "fake-cluster", "user": user, "namespace": "inference"},
+                }
+            ],
+            "current-context": context,
+        }
+        path.write_text(json.dumps(config))
+        return path
+
+    # -- controls --------------------------------------------------------------------------
+
+    def forbid(self, verb: str, rule: str) -> None:
+        """Deny ``verb`` (or ``*``) on ``rule`` (``httproutes``, ``deployments/scale``) with 403."""
+        self.forbidden.add((verb, rule))
+
+    def fail(self, verb: str, rule: str, status: int = 500, times: int = 1) -> None:
+        """Answer the next ``times`` matching requests with ``status`` (0: drop the connection)."""
+        with self._lock:
+            self.faults.append(Fault(verb, rule, status, times))
+
+    def take_fault(self, verb: str, rule: str) -> None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.times > 0 and fault.verb in (verb, "*") and fault.rule == rule:
+                    fault.times -= 1
+                    if fault.status == 0:
+                        raise DropConnection
+                    raise ApiError(
+                        fault.status,
+                        "Internal error occurred: injected fault"
+                        if fault.status >= 500
+                        else f"injected {fault.status}",
+                    )
+
+    def end_watches(self, drop: bool = False) -> None:
+        """End every open watch: cleanly (as a server time-out does) or by dropping the socket."""
+        with self.store.changed:
+            self.drop_watches = drop
+            self.watch_epoch += 1
+            self.store.changed.notify_all()
+
+    def record(self, request: Request) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def requests_to(self, method: str | None = None, path_end: str = "") -> list[Request]:
+        with self._lock:
+            return [
+                r
+                for r in self.requests
+                if (method is None or r.method == method) and r.path.endswith(path_end)
+            ]
+
+    # -- objects ---------------------------------------------------------------------------
+
+    def get(
+        self, plural: str, namespace: str, name: str, group: str | None = None
+    ) -> dict[str, Any] | None:
+        res = self._res(plural, group)
+        return self.store.get((res.group, res.plural, namespace, name))
+
+    def put(self, obj: dict[str, Any], manager: str = SEED_MANAGER) -> dict[str, Any]:
+        """Create or overwrite ``obj`` as another client would (bumps resourceVersion)."""
+        group = obj["apiVersion"].rpartition("/")[0]
+        res = next(r for r in _all() if r.group == group and r.kind == obj["kind"])
+        stored = self.store.put(res, obj, manager)
+        self.api._after_write(res, stored)
+        return stored
+
+    def add_deployment(
+        self,
+        name: str,
+        namespace: str = "inference",
+        replicas: int = 2,
+        ready: bool = True,
+        image: str = "vllm/vllm-openai:v0.6",
+    ) -> dict[str, Any]:
+        """A Deployment with ``replicas`` pods, all ready (or all starting) when this returns."""
+        self.store.put(
+            resource("apps", "deployments"),
+            objects.deployment(name, namespace, replicas, image),
+            SEED_MANAGER,
+        )
+        self.controller.reconcile(namespace, name)
+        if ready:
+            for pod in self.pods(name, namespace):
+                self.controller.set_ready(namespace, pod["metadata"]["name"])
+        self.controller.reconcile(namespace, name)
+        obj = self.get("deployments", namespace, name)
+        assert obj is not None
+        return obj
+
+    def add_hpa(
+        self,
+        name: str,
+        target: str,
+        min_replicas: int,
+        max_replicas: int,
+        namespace: str = "inference",
+    ) -> dict[str, Any]:
+        return self.put(objects.hpa(name, namespace, target, min_replicas, max_replicas))
+
+    def pods(self, deployment: str, namespace: str = "inference") -> list[dict[str, Any]]:
+        return [
+            p
+            for p in self.store.list("", "pods", namespace)
+            if p["metadata"]["labels"].get("app") == deployment
+        ]
+
+    def make_ready(
+        self, deployment: str, count: int | None = None, namespace: str = "inference"
+    ) -> int:
+        """Mark up to ``count`` (default: all) starting pods of ``deployment`` ready."""
+        done = 0
+        for pod in self.pods(deployment, namespace):
+            if count is not None and done >= count:
+                break
+            if self.controller.set_ready(namespace, pod["metadata"]["name"]):
+                done += 1
+        return done
+
+    def set_ready_delay(self, deployment: str, seconds: float | None) -> None:
+        """New pods of ``deployment`` turn ready ``seconds`` after creation (None: only on
+        ``make_ready``)."""
+        self.controller.ready_delay[deployment] = seconds
+
+    def settle(self, timeout: float = 5.0) -> None:
+        """Wait until the controllers have nothing scheduled (pending readiness timers count)."""
+        deadline = time.monotonic() + timeout
+        while not self.controller.idle():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the fake cluster's controllers did not settle")
+            time.sleep(0.01)
+
+    def append_log(self, pod: str, *lines: str, namespace: str = "inference") -> None:
+        self.logs.append(namespace, pod, *lines)
+
+    def cut_log(self, pod: str, namespace: str = "inference") -> None:
+        self.logs.cut(namespace, pod)
+
+    def delete_pod(self, pod: str, namespace: str = "inference") -> None:
+        self.store.delete(resource("", "pods"), namespace, pod)
+        self.logs.pod_gone(namespace, pod)
+
+    def _res(self, plural: str, group: str | None) -> Resource:
+        matches = [r for r in _all() if r.plural == plural and (group is None or r.group == group)]
+        return matches[0]
+
+
+def _all() -> list[Resource]:
+    from tests.fake_kube.resources import RESOURCES
+
+    return RESOURCES
+
+
+def _handler(fake: FakeKube) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self._serve("GET")
+
+        def do_POST(self) -> None:
+            self._serve("POST")
+
+        def do_PUT(self) -> None:
+            self._serve("PUT")
+
+        def do_PATCH(self) -> None:
+            self._serve("PATCH")
+
+        def do_DELETE(self) -> None:
+            self._serve("DELETE")
+
+        def _serve(self, method: str) -> None:
+            url = urlsplit(self.path)
+            query = dict(parse_qsl(url.query, keep_blank_values=True))
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            content_type = self.headers.get("Content-Type", "")
+            body: Any = None
+            status = 0
+            reply: Reply | None = None
+            try:
+                if raw:
+                    try:
+                        body = json.loads(raw)
+                    except ValueError:
+                        raise ApiError(
+                            400, "the body of the request could not be decoded as JSON"
+                        ) from None
+                auth = self.headers.get("Authorization", "")
+                if fake.token is not None and auth != f"Bearer {fake.token}":
+                    raise ApiError(401, "Unauthorized", reason="Unauthorized")
+                reply = fake.api.handle(
+                    method, url.path, query, content_type, body, self.headers.get("User-Agent", "")
+                )
+            except ApiError as err:
+                reply = Reply(err.code, err.body())
+            except DropConnection:
+                fake.record(
+                    Request(
+                        method,
+                        url.path,
+                        query,
+                        content_type,
+                        body,
+                        time.monotonic(),
+                        0,
+                        dict(self.headers),
+                    )
+                )
+                self.connection.shutdown(socket.SHUT_RDWR)
+                self.close_connection = True
+                return
+            status = reply.code
+            fake.record(
+                Request(
+                    method,
+                    url.path,
+                    query,
+                    content_type,
+                    body,
+                    time.monotonic(),
+                    status,
+                    dict(self.headers),
+                )
+            )
+            if reply.stream is None:
+                self._send_json(reply)
+            else:
+                self._send_stream(reply.stream, reply.content_type)
+
+        def _send_json(self, reply: Reply) -> None:
+            data = json.dumps(reply.body).encode()
+            self.send_response(reply.code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _send_stream(self, chunks: Iterator[bytes], content_type: str) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.flush()
+            try:
+                for chunk in chunks:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+            except ConnectionAbortedError:
+                self.connection.shutdown(socket.SHUT_RDWR)
+                self.close_connection = True
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
+
+    return Handler

@@ -55,7 +55,12 @@ class RouterConfig(_Section):
     """The object that splits traffic between the tracks."""
 
     kind: Literal["httproute", "istio", "kserve", "replicas"] = "httproute"
+    #: The router object's name (default: the deployment's name).
     name: str | None = None
+    #: The backends naming each track in it: HTTPRoute backendRef names, Istio subsets or hosts
+    #: (default: the track's Deployment name).
+    stable_backend: str | None = None
+    canary_backend: str | None = None
 
 
 class CostConfig(_Section):
@@ -143,8 +148,13 @@ class PrometheusConfig(_Section):
 
 
 class KubernetesConfig(_Section):
+    """The cluster: kubeconfig (default ``$KUBECONFIG``, then ``~/.kube/config``) and context."""
+
     context: str | None = None
     kubeconfig: Path | None = None
+    request_timeout: Duration = Field(default=10.0, gt=0)
+    #: The field manager named in ``managedFields`` for the console's writes.
+    field_manager: str = Field(default="inference-console", min_length=1, max_length=128)
 
 
 def default_audit_path() -> Path:
@@ -218,7 +228,8 @@ class Settings(BaseSettings):
     stale_after: Duration | None = None
     read_only: bool = False
     prometheus: PrometheusConfig | None = None
-    kubernetes: KubernetesConfig = KubernetesConfig()
+    #: None: no cluster configured, the simulated one serves.
+    kubernetes: KubernetesConfig | None = None
     audit: AuditConfig = Field(default_factory=AuditConfig)
     logs: LogsConfig = LogsConfig()
     cost: CostConfig = CostConfig()

@@ -1,0 +1,355 @@
+"""``Cluster`` on Kubernetes through the official client (imported only when first used)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from console.errors import ConflictError, ForbiddenError, NotFoundError, SourceError
+from console.model import ClusterState, DeploymentSpec, DeploymentStatus, RouteState, Track
+from console.sources.k8s_routes import ROUTERS, Route
+
+if TYPE_CHECKING:
+    from console.config import DeploymentConfig, KubernetesConfig
+
+T = TypeVar("T")
+COMPONENT = "inference-console"
+_ERRORS: dict[int, type[SourceError]] = {
+    403: ForbiddenError,
+    404: NotFoundError,
+    409: ConflictError,
+}
+
+
+def route_of(deployment: DeploymentConfig) -> Route:
+    router = deployment.router
+    return Route(
+        kind=router.kind,
+        name=router.name or deployment.name,
+        stable_backend=router.stable_backend or deployment.stable,
+        canary_backend=router.canary_backend or deployment.canary,
+    )
+
+
+class Calls:
+    """The API objects and one way to call them: every failure becomes a one-line
+    ``SourceError`` naming the verb, the object, the HTTP status and the API server's message."""
+
+    def __init__(self, api_client: Any, timeout_s: float, field_manager: str) -> None:
+        from kubernetes import client
+
+        self.client = client
+        self.api_client = api_client
+        self.timeout_s = timeout_s
+        self.field_manager = field_manager
+        self.apps = client.AppsV1Api(api_client)
+        self.core = client.CoreV1Api(api_client)
+        self.custom_api = client.CustomObjectsApi(api_client)
+        self.autoscaling = client.AutoscalingV2Api(api_client)
+        config = api_client.configuration
+        self.host = config.host
+        self._secrets = [str(v) for v in (config.api_key or {}).values() if v]
+
+    def call(self, verb: str, what: str, namespace: str, name: str, fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except self.client.ApiException as err:
+            cls = _ERRORS.get(err.status or 0, SourceError)
+            raise cls(
+                self._clean(f"{verb} {what} {namespace}/{name}: {_api_message(err)}")
+            ) from None
+        except (OSError, ValueError) as err:
+            # urllib3's errors are OSErrors; pydantic's ValidationError is a ValueError.
+            why = _transport_message(err)
+            raise SourceError(self._clean(f"{verb} {what} {namespace}/{name}: {why}")) from None
+
+    def custom(
+        self, verb: str, router: Any, namespace: str, name: str, fn: Callable[[Any], T]
+    ) -> T:
+        what = f"{router.plural}.{router.group}"
+        return self.call(verb, what, namespace, name, lambda: fn(self.custom_api))
+
+    def deployment(self, spec: DeploymentSpec, name: str) -> Any:
+        return self.call(
+            "get",
+            "deployments.apps",
+            spec.namespace,
+            name,
+            lambda: self.apps.read_namespaced_deployment(
+                name, spec.namespace, _request_timeout=self.timeout_s
+            ),
+        )
+
+    def desired(self, spec: DeploymentSpec, name: str) -> int:
+        replicas = self.deployment(spec, name).spec.replicas
+        return 1 if replicas is None else int(replicas)
+
+    def scale_deployment(self, spec: DeploymentSpec, name: str, replicas: int) -> None:
+        self.call(
+            "scale",
+            "deployments.apps",
+            spec.namespace,
+            name,
+            lambda: self.apps.patch_namespaced_deployment_scale(
+                name,
+                spec.namespace,
+                {"spec": {"replicas": replicas}},
+                field_manager=self.field_manager,
+                _request_timeout=self.timeout_s,
+            ),
+        )
+
+    def _clean(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return " ".join(text.split())
+
+
+def _api_message(err: Any) -> str:
+    status = f"HTTP {err.status} {err.reason or ''}".strip()
+    try:
+        body = json.loads(err.body or "")
+        message = body.get("message") if isinstance(body, dict) else None
+    except ValueError:
+        message = (err.body or "")[:200] or None
+    return f"{status}: {message}" if message else status
+
+
+def _transport_message(err: Exception) -> str:
+    if isinstance(err, ValueError) and type(err).__name__ == "ValidationError":
+        first = str(err).splitlines()[0:2]
+        return "the API server's answer does not fit the client's model: " + " ".join(first)
+    reason = getattr(err, "reason", None) or err
+    return f"the API server did not answer: {type(reason).__name__}: {reason}"[:300]
+
+
+def status_of(name: str, obj: Any) -> DeploymentStatus:
+    """A Deployment model (or its JSON dict from a watch) as the console's status; absent = 0."""
+    if isinstance(obj, dict):
+        spec, status, meta = obj.get("spec", {}), obj.get("status") or {}, obj.get("metadata", {})
+        desired = spec.get("replicas", 1)
+        return DeploymentStatus(
+            name=name,
+            desired=1 if desired is None else desired,
+            ready=status.get("readyReplicas") or 0,
+            available=status.get("availableReplicas") or 0,
+            updated=status.get("updatedReplicas") or 0,
+            generation=meta.get("generation") or 0,
+            observed_generation=status.get("observedGeneration") or 0,
+        )
+    status = obj.status
+    return DeploymentStatus(
+        name=name,
+        desired=1 if obj.spec.replicas is None else obj.spec.replicas,
+        ready=(status and status.ready_replicas) or 0,
+        available=(status and status.available_replicas) or 0,
+        updated=(status and status.updated_replicas) or 0,
+        generation=obj.metadata.generation or 0,
+        observed_generation=(status and status.observed_generation) or 0,
+    )
+
+
+class KubernetesCluster:
+    """Reads and writes both tracks' Deployments, their HPAs and the router object of each
+    configured deployment. The client is loaded on first use (never at start-up)."""
+
+    def __init__(
+        self,
+        routes: dict[str, Route] | None = None,
+        *,
+        api_client: Any = None,
+        host: str | None = None,
+        kubeconfig: Path | None = None,
+        context: str | None = None,
+        timeout_s: float = 10.0,
+        field_manager: str = COMPONENT,
+        identity: str | None = None,
+    ) -> None:
+        self._routes = dict(routes or {})
+        self._api_client = api_client
+        self._host = host
+        self._kubeconfig = kubeconfig
+        self._context = context
+        self._timeout_s = timeout_s
+        self._field_manager = field_manager
+        self._identity = identity
+        self._calls: Calls | None = None
+        self._lock = threading.Lock()
+        #: Why the last ``record_event`` could not leave its Event (None when it did).
+        self.last_event_error: str | None = None
+
+    @classmethod
+    def from_settings(
+        cls, config: KubernetesConfig, deployments: list[DeploymentConfig]
+    ) -> KubernetesCluster:
+        return cls(
+            {d.name: route_of(d) for d in deployments},
+            kubeconfig=config.kubeconfig,
+            context=config.context,
+            timeout_s=config.request_timeout,
+            field_manager=config.field_manager,
+        )
+
+    # -- the client ------------------------------------------------------------------------
+
+    def calls(self) -> Calls:
+        with self._lock:
+            if self._calls is None:
+                self._calls = Calls(self._client(), self._timeout_s, self._field_manager)
+            return self._calls
+
+    def _config_file(self) -> str | None:
+        if self._kubeconfig is not None:
+            return str(Path(self._kubeconfig).expanduser())
+        return os.environ.get("KUBECONFIG") or None
+
+    def _client(self) -> Any:
+        from kubernetes import client, config
+
+        if self._api_client is not None:
+            return self._api_client
+        if self._host is not None:
+            return client.ApiClient(client.Configuration(host=self._host))
+        try:
+            return config.new_client_from_config(
+                config_file=self._config_file(), context=self._context, persist_config=False
+            )
+        except (config.ConfigException, OSError, ValueError, TypeError) as err:
+            where = self._config_file() or "~/.kube/config"
+            raise SourceError(f"kubeconfig {where}: {' '.join(str(err).split())}") from None
+
+    def identity(self) -> str | None:
+        if self._identity is not None or self._api_client is not None or self._host is not None:
+            return self._identity
+        from kubernetes import config
+
+        try:
+            contexts, current = config.list_kube_config_contexts(self._config_file())
+        except (config.ConfigException, OSError, ValueError, TypeError):
+            return None
+        chosen = next((c for c in contexts if c.get("name") == self._context), current)
+        if not chosen:
+            return None
+        user = (chosen.get("context") or {}).get("user")
+        return f"{user}@{chosen['name']}" if user else str(chosen["name"])
+
+    def route(self, spec: DeploymentSpec) -> Route:
+        return self._routes.get(spec.name) or Route(
+            "httproute", spec.name, spec.stable, spec.canary
+        )
+
+    # -- Cluster ---------------------------------------------------------------------------
+
+    def read(self, deployment: DeploymentSpec) -> ClusterState:
+        calls = self.calls()
+        route = self.route(deployment)
+        stable = status_of(deployment.stable, calls.deployment(deployment, deployment.stable))
+        canary = status_of(deployment.canary, calls.deployment(deployment, deployment.canary))
+        return ClusterState(
+            stable=stable, canary=canary, route=ROUTERS[route.kind].read(calls, deployment, route)
+        )
+
+    def scale(self, deployment: DeploymentSpec, track: Track, replicas: int) -> None:
+        from console.sources.k8s_scale import scale_track
+
+        if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
+            raise SourceError(f"replicas must be a whole number >= 0, not {replicas!r}")
+        scale_track(self.calls(), deployment, _name(deployment, track), replicas)
+
+    def set_weights(
+        self, deployment: DeploymentSpec, stable: int, canary: int, resource_version: str
+    ) -> RouteState:
+        route = self.route(deployment)
+        return ROUTERS[route.kind].set_weights(
+            self.calls(), deployment, route, stable, canary, resource_version
+        )
+
+    def set_mirror(
+        self, deployment: DeploymentSpec, percent: float, resource_version: str
+    ) -> RouteState:
+        route = self.route(deployment)
+        return ROUTERS[route.kind].set_mirror(
+            self.calls(), deployment, route, percent, resource_version
+        )
+
+    def wait_ready(
+        self,
+        deployment: DeploymentSpec,
+        track: Track,
+        replicas: int,
+        timeout_s: float,
+        cancel: threading.Event,
+        progress: Callable[[DeploymentStatus], None],
+    ) -> DeploymentStatus:
+        from console.sources.k8s_wait import wait_ready
+
+        name = _name(deployment, track)
+        return wait_ready(self.calls(), deployment, name, replicas, timeout_s, cancel, progress)
+
+    def record_event(
+        self, deployment: DeploymentSpec, reason: str, message: str, warning: bool = False
+    ) -> None:
+        try:
+            calls = self.calls()
+            route = self.route(deployment)
+            calls.call(
+                "create",
+                "events",
+                deployment.namespace,
+                reason,
+                lambda: calls.core.create_namespaced_event(
+                    deployment.namespace,
+                    _event(calls, deployment, route, reason, message, warning),
+                    _request_timeout=calls.timeout_s,
+                ),
+            )
+            self.last_event_error = None
+        except Exception as err:  # best effort by contract: an Event never stops an action
+            self.last_event_error = str(err) or type(err).__name__
+
+
+def _name(deployment: DeploymentSpec, track: Track) -> str:
+    return deployment.stable if track is Track.STABLE else deployment.canary
+
+
+def _event(
+    calls: Calls, spec: DeploymentSpec, route: Route, reason: str, message: str, warning: bool
+) -> Any:
+    from console.sources.k8s_routes import ROUTERS as routers
+
+    client = calls.client
+    router = routers[route.kind]
+    if route.kind == "replicas":
+        involved = client.V1ObjectReference(
+            api_version="apps/v1", kind="Deployment", name=spec.canary, namespace=spec.namespace
+        )
+    else:
+        involved = client.V1ObjectReference(
+            api_version=f"{router.group}/{router.version}",  # type: ignore[attr-defined]
+            kind=router.what,  # type: ignore[attr-defined]
+            name=route.name,
+            namespace=spec.namespace,
+        )
+    now = datetime.now(UTC)
+    return client.CoreV1Event(
+        metadata=client.V1ObjectMeta(
+            name=f"{involved.name}.{uuid.uuid4().hex[:16]}", namespace=spec.namespace
+        ),
+        involved_object=involved,
+        reason=reason[:128],
+        message=message[:1024],
+        type="Warning" if warning else "Normal",
+        source=client.V1EventSource(component=COMPONENT, host=socket.gethostname()),
+        reporting_component=COMPONENT,
+        reporting_instance=socket.gethostname()[:128],
+        first_timestamp=now,
+        last_timestamp=now,
+        count=1,
+    )

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tests.fake_kube import patch as patches
@@ -411,14 +412,17 @@ class Api:
                 "ContainerCreating",
             )
         tail = query.get("tailLines")
-        since = query.get("sinceTime")
+        since_time = query.get("sinceTime")
+        since = parse_time(since_time) if since_time else None
+        if query.get("sinceSeconds"):
+            since = datetime.now(UTC) - timedelta(seconds=int(query["sinceSeconds"]))
         stream = self.fake.logs.stream(
             target.namespace,
             target.name or "",
             flag(query, "follow"),
             flag(query, "timestamps"),
             int(tail) if tail is not None else None,
-            parse_time(since) if since else None,
+            since,
         )
         return Reply(200, stream=stream, content_type="text/plain")
 

@@ -180,7 +180,10 @@ class FakeKube:
         ready: bool = True,
         image: str = "vllm/vllm-openai:v0.6",
     ) -> dict[str, Any]:
-        """A Deployment with ``replicas`` pods, all ready (or all starting) when this returns."""
+        """A Deployment with ``replicas`` pods, all ready when this returns; with ``ready=False``
+        they stay starting until ``make_ready`` (unless a ready delay was set for it)."""
+        if not ready:
+            self.controller.ready_delay.setdefault(name, None)
         self.store.put(
             resource("apps", "deployments"),
             objects.deployment(name, namespace, replicas, image),

@@ -10,6 +10,7 @@ from console.config import ConfigError, DeploymentConfig
 from console.context import AppContext
 from console.errors import SourceError
 from console.model import DeploymentSpec, FleetSnapshot
+from console.sources.base import Cluster
 from console.sources.logs import LogFeeds, build_log_feeds
 
 if TYPE_CHECKING:
@@ -77,13 +78,17 @@ def build_context(
         )
     sources: dict[str, object] = {}
     fleets: dict[str, object] = {}
-    cluster = None
+    cluster: Cluster | None = None
     for deployment in deployments:
         fleet, source, sim_cluster = build_sim(scenario, seed, deployment.spec(), clock)
         sources[deployment.name] = source
         fleets[deployment.name] = fleet
         if deployment is deployments[index]:
             cluster = sim_cluster
+    if settings.kubernetes is not None and not loaded.demo:
+        from console.sources.kubernetes import KubernetesCluster
+
+        cluster = KubernetesCluster.from_settings(settings.kubernetes, deployments)
     metrics = prometheus or _PerDeployment(sources, f"sim:{scenario}")
 
     def log_feeds(deployment: DeploymentConfig) -> LogFeeds:

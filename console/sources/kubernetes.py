@@ -43,9 +43,17 @@ class Calls:
     ``SourceError`` naming the verb, the object, the HTTP status and the API server's message."""
 
     def __init__(self, api_client: Any, timeout_s: float, field_manager: str) -> None:
+        import urllib3
         from kubernetes import client
 
         self.client = client
+        # urllib3's errors (connection refused, dropped, timed out) and pydantic's
+        # ValidationError (an answer the client's models reject, a ValueError).
+        self._transport: tuple[type[Exception], ...] = (
+            OSError,
+            ValueError,
+            urllib3.exceptions.HTTPError,
+        )
         self.api_client = api_client
         self.timeout_s = timeout_s
         self.field_manager = field_manager
@@ -65,8 +73,7 @@ class Calls:
             raise cls(
                 self._clean(f"{verb} {what} {namespace}/{name}: {_api_message(err)}")
             ) from None
-        except (OSError, ValueError) as err:
-            # urllib3's errors are OSErrors; pydantic's ValidationError is a ValueError.
+        except self._transport as err:
             why = _transport_message(err)
             raise SourceError(self._clean(f"{verb} {what} {namespace}/{name}: {why}")) from None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -37,7 +38,7 @@ class Request:
     body: Any
     time: float
     status: int = 0
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # names in lower case
 
 
 @dataclass
@@ -69,9 +70,11 @@ class FakeKube:
         self.logs_before_ready = False
         self.closed = False
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = _Server(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -255,6 +258,13 @@ class FakeKube:
         return matches[0]
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up (a cancelled watch, a closed pool) is not an error here.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 def _all() -> list[Resource]:
     from tests.fake_kube.resources import RESOURCES
 
@@ -318,7 +328,7 @@ def _handler(fake: FakeKube) -> type[BaseHTTPRequestHandler]:
                         body,
                         time.monotonic(),
                         0,
-                        dict(self.headers),
+                        {k.lower(): v for k, v in self.headers.items()},
                     )
                 )
                 self.connection.shutdown(socket.SHUT_RDWR)
@@ -334,7 +344,7 @@ def _handler(fake: FakeKube) -> type[BaseHTTPRequestHandler]:
                     body,
                     time.monotonic(),
                     status,
-                    dict(self.headers),
+                    {k.lower(): v for k, v in self.headers.items()},
                 )
             )
             if reply.stream is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from console.model import DeploymentSpec
-from console.sources.kubernetes import Calls
+from console.sources.k8s_calls import Calls
 
 HPAS = "horizontalpodautoscalers.autoscaling"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from console.errors import Cancelled, ConflictError, NotFoundError, SourceError, WarmTimeout
 from console.model import DeploymentSpec, DeploymentStatus
-from console.sources.kubernetes import Calls, status_of
+from console.sources.k8s_calls import Calls, status_of
 
 #: How often the waiting thread looks at ``cancel`` while the watch is quiet.
 CANCEL_CHECK_S = 0.05

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import copy
-import json
-import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tests.fake_kube import patch as patches
-from tests.fake_kube.logs import parse_time
 from tests.fake_kube.resources import BY_PATH, Resource
 from tests.fake_kube.status import (
     UNSUPPORTED_PATCH,
@@ -23,6 +18,7 @@ from tests.fake_kube.status import (
     invalid,
     not_found,
 )
+from tests.fake_kube.streams import Reply, Selector, flag, log_reply, watch_stream
 from tests.fake_kube.validate import validate
 
 if TYPE_CHECKING:
@@ -42,20 +38,6 @@ class Target:
     namespace: str
     name: str | None
     sub: str | None
-
-
-@dataclass
-class Reply:
-    code: int
-    body: Any = None  # JSON-able, or None for a stream
-    stream: Iterator[bytes] | None = None
-    content_type: str = "application/json"
-
-
-def flag(query: dict[str, str], name: str) -> bool:
-    """The API server's bool parsing: absent, "0" or "false" (any case) are false."""
-    value = query.get(name)
-    return value is not None and value.lower() not in ("0", "false")
 
 
 def parse_path(path: str) -> Target:
@@ -123,7 +105,7 @@ class Api:
             return Reply(200, gone)
         if verb == "get":
             if target.sub == "log":
-                return self._log(target, query)
+                return log_reply(self.fake, target, query, self._current(target))
             return Reply(200, self._view(target, self._current(target)))
         return self._write(target, method, query, content_type, body, manager)
 
@@ -317,7 +299,7 @@ class Api:
         res = target.res
         match = Selector(query.get("labelSelector", ""), query.get("fieldSelector", ""))
         if watch:
-            return Reply(200, stream=self._watch(target, query, match))
+            return Reply(200, stream=watch_stream(self.fake, target, query, match))
         with self.store.lock:
             items = [
                 o for o in self.store.list(res.group, res.plural, target.namespace) if match(o)
@@ -336,122 +318,3 @@ class Api:
                 "items": items,
             },
         )
-
-    def _watch(self, target: Target, query: dict[str, str], match: Selector) -> Iterator[bytes]:
-        res, store, fake = target.res, self.store, self.fake
-        since = query.get("resourceVersion", "")
-        timeout = float(query.get("timeoutSeconds") or 1800)
-        deadline = time.monotonic() + timeout
-        epoch = fake.watch_epoch
-
-        def line(kind: str, obj: dict[str, Any]) -> bytes:
-            return (json.dumps({"type": kind, "object": obj}) + "\n").encode()
-
-        def ours(key: tuple[str, str, str, str], obj: dict[str, Any]) -> bool:
-            return key[:3] == (res.group, res.plural, target.namespace) and match(obj)
-
-        with store.lock:
-            if since in ("", "0"):
-                first = [
-                    line("ADDED", o)
-                    for o in store.list(res.group, res.plural, target.namespace)
-                    if match(o)
-                ]
-                last = store.version
-            elif int(since) < fake.compacted_below:
-                first = [
-                    line(
-                        "ERROR",
-                        ApiError(
-                            410, f"too old resource version: {since} ({store.version})"
-                        ).body(),
-                    )
-                ]
-                last = -1
-            else:
-                first, last = [], int(since)
-        yield from first
-        if last < 0:
-            return
-        index = 0
-        while True:
-            with store.changed:
-                while True:
-                    while index < len(store.log) and store.log[index].rv <= last:
-                        index += 1
-                    if index < len(store.log) or fake.closed or fake.watch_epoch != epoch:
-                        break
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        return
-                    store.changed.wait(left)
-                if fake.closed or fake.watch_epoch != epoch:
-                    if fake.drop_watches:
-                        raise ConnectionAbortedError("watch dropped")
-                    return
-                batch = store.log[index:]
-            for change in batch:
-                last = change.rv
-                if ours(change.key, change.obj):
-                    yield line(change.type, change.obj)
-
-    def _log(self, target: Target, query: dict[str, str]) -> Reply:
-        pod = self._current(target)
-        containers = [c["name"] for c in pod["spec"]["containers"]]
-        container = query.get("container")
-        if container and container not in containers:
-            raise ApiError(400, f"container {container} is not valid for pod {target.name}")
-        ready = any(
-            c["type"] == "Ready" and c["status"] == "True"
-            for c in pod["status"].get("conditions", [])
-        )
-        if not ready and not self.fake.logs_before_ready:
-            raise ApiError(
-                400,
-                f'container "{containers[0]}" in pod "{target.name}" is waiting to start: '
-                "ContainerCreating",
-            )
-        tail = query.get("tailLines")
-        since_time = query.get("sinceTime")
-        since = parse_time(since_time) if since_time else None
-        if query.get("sinceSeconds"):
-            since = datetime.now(UTC) - timedelta(seconds=int(query["sinceSeconds"]))
-        stream = self.fake.logs.stream(
-            target.namespace,
-            target.name or "",
-            flag(query, "follow"),
-            flag(query, "timestamps"),
-            int(tail) if tail is not None else None,
-            since,
-        )
-        return Reply(200, stream=stream, content_type="text/plain")
-
-
-class Selector:
-    """Label selectors (``k=v``, ``k!=v``, ``k``) and field selectors on name and involvedObject."""
-
-    def __init__(self, labels: str, fields: str) -> None:
-        self.labels = [p.strip() for p in labels.split(",") if p.strip()]
-        self.fields = [p.strip() for p in fields.split(",") if p.strip()]
-
-    def __call__(self, obj: dict[str, Any]) -> bool:
-        have = obj.get("metadata", {}).get("labels") or {}
-        for term in self.labels:
-            if "!=" in term:
-                k, v = term.split("!=", 1)
-                if have.get(k.strip()) == v.strip():
-                    return False
-            elif "=" in term:
-                k, v = term.split("=", 1)
-                if have.get(k.strip().rstrip("=")) != v.strip().lstrip("="):
-                    return False
-            elif term not in have:
-                return False
-        for term in self.fields:
-            k, _, v = term.partition("=")
-            node: Any = obj
-            for part in k.strip().rstrip("=").split("."):
-                node = node.get(part) if isinstance(node, dict) else None
-            if str(node) != v.strip().lstrip("="):
-                return False
-        return True

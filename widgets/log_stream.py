@@ -1,16 +1,16 @@
-"""A fast, bounded log view: Line API over a ring buffer, follow/pause, filter, wrap, levels."""
+"""A fast, bounded log view: Line API over a ring buffer, follow/pause, filter, wrap, levels.
+
+The lines and the filter live in ``widgets.log_buffer``; drawing one line is ``widgets.log_render``;
+this module is the scrolling, following and pausing."""
 
 from __future__ import annotations
 
 import math
-import re
-from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, cast
+from typing import ClassVar
 
 from rich.cells import cell_len
-from rich.segment import Segment
 from rich.style import Style
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -19,20 +19,11 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from widgets._ring import Ring
-from widgets._strips import fit
-from widgets.log_format import (
-    LEVELS,
-    LogItem,
-    compile_filter,
-    detect_level,
-    display_text,
-    short_label,
-    time_label,
-)
+from widgets.log_buffer import LogBuffer, count_below
+from widgets.log_format import LogItem, display_text
+from widgets.log_render import LineLayout, render_item
 
 __all__ = ["LogItem", "LogStatus", "LogStream"]
-
-Pieces = list[tuple[str, Style]]
 
 
 @dataclass(frozen=True)
@@ -114,28 +105,29 @@ class LogStream(ScrollView, can_focus=True):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.max_lines = max(int(max_lines), 1)
         self.show_source = show_source
         self.wrap = False
         self.timestamps = False
         self.following = True
         self.paused = False
         self.new_lines = 0
-        self.dropped = 0
         self.received = 0
-        self._items: Ring[LogItem] = Ring()
-        self._base = 0  # sequence number of the oldest kept item
-        self._view: Ring[int] = Ring()  # sequence numbers of the lines that pass the filter
+        self._lines = LogBuffer(max_lines)
         self._rows: Ring[tuple[int, int]] = Ring()  # (sequence, row within line) when wrapping
         self._pending: list[LogItem] = []
-        self._filter = ""
-        self._pattern: re.Pattern[str] | None = None
-        self._regex = False
         self._moving = False
         self._cache: LRUCache[int, list[Strip]] = LRUCache(2048)
         self._cache_width = -1
         self._styles: dict[str, Style] = {}
         self._last_status: LogStatus | None = None
+
+    @property
+    def max_lines(self) -> int:
+        return self._lines.max_lines
+
+    @property
+    def dropped(self) -> int:
+        return self._lines.dropped
 
     # Feeding ---------------------------------------------------------------------------------
 
@@ -145,59 +137,28 @@ class LogStream(ScrollView, can_focus=True):
             return
         self.received += len(items)
         if self.paused:
-            pattern = self._pattern
-            self.new_lines += (
-                len(items) if pattern is None else sum(1 for i in items if pattern.search(i.text))
-            )
+            self.new_lines += self._lines.matches(items)
             self._pending.extend(items)
             excess = len(self._pending) - self.max_lines
             if excess > 0:
                 del self._pending[:excess]
-                self.dropped += excess
+                self._lines.dropped += excess
             self._post_status()
             return
         self._ingest(items)
         self._post_status()
 
     def _ingest(self, items: Sequence[LogItem]) -> None:
-        removed = 0
-        if len(items) > self.max_lines:
-            skipped = len(items) - self.max_lines
-            removed = self._evict(len(self._items))
-            self._base += skipped
-            self.dropped += skipped
-            items = items[skipped:]
-        start = self._base + len(self._items)
-        self._items.extend(items)
-        pattern = self._pattern
-        if pattern is None:
-            matched: Sequence[int] = range(start, start + len(items))
+        matched, gone = self._lines.add(items)
+        if not self.wrap:
+            removed = gone
         else:
-            search = pattern.search
-            matched = [start + i for i, item in enumerate(items) if search(item.text)]
-        self._view.extend(matched)
-        if self.wrap:
             self._rows.extend(self._wrap_rows(matched))
-        removed += self._evict(len(self._items) - self.max_lines)
+            removed = count_below(self._rows, (self._lines.base, 0))
+            self._rows.drop_front(removed)
         if not self.following:
             self.new_lines += len(matched)
         self._update_size(removed_rows=removed)
-
-    def _evict(self, count: int) -> int:
-        """Drop the ``count`` oldest items; returns how many display rows went with them."""
-        if count <= 0:
-            return 0
-        self._items.drop_front(count)
-        self._base += count
-        self.dropped += count
-        base = self._base
-        gone = _count_below(self._view, base)
-        self._view.drop_front(gone)
-        if not self.wrap:
-            return gone
-        rows_gone = _count_below(self._rows, (base, 0))
-        self._rows.drop_front(rows_gone)
-        return rows_gone
 
     # Commands --------------------------------------------------------------------------------
 
@@ -228,13 +189,9 @@ class LogStream(ScrollView, can_focus=True):
     def set_filter(self, text: str) -> bool:
         """Show only lines matching ``text`` (a regular expression, or literal text when it is not
         one); empty text shows every line. Returns whether it was taken as a regex."""
-        if text:
-            self._pattern, self._regex = compile_filter(text)
-        else:
-            self._pattern, self._regex = None, False
-        self._filter = text
+        self._lines.set_filter(text)
         self._rebuild()
-        return self._regex
+        return self._lines.regex
 
     def set_wrap(self, wrap: bool) -> None:
         self.wrap = wrap
@@ -245,9 +202,7 @@ class LogStream(ScrollView, can_focus=True):
         self._rebuild()
 
     def clear(self) -> None:
-        self._base += len(self._items)
-        self._items.clear()
-        self._view.clear()
+        self._lines.clear()
         self._rows.clear()
         self._pending.clear()
         self.new_lines = 0
@@ -257,20 +212,20 @@ class LogStream(ScrollView, can_focus=True):
 
     def lines_for_save(self) -> list[str]:
         """The whole text of every line that passes the filter, oldest first."""
-        base, items = self._base, self._items
-        return [items[seq - base].text for seq in self._view]
+        return self._lines.shown_texts()
 
     @property
     def status(self) -> LogStatus:
+        lines = self._lines
         return LogStatus(
             following=self.following,
             paused=self.paused,
             new_lines=self.new_lines,
-            filter=self._filter,
-            regex=self._regex,
-            shown=len(self._view),
-            total=len(self._items),
-            dropped=self.dropped,
+            filter=lines.filter,
+            regex=lines.regex,
+            shown=len(lines.view),
+            total=len(lines),
+            dropped=lines.dropped,
             wrap=self.wrap,
             timestamps=self.timestamps,
         )
@@ -278,17 +233,10 @@ class LogStream(ScrollView, can_focus=True):
     # Internals -------------------------------------------------------------------------------
 
     def _rebuild(self) -> None:
-        pattern, base = self._pattern, self._base
-        self._view.clear()
-        if pattern is None:
-            self._view.extend(range(base, base + len(self._items)))
-        else:
-            self._view.extend(
-                base + i for i, it in enumerate(self._items) if pattern.search(it.text)
-            )
+        self._lines.refilter()
         self._rows.clear()
         if self.wrap:
-            self._rows.extend(self._wrap_rows(list(self._view)))
+            self._rows.extend(self._wrap_rows(list(self._lines.view)))
         self._cache.clear()
         self.new_lines = 0
         if not self.paused:
@@ -298,21 +246,21 @@ class LogStream(ScrollView, can_focus=True):
         self.refresh()
         self._post_status()
 
+    def _layout(self) -> LineLayout:
+        return LineLayout(self.timestamps, self.show_source, self.label_width, self.wrap)
+
     def _wrap_rows(self, seqs: Sequence[int]) -> list[tuple[int, int]]:
         width = max(self.scrollable_content_region.width, 1)
-        base, items = self._base, self._items
-        prefix = self._prefix_width()
+        item = self._lines.item
+        prefix = self._layout().prefix_width
         rows: list[tuple[int, int]] = []
         for seq in seqs:
-            cells = prefix + cell_len(display_text(items[seq - base].text))
+            cells = prefix + cell_len(display_text(item(seq).text))
             rows.extend((seq, k) for k in range(max(math.ceil(cells / width), 1)))
         return rows
 
-    def _prefix_width(self) -> int:
-        return (13 if self.timestamps else 0) + (self.label_width + 1 if self.show_source else 0)
-
     def _row_count(self) -> int:
-        return len(self._rows) if self.wrap else len(self._view)
+        return len(self._rows) if self.wrap else len(self._lines.view)
 
     def _update_size(self, removed_rows: int) -> None:
         width = self.scrollable_content_region.width
@@ -379,55 +327,16 @@ class LogStream(ScrollView, can_focus=True):
             self._cache_width = width
         if row >= self._row_count() or width <= 0:
             return Strip.blank(width, base_style)
-        seq, k = self._rows[row] if self.wrap else (self._view[row], 0)
+        seq, k = self._rows[row] if self.wrap else (self._lines.view[row], 0)
         strips = self._cache.get(seq)
         if strips is None:
-            strips = self._render_item(self._items[seq - self._base], width, base_style)
+            strips = render_item(
+                self._lines.item(seq),
+                width,
+                base_style,
+                self._style,
+                self._layout(),
+                self._lines.pattern,
+            )
             self._cache[seq] = strips
         return strips[k] if k < len(strips) else Strip.blank(width, base_style)
-
-    def _render_item(self, item: LogItem, width: int, base: Style) -> list[Strip]:
-        pieces: Pieces = []
-        if self.timestamps:
-            pieces.append((time_label(item.time) + " ", base + self._style("time")))
-        if self.show_source:
-            label = short_label(item.source, self.label_width).ljust(self.label_width)
-            track = item.track if item.track in ("stable", "canary") else "source"
-            pieces.append((label + " ", base + self._style(track)))
-        level = item.level or detect_level(item.text)
-        text_style = base + self._style(level) if level in LEVELS else base
-        text = display_text(item.text)
-        if self._pattern is None or not text:
-            pieces.append((text, text_style))
-        else:
-            pieces.extend(
-                _highlight(text, self._pattern, text_style, text_style + self._style("match"))
-            )
-        if not self.wrap:
-            return [fit(pieces, width, base)]
-        strip = Strip([Segment(t, s) for t, s in pieces if t])
-        rows = max(math.ceil(strip.cell_length / width), 1)
-        return [
-            strip.crop(i * width, (i + 1) * width).adjust_cell_length(width, base)
-            for i in range(rows)
-        ]
-
-
-def _highlight(text: str, pattern: re.Pattern[str], style: Style, match: Style) -> Pieces:
-    pieces: Pieces = []
-    at = 0
-    for found in pattern.finditer(text):
-        start, end = found.span()
-        if start == end:
-            continue
-        if start > at:
-            pieces.append((text[at:start], style))
-        pieces.append((text[start:end], match))
-        at = end
-    pieces.append((text[at:], style))
-    return pieces
-
-
-def _count_below(ring: Ring[Any], bound: Any) -> int:
-    """How many leading items of a sorted ring are below ``bound``."""
-    return bisect_left(cast(Sequence[Any], ring), bound)

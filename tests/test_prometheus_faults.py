@@ -216,9 +216,16 @@ async def test_bad_override_query_shows_prometheus_error(tmp_path: Path, history
             await wait_until(pilot, lambda: dash.failures >= 1, "the failing poll")
             assert dash.last_error.startswith(f"queue panel: Prometheus at {p.url}: bad_data: ")
             assert "expected type range vector" in dash.last_error
-            shown = [n.message for n in app._notifications]
-            assert dash.last_error in shown
-            assert "queue panel: Prometheus at" in header_text(app)  # the rest is cut there
+            await wait_until(
+                pilot,
+                lambda: dash.last_error in [n.message for n in app._notifications],
+                "the notification",
+            )
+            await wait_until(
+                pilot,
+                lambda: "queue panel: Prometheus at" in header_text(app),  # the rest is cut there
+                "the header",
+            )
             assert app.is_running
 
 

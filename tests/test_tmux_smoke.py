@@ -100,6 +100,8 @@ def test_person_starts_reads_presses_keys_and_quits(
 ) -> None:
     tmux = console_in_tmux(*size)
     wide = size[0] >= 140
+    # Says why it shows the simulated fleet (no config file exists), in a notice shown at start.
+    tmux.wait_for(lambda s: "simulated fleet" in s.lower(), "the notice about the simulated fleet")
     screen = tmux.wait_for(
         lambda s: "req/s" in s and "serving" in s and (("╭─ Volume" in s) == wide),
         "the panels in the layout for this size",
@@ -107,7 +109,6 @@ def test_person_starts_reads_presses_keys_and_quits(
     assert "llama" in screen
     # The source's detail is dropped first when the header is narrow.
     assert ("sim:healthy" if wide else " sim ") in screen
-    assert "simulated fleet" in screen.lower()  # says why: no config file exists
     assert "Traceback" not in screen
     tmux.keys("w")
     tmux.wait_for(lambda s: "15m" in s, "the 15m window")

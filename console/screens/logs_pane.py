@@ -234,7 +234,8 @@ def status_content(status: LogStatus) -> Content:
     else:
         parts = [Content.styled("scrolled", "$warning")]
     if status.new_lines:
-        parts.append(Content.styled(f"{status.new_lines:,} new lines (p follows)", "bold"))
+        noun = "new line" if status.new_lines == 1 else "new lines"
+        parts.append(Content.styled(f"{status.new_lines:,} {noun} (p follows)", "bold"))
     if status.filter:
         kind = "regex" if status.regex else "text"
         parts.append(

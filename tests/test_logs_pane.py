@@ -67,7 +67,7 @@ async def test_filter_with_the_slash_key(tmp_path: Path) -> None:
         await pilot.press(*"5\\d\\d", "enter")
         await wait_until(pilot, lambda: stream(app).status.shown == 2, "the filter")
         assert stream(app).lines_for_save() == ["POST /b 500", "GET /c 503"]
-        assert "filter regex" in bar(app) and "2/4" in bar(app)
+        await wait_until(pilot, lambda: "filter regex" in bar(app) and "2/4" in bar(app), "bar")
         append(tmp_path, "PUT /d 502", "PUT /e 201")
         await wait_until(pilot, lambda: stream(app).status.total == 6, "new lines")
         assert stream(app).status.shown == 3
@@ -156,7 +156,7 @@ async def test_wrap_timestamps_and_save(tmp_path: Path) -> None:
         await pilot.press("W")
         await wait_until(pilot, lambda: stream(app).virtual_size.height > rows, "wrapped rows")
         await pilot.press("T")
-        assert "time UTC" in bar(app) and "wrap" in bar(app)
+        await wait_until(pilot, lambda: "time UTC" in bar(app) and "wrap" in bar(app), "bar")
         await pilot.press("slash", *"500", "enter", "S")
         saved = tmp_path / "saved"
         await wait_until(pilot, lambda: saved.exists() and any(saved.iterdir()), "a saved file")
@@ -194,7 +194,7 @@ async def test_hostile_lines_through_file_audit_and_filter(tmp_path: Path) -> No
         # A hostile filter is literal text too.
         await pilot.press("slash", *"[bold", "enter")
         await wait_until(pilot, lambda: stream(app).status.shown == 1, "a literal filter")
-        assert "filter text [bold" in bar(app)
+        await wait_until(pilot, lambda: "filter text [bold" in bar(app), "the filter in the bar")
         await pilot.press("a")
         await wait_until(pilot, lambda: stream(app, "audit-log").status.total == 2, "audit")
         audit = shown(app, "audit-log")

@@ -1,4 +1,5 @@
-"""Pod logs: lines the test appends, served with tailLines, sinceTime, timestamps and follow."""
+"""Pod logs: lines the test appends, served with tailLines, sinceTime, timestamps and follow;
+follow streams can be ended cleanly (cut) or broken mid-line (drop)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 class _PodLog:
     lines: list[tuple[datetime, str]] = field(default_factory=list)
     cuts: int = 0  # bumped to end the follow streams open now
+    drops: int = 0  # bumped to drop the follow streams' connections mid-stream
     gone: bool = False
 
 
@@ -42,6 +44,13 @@ class PodLogs:
             self._pods.setdefault((namespace, pod), _PodLog()).cuts += 1
             self._cond.notify_all()
 
+    def drop(self, namespace: str, pod: str) -> None:
+        """Drop the connections of the follow streams open on ``pod`` now, without ending the
+        chunked answer (as a proxy or a lost node would): the client sees a broken stream."""
+        with self._cond:
+            self._pods.setdefault((namespace, pod), _PodLog()).drops += 1
+            self._cond.notify_all()
+
     def pod_gone(self, namespace: str, pod: str) -> None:
         with self._cond:
             self._pods.setdefault((namespace, pod), _PodLog()).gone = True
@@ -70,7 +79,7 @@ class PodLogs:
                 )
             if tail is not None:
                 start = max(start, len(log.lines) - tail)
-            cuts = log.cuts
+            cuts, drops = log.cuts, log.drops
         sent = start
         while True:
             with self._cond:
@@ -78,13 +87,22 @@ class PodLogs:
                     follow
                     and sent >= len(log.lines)
                     and log.cuts == cuts
+                    and log.drops == drops
                     and not log.gone
                     and not self._closed
                 ):
                     self._cond.wait()
+                dropped = log.drops != drops
                 batch = log.lines[sent:]
                 sent = len(log.lines)
                 ended = not follow or log.cuts != cuts or log.gone or self._closed
+            if dropped:
+                # Half of the next line goes out before the connection breaks.
+                if batch:
+                    t, text = batch[0]
+                    line = ((stamp(t) + " " if timestamps else "") + text).encode()
+                    yield line[: len(line) // 2]
+                raise ConnectionAbortedError("log stream dropped")
             if batch:
                 yield b"".join(
                     ((stamp(t) + " " if timestamps else "") + text + "\n").encode()

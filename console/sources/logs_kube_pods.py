@@ -1,0 +1,244 @@
+"""The two kinds of thread behind the pod-log source: a watcher per track (the pods of its
+Deployment, found through the selector, followed when started and left when deleted) and a
+follower per pod (its log, resumed after a break without a repeat or a gap)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from console.errors import SourceError
+from console.model import LogLine, Track
+from console.sources.logs_file import decode
+from console.sources.logs_kube_stream import (
+    Resume,
+    lines_of,
+    open_log,
+    read_json,
+    selector_of,
+    split_line,
+    started,
+)
+
+if TYPE_CHECKING:
+    from console.sources.logs_kube import Session
+
+#: Longest server-side pod watch before it is reopened from the last version.
+WATCH_S = 60
+
+
+class Watcher:
+    """The pods of one track's Deployment: listed, then watched from the list's version;
+    a started pod is followed, a deleted one left. Reopened when the watch ends or breaks."""
+
+    def __init__(self, session: Session, track: Track, deployment: str) -> None:
+        self.s = session
+        self.track = track
+        self.deployment = deployment
+        self.first = True
+
+    def run(self) -> None:
+        s = self.s
+        selector: str | None = None
+        failures, said = 0, ""
+        while not s.stopped():
+            try:
+                selector = selector if selector is not None else self.selector()
+                listing = self.listing(selector)
+                self.sync(listing.get("items") or [])
+                if said:
+                    s.say(f"{self.track} pods listed again", self.deployment, self.track)
+                failures, said = 0, ""
+                rv = (listing.get("metadata") or {}).get("resourceVersion") or ""
+                while not s.stopped() and rv:
+                    rv = self.watch(selector, rv)
+            except SourceError as err:
+                failures += 1
+                if s.pause(s.backoff(failures)):
+                    return
+                text = f"{self.track} pods of {self.deployment}: {err}; retrying"
+                if text != said:
+                    s.say(text, self.deployment, self.track, "error")
+                    said = text
+
+    def selector(self) -> str:
+        calls, namespace, name = self.s.calls, self.s.spec.namespace, self.deployment
+        deployment = read_json(
+            calls,
+            "get",
+            "deployments.apps",
+            namespace,
+            name,
+            lambda: calls.apps.read_namespaced_deployment(
+                name, namespace, _preload_content=False, _request_timeout=calls.timeout_s
+            ),
+        )
+        return selector_of(deployment)
+
+    def listing(self, selector: str) -> dict[str, Any]:
+        calls, namespace = self.s.calls, self.s.spec.namespace
+        listing: dict[str, Any] = read_json(
+            calls,
+            "list",
+            "pods",
+            namespace,
+            selector,
+            lambda: calls.core.list_namespaced_pod(
+                namespace,
+                label_selector=selector,
+                _preload_content=False,
+                _request_timeout=calls.timeout_s,
+            ),
+        )
+        return listing
+
+    def sync(self, pods: list[dict[str, Any]]) -> None:
+        listed = {p["metadata"]["name"] for p in pods}
+        for name in self.s.followed(self.track) - listed:
+            self.s.leave(name)
+        for pod in pods:
+            if started(pod):
+                self.s.follow(self.track, pod, joined=not self.first)
+        self.first = False
+
+    def watch(self, selector: str, rv: str) -> str:
+        """One watch from ``rv``; the last version seen when it ends ("" after a 410)."""
+        s, spec, calls = self.s, self.s.spec, self.s.calls
+        resp = calls.call(
+            "watch",
+            "pods",
+            spec.namespace,
+            selector,
+            lambda: calls.core.list_namespaced_pod(
+                spec.namespace,
+                label_selector=selector,
+                watch=True,
+                resource_version=rv,
+                allow_watch_bookmarks=True,
+                timeout_seconds=WATCH_S,
+                _preload_content=False,
+                _request_timeout=(calls.timeout_s, WATCH_S + calls.timeout_s),
+            ),
+        )
+        if not s.streams.add(resp):
+            return rv
+        began, events = time.monotonic(), 0
+        try:
+            for raw in lines_of(resp):
+                if not raw.strip():
+                    continue
+                event = json.loads(raw)
+                kind, obj = event.get("type"), event.get("object") or {}
+                if kind == "ERROR":
+                    if obj.get("code") == 410:
+                        return ""  # too old: list again
+                    raise SourceError(f"watch pods {spec.namespace}: {obj.get('message', obj)}")
+                events += 1
+                rv = (obj.get("metadata") or {}).get("resourceVersion") or rv
+                name = (obj.get("metadata") or {}).get("name")
+                if kind == "DELETED" and name:
+                    s.leave(name)
+                elif kind in ("ADDED", "MODIFIED") and name and started(obj):
+                    s.follow(self.track, obj, joined=True)
+        except SourceError:
+            raise
+        except (OSError, ValueError) as err:
+            raise SourceError(f"watch pods {spec.namespace}: {type(err).__name__}") from None
+        except Exception as err:  # urllib3's protocol errors: the watch broke
+            if s.stopped():
+                return rv
+            raise SourceError(f"watch pods {spec.namespace}: {type(err).__name__}") from None
+        finally:
+            s.streams.discard(resp)
+        if not events and time.monotonic() - began < 1:
+            s.pause(0.2)  # an API server ending watches at once must not make a busy loop
+        return rv
+
+
+class Follower:
+    """One pod's log: the last ``tail_lines`` first, then followed; reconnected from the resume
+    point (``sinceTime`` = the newest line's timestamp) whenever the stream ends or breaks."""
+
+    def __init__(self, session: Session, track: Track, pod: str, container: str | None) -> None:
+        self.s = session
+        self.track = track
+        self.pod = pod
+        self.container = container
+        self.left = threading.Event()
+        self.resp: Any = None
+
+    def stop(self) -> None:
+        self.left.set()
+        resp = self.resp
+        if resp is not None:
+            self.s.streams.discard(resp)
+
+    def stopped(self) -> bool:
+        return self.left.is_set() or self.s.stopped()
+
+    def pause(self, seconds: float) -> bool:
+        return self.left.wait(seconds) or self.s.stopped()
+
+    def run(self) -> None:
+        s, resume = self.s, Resume()
+        connected_at: str | None = None
+        failures, said = 0, ""
+        while not self.stopped():
+            tail, since = None, resume.stamp
+            if connected_at is None:
+                tail = s.source.tail_lines
+            elif since is None and s.source.tail_lines == 0:
+                since = connected_at  # nothing seen and no tail asked: only what is new
+            try:
+                resp = open_log(s.calls, s.spec.namespace, self.pod, self.container, tail, since)
+            except SourceError as err:
+                failures += 1
+                if self.pause(s.backoff(failures)):
+                    return  # a pod that went away: its 404 is no news
+                said = self.trouble(f"{err}; retrying", said)
+                continue
+            if connected_at is None:
+                connected_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            self.resp = resp
+            if not s.streams.add(resp):
+                return
+            resume.reconnected()
+            shown, broke = 0, None
+            try:
+                for raw in lines_of(resp):
+                    nanos, stamp, text = split_line(raw)
+                    if resume.accept(nanos, stamp, text):
+                        when = (
+                            nanos // 10**9 + nanos % 10**9 / 1e9
+                            if nanos is not None
+                            else time.time()
+                        )
+                        s.emit(LogLine(decode(text), self.pod, str(self.track), when))
+                        shown += 1
+            except Exception as err:  # the connection broke: resume from the mark
+                broke = err
+            finally:
+                s.streams.discard(resp)
+                self.resp = None
+            if self.stopped():
+                return
+            if said and shown:
+                s.say(f"pod {self.pod}: logs flowing again", self.pod, self.track)
+                said = ""
+            if broke is not None:
+                where = f" after {resume.stamp}" if resume.stamp else ""
+                why = f"{type(broke).__name__}"
+                self.trouble(f"log stream dropped ({why}); resuming{where}", "")
+                failures = 1
+            else:
+                failures = 0 if shown else failures + 1
+            if failures and self.pause(s.backoff(failures)):
+                return
+
+    def trouble(self, text: str, said: str) -> str:
+        line = f"pod {self.pod} ({self.track}): {text}"
+        if line != said:
+            self.s.say(line, self.pod, self.track, "error")
+        return line

@@ -70,8 +70,8 @@ class TimedCluster:
 
     def record_event(
         self, deployment: DeploymentSpec, reason: str, message: str, warning: bool = False
-    ) -> None:
-        self.inner.record_event(deployment, reason, message, warning)
+    ) -> str | None:
+        return self.inner.record_event(deployment, reason, message, warning)
 
     def identity(self) -> str | None:
         return self.inner.identity()

@@ -14,7 +14,7 @@ from console.audit import AuditError, AuditLog, actor
 from console.canary_plan import Plan, Split, plan_mirror, plan_revert, plan_step, split_of
 from console.clock import Clock
 from console.config import DeploymentConfig
-from console.errors import ConflictError, ConsoleError
+from console.errors import ConflictError, ConsoleError, WarmTimeout
 from console.gates import evaluate
 from console.model import DeploymentStatus, FleetSnapshot, Track
 from console.sources.base import Cluster, MetricsSource
@@ -112,20 +112,22 @@ class CanaryController:
             result = Outcome("refused", plan.refusal, plan, plan.before)
         else:
             result = self._carry_out(plan, cancel, progress)
-        notes: list[str] = []
-        try:
-            self._record(plan, snapshot, "outcome", result, result.message)
-        except AuditError as err:
-            notes.append(f"the outcome was not audited: {err}")
+        # The Event goes first so that the outcome record can say when it could not be left.
         reason = f"Canary{plan.action.title().replace('-', '')}"
         try:
-            self.cluster.record_event(
+            unrecorded = self.cluster.record_event(
                 self.spec, reason, f"{result.outcome}: {result.message}", warning=not result.ok
             )
         except ConsoleError as err:
-            notes.append(f"no cluster event: {err}")
-        if notes:
-            result = replace(result, message=f"{result.message} ({'; '.join(notes)})")
+            unrecorded = str(err)
+        if unrecorded:
+            result = replace(result, message=f"{result.message} (no cluster event: {unrecorded})")
+        try:
+            self._record(plan, snapshot, "outcome", result, result.message)
+        except AuditError as err:
+            result = replace(
+                result, message=f"{result.message} (the outcome was not audited: {err})"
+            )
         progress(Progress("done", result.message))
         return result
 
@@ -147,11 +149,31 @@ class CanaryController:
                 plan,
                 actual,
             )
+        except WarmTimeout as err:
+            return self._timed_out(plan, err, changed)
         except ConsoleError as err:
             actual, _ = self._reread()
             return Outcome(
                 "partial" if changed else "failed", f"{err}" + _done(changed), plan, actual
             )
+
+    def _timed_out(self, plan: Plan, err: WarmTimeout, changed: list[str]) -> Outcome:
+        """The replicas were not ready in time, so traffic was not shifted. Replicas a step added
+        for the shift are not needed without it: the canary goes back to what it had."""
+        before = plan.before.canary_replicas
+        warmed = plan.action == "step" and (plan.warm_canary_to or 0) > before
+        message = str(err)
+        if warmed:
+            try:
+                self.cluster.scale(self.spec, Track.CANARY, before)
+            except ConsoleError as undo:
+                message += f"; scaling the canary back to {before} failed: {undo}"
+            else:
+                changed.clear()
+                message += f"; canary scaled back to {_replicas(before)}"
+        actual, _ = self._reread()
+        outcome = "partial" if changed else "refused"
+        return Outcome(outcome, message + (_done(changed) if changed else ""), plan, actual)
 
     def _step(
         self, plan: Plan, cancel: threading.Event, progress: ProgressFn, changed: list[str]
@@ -292,6 +314,10 @@ def _after(plan: Plan, result: Outcome | None) -> dict[str, object] | None:
     if result is None:
         return plan.after.as_record()
     return result.after.as_record() if result.after else None
+
+
+def _replicas(count: int) -> str:
+    return f"{count} replica" if count == 1 else f"{count} replicas"
 
 
 def _done(changed: list[str]) -> str:

@@ -62,8 +62,9 @@ class RecordingCluster:
 
     def record_event(
         self, spec: DeploymentSpec, reason: str, message: str, warning: bool = False
-    ) -> None:
-        self._call("record_event", spec, reason, message, warning)
+    ) -> str | None:
+        error: str | None = self._call("record_event", spec, reason, message, warning)
+        return error
 
     def identity(self) -> str | None:
         return self.inner.identity()

@@ -75,14 +75,18 @@ def test_failing_gates_refuse_the_step_and_change_nothing(tmp_path: Path) -> Non
 
 def test_warm_timeout_refuses_the_shift(tmp_path: Path) -> None:
     ctl, cluster, clock, audit = controller(tmp_path, replica_capacity_rps=1.0, warm_timeout=20)
+    before = cluster.inner.read(ctl.spec).canary.desired
     result, _ = run_driven(ctl, clock, "step")
-    assert result.outcome == "partial"
+    assert result.outcome == "refused"
     assert "traffic was not shifted" in result.message
-    assert "already done: canary scaled to" in result.message
-    assert [w[0] for w in cluster.writes()] == ["scale"]
+    assert result.message.endswith(f"; canary scaled back to {before} replica")
+    writes = cluster.writes()
+    assert [w[0] for w in writes] == ["scale", "scale"]
+    assert writes[0][3] > before and writes[1][2:] == (Track.CANARY, before)
     state = cluster.inner.read(ctl.spec)
-    assert state.route.canary_weight == 5
+    assert state.route.canary_weight == 5 and state.canary.desired == before
     assert records(audit)[-1]["error"] == result.message
+    assert records(audit)[-1]["after"]["replicas"]["canary"] == before
 
 
 def test_conflict_stops_and_changes_nothing_more(tmp_path: Path) -> None:

@@ -36,8 +36,9 @@ class SimCluster:
 
     def record_event(
         self, deployment: DeploymentSpec, reason: str, message: str, warning: bool = False
-    ) -> None:
+    ) -> str | None:
         self.events.append(SimEvent(self.fleet.clock.now(), reason, message, warning))
+        return None
 
     def wait_ready(
         self,

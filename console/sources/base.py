@@ -79,8 +79,9 @@ class Cluster(Protocol):
 
     def record_event(
         self, deployment: DeploymentSpec, reason: str, message: str, warning: bool = False
-    ) -> None:
-        """Leave a Kubernetes Event on the route object (best effort: never raises)."""
+    ) -> str | None:
+        """Leave a Kubernetes Event on the route object. Best effort: never raises; returns
+        why the Event could not be left (one line, no secrets), or None when it was."""
         ...
 
     def identity(self) -> str | None:

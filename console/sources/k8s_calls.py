@@ -43,7 +43,7 @@ class Calls:
         self.autoscaling = client.AutoscalingV2Api(api_client)
         config = api_client.configuration
         self.host = config.host
-        self._secrets = [str(v) for v in (config.api_key or {}).values() if v]
+        self._secrets = _secrets(config)
 
     def call(self, verb: str, what: str, namespace: str, name: str, fn: Callable[[], T]) -> T:
         try:
@@ -97,6 +97,23 @@ class Calls:
         for secret in self._secrets:
             text = text.replace(secret, "***")
         return " ".join(text.split())
+
+
+def _secrets(config: Any) -> list[str]:
+    """What must never be shown: each API key both whole and without its scheme (a kubeconfig
+    token is kept as ``Bearer <token>``; a server may echo the bare token), and a password.
+    Longest first, so a bare token never leaves the tail of its ``Bearer`` form behind."""
+    found: set[str] = set()
+    for value in (config.api_key or {}).values():
+        text = str(value or "").strip()
+        if text:
+            found.add(text)
+            scheme, _, rest = text.partition(" ")
+            if rest.strip() and scheme.lower() in ("bearer", "basic"):
+                found.add(rest.strip())
+    if getattr(config, "password", None):
+        found.add(str(config.password))
+    return sorted(found, key=len, reverse=True)
 
 
 def _api_message(err: Any) -> str:

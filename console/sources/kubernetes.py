@@ -172,7 +172,7 @@ class KubernetesCluster:
 
     def record_event(
         self, deployment: DeploymentSpec, reason: str, message: str, warning: bool = False
-    ) -> None:
+    ) -> str | None:
         try:
             calls = self.calls()
             route = self.route(deployment)
@@ -190,6 +190,7 @@ class KubernetesCluster:
             self.last_event_error = None
         except Exception as err:  # best effort by contract: an Event never stops an action
             self.last_event_error = str(err) or type(err).__name__
+        return self.last_event_error
 
 
 def _name(deployment: DeploymentSpec, track: Track) -> str:

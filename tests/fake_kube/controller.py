@@ -38,6 +38,8 @@ class Controller:
         self.observe_delay = 0.02
         #: What each HPA's metrics recommend (by HPA name); the default is its minReplicas.
         self.hpa_recommendation: dict[str, int] = {}
+        #: When each pod turned ready (``time.monotonic()``, as request records are stamped).
+        self.ready_at: dict[str, float] = {}
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._seq = itertools.count()
         self._cond = threading.Condition()
@@ -178,6 +180,8 @@ class Controller:
                 return False
             pod["status"] = objects.pod_status(pod["spec"]["containers"][0], ready, now_rfc3339())
             self.store.put(PODS, pod, "kubelet", touched={"status": {}}, subresource="status")
+            if ready:
+                self.ready_at[pod_name] = time.monotonic()
             owner = pod["metadata"]["labels"]["app"]
         self.kick(namespace, owner)
         return True

@@ -26,6 +26,7 @@ class Fault:
     rule: str  # "deployments/scale", "httproutes", ...
     status: int  # 0 = drop the connection without answering
     times: int
+    message: str | None = None  # the Status message (default: "injected <status>")
 
 
 class DropConnection(Exception):

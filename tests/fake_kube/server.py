@@ -91,10 +91,13 @@ class FakeKube:
         """Deny ``verb`` (or ``*``) on ``rule`` (``httproutes``, ``deployments/scale``) with 403."""
         self.forbidden.add((verb, rule))
 
-    def fail(self, verb: str, rule: str, status: int = 500, times: int = 1) -> None:
-        """Answer the next ``times`` matching requests with ``status`` (0: drop the connection)."""
+    def fail(
+        self, verb: str, rule: str, status: int = 500, times: int = 1, message: str | None = None
+    ) -> None:
+        """Answer the next ``times`` matching requests with ``status`` (0: drop the connection),
+        and ``message`` as the Status message when given."""
         with self._lock:
-            self.faults.append(Fault(verb, rule, status, times))
+            self.faults.append(Fault(verb, rule, status, times, message))
 
     def take_fault(self, verb: str, rule: str) -> None:
         with self._lock:
@@ -103,12 +106,12 @@ class FakeKube:
                     fault.times -= 1
                     if fault.status == 0:
                         raise DropConnection
-                    raise ApiError(
-                        fault.status,
+                    default = (
                         "Internal error occurred: injected fault"
                         if fault.status >= 500
-                        else f"injected {fault.status}",
+                        else f"injected {fault.status}"
                     )
+                    raise ApiError(fault.status, fault.message or default)
 
     def end_watches(self, drop: bool = False) -> None:
         """End every open watch: cleanly (as a server time-out does) or by dropping the socket."""

@@ -9,12 +9,15 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from console.model import LogLine
+from console.model import LogLine, Track
+from console.sources.kubernetes import KubernetesCluster
 from console.sources.logs_kube import KubePodLogSource
 from console.sources.logs_kube_stream import Resume, split_line
 from tests.fake_kube import FakeKube
 from tests.fake_kube.fixture import fake_kube
+from tests.fake_kube.logs import stamp
 from tests.kube_support import NS, SPEC, cluster, eventually, seed
 
 __all__ = ["fake_kube"]
@@ -87,3 +90,161 @@ def test_both_tracks_pods_are_merged_and_labelled(fake_kube: FakeKube) -> None:
         assert (query["follow"], query["timestamps"], query["tailLines"]) == ("true", "true", "2")
     finally:
         reader.close()
+
+
+def follower_alive(pod: str) -> bool:
+    return any(t.name == f"k8s-logs {pod}" and t.is_alive() for t in threading.enumerate())
+
+
+def test_pods_that_appear_are_joined_and_pods_that_go_are_left(fake_kube: FakeKube) -> None:
+    seed(fake_kube, stable=1, canary=1)
+    kube = cluster(fake_kube)
+    first = pods(fake_kube, "llama-v2")[0]
+    reader = Reader(source(fake_kube))
+    try:
+        fake_kube.append_log(first, "first pod")
+        eventually(lambda: reader.texts(first) == ["first pod"], "the first canary pod")
+        kube.scale(SPEC, Track.CANARY, 2)
+        eventually(lambda: len(pods(fake_kube, "llama-v2")) == 2, "a second canary pod")
+        second = next(p for p in pods(fake_kube, "llama-v2") if p != first)
+        eventually(lambda: follower_alive(second), "the new pod followed")
+        assert f"[console] pod {second} joined (canary)" in reader.notices()
+        fake_kube.append_log(second, "scaled up")
+        eventually(lambda: reader.texts(second) == ["scaled up"], "the new pod's line")
+        assert [line.track for line in reader.lines if line.source == second] == ["canary"] * 2
+
+        kube.scale(SPEC, Track.CANARY, 1)
+        eventually(lambda: len(pods(fake_kube, "llama-v2")) == 1, "a canary pod deleted")
+        (kept,) = pods(fake_kube, "llama-v2")
+        (gone,) = {first, second} - {kept}
+        eventually(lambda: f"[console] pod {gone} left (canary)" in reader.notices(), "left")
+        eventually(lambda: not follower_alive(gone), "the deleted pod no longer followed")
+        asked = len(fake_kube.requests_to("GET", f"/pods/{gone}/log"))
+        fake_kube.append_log(kept, "still here")
+        eventually(lambda: "still here" in reader.texts(kept), "the kept pod's line")
+        assert len(fake_kube.requests_to("GET", f"/pods/{gone}/log")) == asked
+        assert not [n for n in reader.notices() if "error" in n.lower() or "403" in n]
+    finally:
+        reader.close()
+
+
+def test_a_cut_and_a_broken_stream_resume_without_repeat_or_gap(fake_kube: FakeKube) -> None:
+    seed(fake_kube, stable=1, canary=0)
+    (pod,) = pods(fake_kube, "llama-v1")
+    at = datetime.now(UTC) - timedelta(seconds=5)
+    fake_kube.logs.append(NS, pod, "a1", "a2", "a3", at=at)  # one timestamp for three lines
+    reader = Reader(source(fake_kube))
+    try:
+        eventually(lambda: reader.texts(pod) == ["a1", "a2", "a3"], "the tail")
+        log_asks = lambda: [r.query for r in fake_kube.requests_to("GET", f"/pods/{pod}/log")]  # noqa: E731
+        fake_kube.cut_log(pod)  # a clean end, as when the kubelet restarts
+        eventually(lambda: len(log_asks()) == 2, "a reconnect after the cut")
+        assert log_asks()[1]["sinceTime"] == stamp(at) and "tailLines" not in log_asks()[1]
+        later = datetime.now(UTC)
+        fake_kube.logs.append(NS, pod, "a4", at=at)  # the same timestamp as the lines seen
+        fake_kube.logs.append(NS, pod, "b1", at=later)
+        eventually(lambda: reader.texts(pod)[-1:] == ["b1"], "the lines after the cut")
+        fake_kube.logs.drop(NS, pod, "c1 a longer line broken in its middle", "c2")
+        eventually(lambda: len(log_asks()) == 3, "a reconnect after the drop")
+        assert log_asks()[2]["sinceTime"] == stamp(later)
+        fake_kube.append_log(pod, "d1")
+        eventually(lambda: reader.texts(pod)[-1:] == ["d1"], "the lines after the drop")
+        expected = ["a1", "a2", "a3", "a4", "b1", "c1 a longer line broken in its middle", "c2"]
+        assert reader.texts(pod) == [*expected, "d1"]
+        dropped = [n for n in reader.notices() if "dropped" in n]
+        assert len(dropped) == 1 and pod in dropped[0] and "resuming after" in dropped[0]
+        assert "tailLines" in log_asks()[0] and "sinceTime" not in log_asks()[0]
+    finally:
+        reader.close()
+
+
+HOSTILE = [
+    "[bold red]not markup[/bold red] [link=file:///etc/passwd]x[/link]",
+    "clip \x1b]52;c;ZWNobyBoYWNrZWQ=\x07 board",
+    "clear \x1b[2J screen \x9b31m c1 \x07 bell\tTAB",
+    "2026-01-01T00:00:00Z looks like a stamp",
+    "ünïcödé ✓ 日本語",
+    "",
+]
+
+
+def test_hostile_text_arrives_as_received(fake_kube: FakeKube) -> None:
+    seed(fake_kube, stable=1, canary=0)
+    (pod,) = pods(fake_kube, "llama-v1")
+    reader = Reader(source(fake_kube))
+    try:
+        fake_kube.append_log(pod, "ready")
+        eventually(lambda: reader.texts(pod) == ["ready"], "the pod followed")
+        fake_kube.append_log(pod, *HOSTILE)
+        eventually(lambda: len(reader.texts(pod)) == 1 + len(HOSTILE), "the hostile lines")
+        assert reader.texts(pod)[1:] == HOSTILE  # the widgets clean it, the source does not
+    finally:
+        reader.close()
+
+
+def test_forbidden_pod_logs_are_one_clear_line_without_the_token(
+    fake_kube: FakeKube, tmp_path: Path
+) -> None:
+    seed(fake_kube, stable=1, canary=0)
+    (pod,) = pods(fake_kube, "llama-v1")
+    fake_kube.token = "s3cr3t-t0ken"
+    kubeconfig = fake_kube.kubeconfig(tmp_path / "kubeconfig", token=fake_kube.token)
+    fake_kube.forbid("get", "pods/log")
+    kube = KubernetesCluster(kubeconfig=kubeconfig, context="fake")
+    reader = Reader(KubePodLogSource(kube, SPEC, retry_s=0.02, max_retry_s=0.05))
+    try:
+        asks = lambda: fake_kube.requests_to("GET", f"/pods/{pod}/log")  # noqa: E731
+        eventually(lambda: len(asks()) >= 4 and reader.notices() != [], "retries and a line")
+        assert {r.status for r in asks()} == {403}
+        errors = [line for line in reader.lines if line.level == "error"]
+        assert len(errors) == 1, errors  # retried, said once
+        text = errors[0].text
+        assert text.startswith(f"[console] pod {pod} (stable): get pods/log inference/{pod}")
+        assert "HTTP 403 Forbidden" in text and 'cannot get resource "pods/log"' in text
+        assert "\n" not in text and "Traceback" not in text
+        assert all(fake_kube.token not in line.text for line in reader.lines)
+        fake_kube.forbidden.clear()
+        fake_kube.append_log(pod, "allowed now")
+        eventually(lambda: reader.texts(pod) == ["allowed now"], "logs once allowed")
+        assert f"[console] pod {pod}: logs flowing again" in reader.notices()
+    finally:
+        reader.close()
+
+
+def test_stopping_closes_every_stream_at_once(fake_kube: FakeKube) -> None:
+    seed(fake_kube, stable=2, canary=2)
+    every = pods(fake_kube, "llama-v1") + pods(fake_kube, "llama-v2")
+    reader = Reader(source(fake_kube))
+    for pod in every:
+        fake_kube.append_log(pod, "up")
+    eventually(lambda: len(reader.texts()) == 4, "every pod followed")
+    began = time.monotonic()
+    reader.close()
+    assert time.monotonic() - began < 1.5
+    assert not [t for t in threading.enumerate() if t.name.startswith("k8s-logs")]
+
+
+def test_resume_drops_what_was_seen_and_keeps_same_time_lines() -> None:
+    resume = Resume()
+    t = 1_000_000_000_000_000_123  # nanoseconds
+    for text in (b"x", b"y"):  # the first tail began at "x": an older "w" shares its time
+        assert resume.accept(t, "T", text)
+    assert (resume.mark, resume.stamp, resume.at_mark) == (t, "T", [b"x", b"y"])
+    resume.reconnected()
+    # The server rounded sinceTime down to the second: older lines come again, and "w".
+    replay = [(t - 500, b"old"), (t, b"w"), (t, b"x"), (t, b"y"), (t, b"z"), (t + 1, b"n")]
+    assert [text for nanos, text in replay if resume.accept(nanos, "T", text)] == [b"z", b"n"]
+    resume.reconnected()
+    assert not resume.accept(t + 1, "T+1", b"n")
+    assert resume.accept(t + 1, "T+1", b"n")  # a second, distinct "n" at the same time
+    assert resume.accept(None, None, b"no stamp")
+
+
+def test_split_line_reads_the_kubelet_stamp() -> None:
+    assert split_line(b"2026-03-10T14:00:01.25Z hello world") == (
+        1_773_151_201_250_000_000,
+        "2026-03-10T14:00:01.25Z",
+        b"hello world",
+    )
+    assert split_line(b"2026-03-10T16:00:01+02:00 x")[0] == 1_773_151_201_000_000_000
+    assert split_line(b"no stamp here") == (None, None, b"no stamp here")

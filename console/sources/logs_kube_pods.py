@@ -204,29 +204,12 @@ class Follower:
             self.resp = resp
             if not s.streams.add(resp):
                 return
-            resume.reconnected()
-            shown, broke = 0, None
-            try:
-                for raw in lines_of(resp):
-                    nanos, stamp, text = split_line(raw)
-                    if resume.accept(nanos, stamp, text):
-                        when = (
-                            nanos // 10**9 + nanos % 10**9 / 1e9
-                            if nanos is not None
-                            else time.time()
-                        )
-                        s.emit(LogLine(decode(text), self.pod, str(self.track), when))
-                        shown += 1
-            except Exception as err:  # the connection broke: resume from the mark
-                broke = err
-            finally:
-                s.streams.discard(resp)
-                self.resp = None
-            if self.stopped():
-                return
-            if said and shown:
+            if said:
                 s.say(f"pod {self.pod}: logs flowing again", self.pod, self.track)
                 said = ""
+            shown, broke = self.read(resp, resume)
+            if self.stopped():
+                return
             if broke is not None:
                 where = f" after {resume.stamp}" if resume.stamp else ""
                 why = f"{type(broke).__name__}"
@@ -236,6 +219,24 @@ class Follower:
                 failures = 0 if shown else failures + 1
             if failures and self.pause(s.backoff(failures)):
                 return
+
+    def read(self, resp: Any, resume: Resume) -> tuple[int, Exception | None]:
+        """Pass on the new lines of one stream; how many, and the error that broke it."""
+        shown = 0
+        resume.reconnected()
+        try:
+            for raw in lines_of(resp):
+                nanos, stamp, text = split_line(raw)
+                if resume.accept(nanos, stamp, text):
+                    when = time.time() if nanos is None else nanos // 10**9 + nanos % 10**9 / 1e9
+                    self.s.emit(LogLine(decode(text), self.pod, str(self.track), when))
+                    shown += 1
+        except Exception as err:  # the connection broke: resume from the mark
+            return shown, err
+        finally:
+            self.s.streams.discard(resp)
+            self.resp = None
+        return shown, None
 
     def trouble(self, text: str, said: str) -> str:
         line = f"pod {self.pod} ({self.track}): {text}"

@@ -44,11 +44,14 @@ class PodLogs:
             self._pods.setdefault((namespace, pod), _PodLog()).cuts += 1
             self._cond.notify_all()
 
-    def drop(self, namespace: str, pod: str) -> None:
-        """Drop the connections of the follow streams open on ``pod`` now, without ending the
-        chunked answer (as a proxy or a lost node would): the client sees a broken stream."""
+    def drop(self, namespace: str, pod: str, *lines: str) -> None:
+        """Append ``lines`` and drop the connections of the follow streams open on ``pod`` in
+        the same instant, without ending the chunked answer (as a proxy or a lost node would):
+        a waiting stream sends half of the first new line, then breaks."""
         with self._cond:
-            self._pods.setdefault((namespace, pod), _PodLog()).drops += 1
+            log = self._pods.setdefault((namespace, pod), _PodLog())
+            log.lines.extend((datetime.now(UTC), line) for line in lines)
+            log.drops += 1
             self._cond.notify_all()
 
     def pod_gone(self, namespace: str, pod: str) -> None:

@@ -175,6 +175,11 @@ class LogsConfig(_Section):
     file: Path | None = None
     sim: bool = True
     save_dir: Path = Path("~/.local/state/inference-console/logs")
+    #: With ``[kubernetes]``: the pods' logs in the logs tab, Events and changes by others in
+    #: the audit tab.
+    kubernetes: bool = True
+    pod_tail_lines: int = Field(default=100, ge=0, le=100_000)
+    events_interval: Duration = Field(default=5.0, ge=0.05)
 
 
 class SimConfig(_Section):
@@ -199,6 +204,8 @@ class ThresholdsConfig(_Section):
     queue_per_replica_bad: float = Field(default=8.0, ge=0)
     gpu_memory_warn: float = Field(default=0.92, ge=0, le=1)
     gpu_memory_bad: float = Field(default=0.97, ge=0, le=1)
+    kv_cache_warn: float = Field(default=0.90, ge=0, le=1)
+    kv_cache_bad: float = Field(default=0.98, ge=0, le=1)
 
 
 class UIConfig(_Section):

@@ -67,6 +67,7 @@ class TrackValues(_Value):
     replicas: Replicas = Replicas()
     gpu_memory_used_fraction: float | None = None
     gpu_utilization_fraction: float | None = None
+    kv_cache_used_fraction: float | None = None
     cpu_cores: float | None = None
     host_memory_bytes: float | None = None
     queue_depth: float | None = None

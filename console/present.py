@@ -180,7 +180,15 @@ def _lines(
         level = _level(per_replica, t.queue_per_replica_warn, t.queue_per_replica_bad)
         if v.queue_depth is not None and v.queue_depth > 0 and not v.replicas.serving:
             level = "bad"
-        lines = ((Cell(_num(v.queue_depth), level), Cell("waiting", "muted")),)
+        kv = v.kv_cache_used_fraction
+        lines = (
+            (
+                Cell(_num(v.queue_depth), level),
+                Cell("waiting", "muted"),
+                Cell("KV cache", "muted"),
+                Cell(_pct(kv, 0), _level(kv, t.kv_cache_warn, t.kv_cache_bad)),
+            ),
+        )
     if stale:
         lines = tuple(tuple(Cell(c.text, "stale") for c in line) for line in lines)
     return lines

@@ -58,6 +58,7 @@ def window_flat(end: Sequence[float], begin: Sequence[float] | None, span: float
     has_pods = end[L.PODS] > 0
     out["gpu_memory_used_fraction"] = end[L.GPU_MEM] if has_pods else None
     out["gpu_utilization_fraction"] = end[L.GPU_UTIL] if has_pods else None
+    out["kv_cache_used_fraction"] = end[L.KV_CACHE] if has_pods else None
     out["cpu_cores"] = end[L.CPU] if has_pods else None
     out["host_memory_bytes"] = end[L.HOST_MEM] if has_pods else None
     out["queue_depth"] = end[L.QUEUE]

@@ -11,7 +11,7 @@ from console.model import Track
 from console.sim import layout as L
 from console.sim.fleet import SimFleet
 from console.sim.histogram import cumulate
-from console.sim.track import GPU_BYTES, KV_BYTES_PER_TOKEN, RUNTIME_BYTES, WEIGHTS_BYTES, Pod
+from console.sim.track import GPU_BYTES, Pod, kv_fraction
 from console.sim.track import pod_usage as usage_of
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -83,10 +83,8 @@ class Exposition:
         for track, pod in pods:
             yield f"vllm:num_requests_waiting{pod_labels(pod)} {engine[track].get(pod.name, 0)}"
         yield from family("vllm:kv_cache_usage_perc", "gauge", "KV-cache usage, 0 to 1.")
-        kv_room = GPU_BYTES - WEIGHTS_BYTES - RUNTIME_BYTES
         for _, pod in pods:
-            kv = min(pod.kv_tokens * KV_BYTES_PER_TOKEN / kv_room, 1.0)
-            yield f"vllm:kv_cache_usage_perc{pod_labels(pod)} {_num(kv)}"
+            yield f"vllm:kv_cache_usage_perc{pod_labels(pod)} {_num(kv_fraction(pod))}"
         for name, index in (
             ("vllm:prompt_tokens", L.PROMPT_SUM),
             ("vllm:generation_tokens", L.GEN_SUM),

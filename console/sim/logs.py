@@ -10,17 +10,9 @@ from datetime import UTC, datetime
 from console.model import LogLine, Track
 from console.sim import layout as L
 from console.sim.fleet import SimFleet
-from console.sim.track import (
-    GPU_BYTES,
-    KV_BYTES_PER_TOKEN,
-    MAX_SEQS,
-    RUNTIME_BYTES,
-    WEIGHTS_BYTES,
-    Pod,
-)
+from console.sim.track import MAX_SEQS, Pod, kv_fraction
 
 STATS_EVERY_S = 10
-KV_SPACE = GPU_BYTES - WEIGHTS_BYTES - RUNTIME_BYTES
 #: At most this many request lines per pod per poll: a long jump of the clock stays readable.
 MAX_REQUEST_LINES = 40
 
@@ -184,7 +176,7 @@ class SimLogGenerator:
         gen_tps = (c[L.GEN_SUM] - gen0) / max(t - since, 1)
         waiting = queued // max(pods, 1)
         running = pod.running
-        kv = min(100.0 * pod.kv_tokens * KV_BYTES_PER_TOKEN / KV_SPACE, 100.0)
+        kv = 100.0 * kv_fraction(pod)
         level = "WARNING" if waiting > 0 and running >= MAX_SEQS else "INFO"
         msg = (
             f"Engine 000: Avg prompt throughput: {prompt_tps:.1f} tokens/s, "

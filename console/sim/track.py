@@ -30,6 +30,7 @@ GPU_BYTES = 80 * GIB
 WEIGHTS_BYTES = 16 * GIB
 RUNTIME_BYTES = 5 * GIB
 KV_BYTES_PER_TOKEN = 128 * 1024
+KV_SPACE = GPU_BYTES - WEIGHTS_BYTES - RUNTIME_BYTES
 BAD_REQUEST_SHARE = 0.007
 
 #: A running request: (pod, prompt, output, ttft, itl, e2e, prompt/output bucket indexes, kv).
@@ -55,6 +56,11 @@ class Pod:
     def load_progress(self, t: int) -> float:
         span = max(self.ready_at - self.created, 1)
         return min(max((t - self.created) / span, 0.0), 1.0)
+
+
+def kv_fraction(p: Pod) -> float:
+    """The share of a pod's KV-cache space in use, 0-1 (vLLM's ``kv_cache_usage_perc``)."""
+    return min(p.kv_tokens * KV_BYTES_PER_TOKEN / KV_SPACE, 1.0)
 
 
 def pod_usage(p: Pod, t: int) -> tuple[float, float, float, float]:
@@ -121,7 +127,7 @@ class TrackSim:
         vec[L.PODS] = len(pods)
         if not pods:
             return vec
-        mem = util = cpu = host = 0.0
+        mem = util = cpu = host = kv = 0.0
         running = 0
         for p in pods:
             if t >= p.ready_at:
@@ -131,9 +137,11 @@ class TrackSim:
             util += p_util
             cpu += p_cpu
             host += p_host
+            kv += kv_fraction(p)
         vec[L.RUNNING] = running
         vec[L.GPU_MEM] = mem / (GPU_BYTES * len(pods))
         vec[L.GPU_UTIL] = util / len(pods)
+        vec[L.KV_CACHE] = kv / len(pods)
         vec[L.CPU] = cpu
         vec[L.HOST_MEM] = host
         return vec

@@ -85,14 +85,15 @@ def build_context(
         fleets[deployment.name] = fleet
         if deployment is deployments[index]:
             cluster = sim_cluster
+    kube = None
     if settings.kubernetes is not None and not loaded.demo:
         from console.sources.kubernetes import KubernetesCluster
 
-        cluster = KubernetesCluster.from_settings(settings.kubernetes, deployments)
+        cluster = kube = KubernetesCluster.from_settings(settings.kubernetes, deployments)
     metrics = prometheus or _PerDeployment(sources, f"sim:{scenario}")
 
     def log_feeds(deployment: DeploymentConfig) -> LogFeeds:
-        return build_log_feeds(settings, deployment, fleets.get(deployment.name))
+        return build_log_feeds(settings, deployment, fleets.get(deployment.name), kube)
 
     return AppContext(
         settings=settings,

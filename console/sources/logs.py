@@ -9,6 +9,7 @@ from console.sources.base import LogSource
 
 if TYPE_CHECKING:
     from console.config import DeploymentConfig, Settings
+    from console.sources.kubernetes import KubernetesCluster
 
 
 @dataclass
@@ -20,10 +21,15 @@ class LogFeeds:
 
 
 def build_log_feeds(
-    settings: Settings, deployment: DeploymentConfig, fleet: Any | None = None
+    settings: Settings,
+    deployment: DeploymentConfig,
+    fleet: Any | None = None,
+    kube: KubernetesCluster | None = None,
 ) -> LogFeeds:
     """The file given in ``[logs] file`` (or ``--log-file``), the simulated fleet's logs when
-    ``fleet`` is given, and the audit file from ``[audit] path``."""
+    ``fleet`` is given, and the audit file from ``[audit] path``; with ``kube`` (and
+    ``[logs] kubernetes``), both tracks' pod logs and, in the audit stream, the Events and
+    changes by others on the route and the Deployments."""
     from console.sources.logs_audit import AuditLogSource
     from console.sources.logs_file import FileLogSource
 
@@ -35,5 +41,12 @@ def build_log_feeds(
         from console.sim.logs import SimLogSource
 
         feeds.server.append(SimLogSource(fleet))
+    if kube is not None and logs.kubernetes:
+        from console.sources.logs_kube import KubePodLogSource
+        from console.sources.logs_kube_events import KubeAuditSource
+
+        spec = deployment.spec()
+        feeds.server.append(KubePodLogSource(kube, spec, tail_lines=logs.pod_tail_lines))
+        feeds.audit.append(KubeAuditSource(kube, spec, poll_s=logs.events_interval))
     feeds.audit.append(AuditLogSource(settings.audit.path, tail_lines=logs.buffer_lines))
     return feeds

@@ -211,6 +211,29 @@ def test_forbidden_pod_logs_are_one_clear_line_without_the_token(
         reader.close()
 
 
+def test_a_missing_deployment_and_a_refused_connection_are_lines(fake_kube: FakeKube) -> None:
+    fake_kube.add_deployment("llama-v1", NS, 1)  # no canary Deployment at all
+    (pod,) = pods(fake_kube, "llama-v1")
+    fake_kube.fail("get", "pods/log", status=0)  # the first log request: connection dropped
+    reader = Reader(source(fake_kube))
+    try:
+        fake_kube.append_log(pod, "stable still flows")
+        eventually(lambda: reader.texts(pod) == ["stable still flows"], "the stable pod's log")
+        gets = lambda: fake_kube.requests_to("GET", "/deployments/llama-v2")  # noqa: E731
+        eventually(lambda: len(gets()) >= 3, "the canary Deployment asked for again")
+        (missing,) = [n for n in reader.notices() if "llama-v2" in n]  # said once
+        assert missing == (
+            "[console] canary pods of llama-v2: get deployments.apps inference/llama-v2: "
+            'HTTP 404 Not Found: deployments.apps "llama-v2" not found; retrying'
+        )
+        (dropped,) = [n for n in reader.notices() if "did not answer" in n]
+        assert dropped.startswith(f"[console] pod {pod} (stable): get pods/log inference/{pod}: ")
+        assert dropped.endswith("; retrying") and "\n" not in dropped
+        assert f"[console] pod {pod}: logs flowing again" in reader.notices()
+    finally:
+        reader.close()
+
+
 def test_stopping_closes_every_stream_at_once(fake_kube: FakeKube) -> None:
     seed(fake_kube, stable=2, canary=2)
     every = pods(fake_kube, "llama-v1") + pods(fake_kube, "llama-v2")

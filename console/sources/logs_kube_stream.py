@@ -100,11 +100,13 @@ def lines_of(resp: Any) -> Iterator[bytes]:
 
 def streaming_calls(base: Calls) -> Calls:
     """A second client on the same configuration (kubeconfig, token, TLS) with a pool large
-    enough for one long-lived connection per pod, so streams never crowd out the other calls."""
+    enough for one long-lived connection per pod, so streams never crowd out the other calls,
+    and without urllib3's silent retries."""
     from kubernetes import client
 
     config = copy.copy(base.api_client.configuration)
     config.connection_pool_maxsize = POOL_SIZE
+    config.retries = False  # the followers retry (and resume) themselves, and say so
     return Calls(client.ApiClient(config), base.timeout_s, base.field_manager)
 
 

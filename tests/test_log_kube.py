@@ -131,11 +131,13 @@ def test_pods_that_appear_are_joined_and_pods_that_go_are_left(fake_kube: FakeKu
 def test_a_cut_and_a_broken_stream_resume_without_repeat_or_gap(fake_kube: FakeKube) -> None:
     seed(fake_kube, stable=1, canary=0)
     (pod,) = pods(fake_kube, "llama-v1")
-    at = datetime.now(UTC) - timedelta(seconds=5)
+    at = (datetime.now(UTC) - timedelta(seconds=5)).replace(microsecond=500_000)
+    # Earlier in the same second: a reconnect from ``at`` gets it again (whole seconds).
+    fake_kube.logs.append(NS, pod, "a0", at=at.replace(microsecond=100_000))
     fake_kube.logs.append(NS, pod, "a1", "a2", "a3", at=at)  # one timestamp for three lines
     reader = Reader(source(fake_kube))
     try:
-        eventually(lambda: reader.texts(pod) == ["a1", "a2", "a3"], "the tail")
+        eventually(lambda: reader.texts(pod) == ["a0", "a1", "a2", "a3"], "the tail")
         log_asks = lambda: [r.query for r in fake_kube.requests_to("GET", f"/pods/{pod}/log")]  # noqa: E731
         fake_kube.cut_log(pod)  # a clean end, as when the kubelet restarts
         eventually(lambda: len(log_asks()) == 2, "a reconnect after the cut")
@@ -149,7 +151,8 @@ def test_a_cut_and_a_broken_stream_resume_without_repeat_or_gap(fake_kube: FakeK
         assert log_asks()[2]["sinceTime"] == stamp(later)
         fake_kube.append_log(pod, "d1")
         eventually(lambda: reader.texts(pod)[-1:] == ["d1"], "the lines after the drop")
-        expected = ["a1", "a2", "a3", "a4", "b1", "c1 a longer line broken in its middle", "c2"]
+        expected = ["a0", "a1", "a2", "a3", "a4", "b1", "c1 a longer line broken in its middle"]
+        expected.append("c2")
         assert reader.texts(pod) == [*expected, "d1"]
         dropped = [n for n in reader.notices() if "dropped" in n]
         assert len(dropped) == 1 and pod in dropped[0] and "resuming after" in dropped[0]

@@ -202,7 +202,8 @@ class Follower:
             if connected_at is None:
                 connected_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             self.resp = resp
-            if not s.streams.add(resp):
+            if not s.streams.add(resp) or self.left.is_set():  # stopped while it was opening
+                s.streams.discard(resp)
                 return
             if said:
                 s.say(f"pod {self.pod}: logs flowing again", self.pod, self.track)

@@ -108,7 +108,9 @@ def log_reply(fake: FakeKube, target: Target, query: dict[str, str], pod: dict[s
         )
     tail = query.get("tailLines")
     since_time = query.get("sinceTime")
-    since = parse_time(since_time) if since_time else None
+    # The API server passes sinceTime on to the kubelet as RFC 3339 in whole seconds
+    # (LogLocation: opts.SinceTime.Format(time.RFC3339)), so up to a second comes again.
+    since = parse_time(since_time).replace(microsecond=0) if since_time else None
     if query.get("sinceSeconds"):
         since = datetime.now(UTC) - timedelta(seconds=int(query["sinceSeconds"]))
     stream = fake.logs.stream(

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from bench import idle_cpu, log_throughput, refresh_cost, startup, step_overhead
+from bench import (
+    idle_cpu,
+    log_throughput,
+    refresh_cost,
+    startup,
+    step_overhead,
+    step_overhead_kube,
+)
 
 if __name__ == "__main__":
     startup.main()
@@ -12,5 +19,7 @@ if __name__ == "__main__":
     log_throughput.main()
     print()
     step_overhead.main()
+    print()
+    step_overhead_kube.main()
     print()
     refresh_cost.main()

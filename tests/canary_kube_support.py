@@ -5,6 +5,7 @@ a fixed metrics source, and the fake's request log read back as the writes it re
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,13 +88,32 @@ class Rig:
     audit: Path
     kind: str
     progress: list[Progress] = field(default_factory=list)
+    #: Called on every progress event (after it is recorded): a test's hook into the action.
+    hook: Callable[[Progress], None] | None = None
 
     def run(
         self, action: str, percent: float | None = None, cancel: threading.Event | None = None
     ) -> Outcome:
         """Plan, then run as the confirmed worker would (in this thread)."""
         plan, snapshot = self.ctl.plan(action, percent)
-        return self.ctl.run(plan, snapshot, cancel or threading.Event(), self.progress.append)
+
+        def seen(event: Progress) -> None:
+            self.progress.append(event)
+            if self.hook is not None:
+                self.hook(event)
+
+        return self.ctl.run(plan, snapshot, cancel or threading.Event(), seen)
+
+    def once_warming(self, action: Callable[[], None]) -> None:
+        """Do ``action`` once, when the first readiness report arrives (the scale is done)."""
+        done = threading.Event()
+
+        def hook(event: Progress) -> None:
+            if event.message.startswith("warming") and not done.is_set():
+                done.set()
+                action()
+
+        self.hook = hook
 
     def route(self) -> dict[str, Any]:
         name = ROUTES[self.kind].name

@@ -219,9 +219,8 @@ def test_emergency_revert_shifts_at_once_and_the_audit_says_so(
     assert (state.stable.desired, state.canary.desired) == (1, 3)  # nothing scaled
     intent, outcome = records(r.audit)
     assert intent["action"] == outcome["action"] == "emergency-revert"
-    assert "EMERGENCY: all traffic to stable at once, stable has 1 ready of 3 needed" in (
-        intent["message"]
-    )
+    warned = "EMERGENCY: all traffic to stable at once, stable has 1 ready of 3 needed"
+    assert warned in intent["message"]
     assert outcome["message"].startswith("EMERGENCY revert")
     (event,) = events(fake_kube)
     assert event["reason"] == "CanaryEmergencyRevert"

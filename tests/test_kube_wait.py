@@ -95,6 +95,7 @@ def test_readiness_arriving_after_the_scale_is_waited_for_on_a_watch(fake: FakeK
 def test_each_pod_that_turns_ready_is_reported(fake: FakeKube, start: object) -> None:
     fake.set_ready_delay("llama-v2", None)
     cluster(fake).scale(SPEC, Track.CANARY, 3)
+    fake.settle()  # the three pods exist (starting) before any is made ready
     waiter = start(3)  # type: ignore[operator]
     eventually(lambda: bool(watches(fake)), "the watch to open")
     for ready in (1, 2, 3):

@@ -29,6 +29,10 @@ class Server(ThreadingHTTPServer):
 def handler(fake: FakeKube) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in separate writes: with Nagle's algorithm on, the body waits
+        # for the client's delayed ACK (~40 ms a response). The real API server (Go) sets
+        # TCP_NODELAY, and so does this one.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

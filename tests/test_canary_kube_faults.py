@@ -1,0 +1,249 @@
+"""Canary actions on the fake API server when something fails at each stage: the canary's scale,
+its readiness, the weight patch (409, 403, 500, a dropped connection), the stable scale-down of
+a revert and the Event. Each leaves the deployment safe (read back from the fake), and the audit
+trail says exactly what happened, verifies, and breaks at the record a changed byte touches."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from console.canary import Outcome
+from tests.canary_kube_support import (
+    TOKEN,
+    Rig,
+    assert_no_token,
+    assert_tamper_evident,
+    events,
+    label,
+    records,
+    rig,
+    seed,
+    writes,
+)
+from tests.fake_kube import FakeKube
+from tests.fake_kube.fixture import fake_kube
+
+__all__ = ["fake_kube"]
+ROUTE = "httproutes.gateway.networking.k8s.io inference/llama"
+DELAY = 0.2
+FAULT_TEXT = {
+    500: "HTTP 500 Internal Server Error: Internal error occurred: injected fault",
+    403: "HTTP 403 Forbidden: ",
+    0: "the API server did not answer: ",
+}
+
+
+@pytest.fixture
+def r(fake_kube: FakeKube, tmp_path: Path) -> Rig:
+    """A step from 5 % to 10 %: the canary goes from 1 to 3 replicas, new pods ready after
+    ``DELAY``."""
+    seed(fake_kube, stable=4, canary=1, weights=(95, 5))
+    fake_kube.set_ready_delay("llama-v2", DELAY)
+    return rig(fake_kube, tmp_path)
+
+
+def inject(fake: FakeKube, verb: str, rule: str, status: int) -> None:
+    if status == 403:
+        fake.forbid(verb, rule)
+    else:
+        fake.fail(verb, rule, status)
+
+
+def stored_weights(fake: FakeKube) -> tuple[int, int]:
+    route = fake.get("httproutes", "inference", "llama")
+    assert route is not None
+    refs = route["spec"]["rules"][0]["backendRefs"]
+    return refs[0]["weight"], refs[1]["weight"]
+
+
+def check_audit(r: Rig, tmp_path: Path, result: Outcome, outcome: str) -> dict[str, object]:
+    """Intent then outcome, the outcome saying what happened; Event, chain and token checked."""
+    intent, last = records(r.audit)[-2:]
+    assert (intent["phase"], intent["outcome"]) == ("intent", None)
+    assert (last["phase"], last["outcome"], last["message"]) == (
+        "outcome",
+        outcome,
+        result.message,
+    )
+    assert last["error"] == (None if outcome == "ok" else result.message)
+    stable, canary = stored_weights(r.fake)
+    assert last["after"]["weights"] == {"stable": stable, "canary": canary}
+    if outcome != "ok":
+        (event,) = events(r.fake)
+        assert event["type"] == "Warning"
+        assert event["message"] == f"{outcome}: {result.message}"[:1024]
+    assert_tamper_evident(r.audit, tmp_path)
+    assert_no_token(r, result.message)
+    return last
+
+
+@pytest.mark.parametrize("status", [500, 403, 0])
+def test_canary_scale_fails_nothing_changes(
+    r: Rig, fake_kube: FakeKube, tmp_path: Path, status: int
+) -> None:
+    inject(fake_kube, "patch", "deployments/scale", status)
+    start = len(fake_kube.requests)
+    result = r.run("step")
+    assert result.outcome == "failed"
+    assert result.message.startswith(
+        f"scale deployments.apps inference/llama-v2: {FAULT_TEXT[status]}"
+    )
+    assert result.message.endswith("(nothing was changed)")
+    sent = writes(fake_kube, start)
+    assert [(label(w), w.status) for w in sent] == [
+        ("scale llama-v2", status),
+        ("create events", 201),
+    ]
+    assert stored_weights(fake_kube) == (95, 5)
+    assert r.cluster.read(r.ctl.spec).canary.desired == 1
+    check_audit(r, tmp_path, result, "failed")
+
+
+def test_readiness_timeout_refuses_the_shift_and_scales_the_canary_back(
+    fake_kube: FakeKube, tmp_path: Path
+) -> None:
+    seed(fake_kube, stable=4, canary=1, weights=(95, 5))
+    fake_kube.set_ready_delay("llama-v2", None)  # the new pods never become ready
+    r = rig(fake_kube, tmp_path, warm_timeout=1.0)
+    route_version = r.route()["metadata"]["resourceVersion"]
+    old_pods = {p["metadata"]["name"] for p in fake_kube.pods("llama-v2")}
+    start, began = len(fake_kube.requests), time.monotonic()
+    result = r.run("step")
+    assert time.monotonic() - began >= 1.0
+    assert result.outcome == "refused", result.message
+    assert result.message == (
+        "llama-v2: 1/3 replicas ready after 1s; traffic was not shifted; "
+        "canary scaled back to 1 replica"
+    )
+    sent = writes(fake_kube, start)
+    assert [label(w) for w in sent] == ["scale llama-v2", "scale llama-v2", "create events"]
+    assert [w.body for w in sent[:2]] == [{"spec": {"replicas": 3}}, {"spec": {"replicas": 1}}]
+    assert r.route()["metadata"]["resourceVersion"] == route_version  # never written
+    fake_kube.settle()
+    assert {p["metadata"]["name"] for p in fake_kube.pods("llama-v2")} == old_pods
+    last = check_audit(r, tmp_path, result, "refused")
+    assert last["after"]["replicas"] == {"stable": 4, "canary": 1}  # type: ignore[index]
+
+
+def test_a_failed_scale_back_after_a_timeout_is_partial_and_says_so(
+    fake_kube: FakeKube, tmp_path: Path
+) -> None:
+    seed(fake_kube, stable=4, canary=1, weights=(95, 5))
+    fake_kube.set_ready_delay("llama-v2", None)
+    r = rig(fake_kube, tmp_path, warm_timeout=1.0)
+    r.once_warming(lambda: fake_kube.fail("patch", "deployments/scale", 500))
+    result = r.run("step")
+    assert result.outcome == "partial"
+    assert result.message == (
+        "llama-v2: 1/3 replicas ready after 1s; traffic was not shifted; scaling the canary "
+        "back to 1 failed: scale deployments.apps inference/llama-v2: HTTP 500 Internal Server "
+        "Error: Internal error occurred: injected fault (already done: canary scaled to 3)"
+    )
+    assert stored_weights(fake_kube) == (95, 5)
+    last = check_audit(r, tmp_path, result, "partial")
+    assert last["after"]["replicas"] == {"stable": 4, "canary": 3}  # type: ignore[index]
+
+
+def test_a_conflicting_weight_patch_stops_rereads_and_writes_nothing_more(
+    r: Rig, fake_kube: FakeKube, tmp_path: Path
+) -> None:
+    theirs: dict[str, object] = {}
+
+    def someone_else() -> None:  # kubectl edit while the canary warms
+        route = r.route()
+        route["spec"]["rules"][0]["backendRefs"][0]["weight"] = 80
+        route["spec"]["rules"][0]["backendRefs"][1]["weight"] = 20
+        theirs.update(fake_kube.put(route, manager="kubectl-edit"))
+
+    r.once_warming(someone_else)
+    start = len(fake_kube.requests)
+    result = r.run("step")
+    assert result.outcome == "partial"
+    assert result.message.startswith(
+        f"stopped: patch {ROUTE}: HTTP 409 Conflict: Operation cannot be fulfilled on "
+        'httproutes.gateway.networking.k8s.io "llama": the object has been modified'
+    )
+    version = theirs["metadata"]["resourceVersion"]  # type: ignore[index]
+    assert result.message.endswith(
+        f"; now weights 80/20 (resourceVersion {version}) (already done: canary scaled to 3)"
+    )
+    requests = fake_kube.requests[start:]
+    conflict = next(i for i, q in enumerate(requests) if q.status == 409)
+    assert requests[conflict].path.endswith("/httproutes/llama")
+    after = requests[conflict + 1 :]
+    assert any(q.method == "GET" and q.path.endswith("/httproutes/llama") for q in after)
+    assert [label(w) for w in writes(fake_kube, start + conflict + 1)] == ["create events"]
+    assert r.route() == theirs  # their change stands, untouched
+    check_audit(r, tmp_path, result, "partial")
+
+
+@pytest.mark.parametrize("status", [403, 500, 0])
+def test_a_failed_weight_patch_leaves_the_weights(
+    r: Rig, fake_kube: FakeKube, tmp_path: Path, status: int
+) -> None:
+    inject(fake_kube, "patch", "httproutes", status)
+    start = len(fake_kube.requests)
+    result = r.run("step")
+    assert result.outcome == "partial"
+    assert result.message.startswith(f"patch {ROUTE}: {FAULT_TEXT[status]}")
+    assert result.message.endswith(" (already done: canary scaled to 3)")
+    sent = writes(fake_kube, start)
+    assert [(label(w), w.status) for w in sent] == [
+        ("scale llama-v2", 200),
+        ("patch httproutes/llama", status),
+        ("create events", 201),
+    ]
+    assert stored_weights(fake_kube) == (95, 5)
+    check_audit(r, tmp_path, result, "partial")
+
+
+def test_a_token_echoed_by_the_server_is_never_shown(
+    r: Rig, fake_kube: FakeKube, tmp_path: Path
+) -> None:
+    fake_kube.fail(
+        "patch", "httproutes", 500, message=f"webhook denied the request of token {TOKEN}"
+    )
+    result = r.run("step")
+    assert result.outcome == "partial"
+    assert "HTTP 500 Internal Server Error: webhook denied the request of token ***" in (
+        result.message
+    )
+    check_audit(r, tmp_path, result, "partial")  # no token in the trail, the Event, the message
+
+
+def test_revert_whose_canary_scale_down_fails_leaves_traffic_on_stable(
+    fake_kube: FakeKube, tmp_path: Path
+) -> None:
+    seed(fake_kube, stable=3, canary=3, weights=(50, 50))
+    r = rig(fake_kube, tmp_path, metrics=(10.0, 10.0), replica_capacity_rps=10.0)
+    fake_kube.fail("patch", "deployments/scale", 500)
+    result = r.run("revert")
+    assert result.outcome == "partial"
+    assert result.message == (
+        "scale deployments.apps inference/llama-v2: HTTP 500 Internal Server Error: Internal "
+        "error occurred: injected fault (already done: all traffic on stable)"
+    )
+    assert stored_weights(fake_kube) == (100, 0)
+    last = check_audit(r, tmp_path, result, "partial")
+    assert last["after"]["replicas"] == {"stable": 3, "canary": 3}  # type: ignore[index]
+
+
+@pytest.mark.parametrize("status", [403, 500, 0])
+def test_a_failed_event_is_a_note_in_the_outcome_record(
+    r: Rig, fake_kube: FakeKube, tmp_path: Path, status: int
+) -> None:
+    inject(fake_kube, "create", "events", status)
+    result = r.run("mirror", 10)
+    assert result.ok
+    prefix = "mirroring 10% of traffic to the canary (no cluster event: create events "
+    assert result.message.startswith(prefix + f"inference/CanaryMirror: {FAULT_TEXT[status]}")
+    assert result.message.endswith(")")
+    assert r.cluster.last_event_error is not None
+    assert r.cluster.last_event_error in result.message
+    assert events(fake_kube) == []
+    assert r.route()["spec"]["rules"][0]["filters"][0]["requestMirror"]["percent"] == 10
+    last = check_audit(r, tmp_path, result, "ok")
+    assert last["message"] == result.message and last["error"] is None

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from console import __version__
 
 #: Modules under console.commands; each has ``register(subparsers)`` setting ``func=run``.
-COMMAND_MODULES: tuple[str, ...] = ("cost", "canary", "audit", "snapshot", "sim")
+COMMAND_MODULES: tuple[str, ...] = ("cost", "canary", "audit", "snapshot", "sim", "prometheus")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -131,6 +131,19 @@ class PrometheusConfig(_Section):
     queries: dict[str, str] = {}
     #: Prefix of the server's metric names where they were renamed (``kserve_`` for kserve_vllm:).
     metric_prefix: str = Field(default="", pattern=r"^[a-zA-Z_:]*$")
+    #: Read the series recorded by ``inference-console prometheus rules`` instead of every pod's.
+    recording_rules: bool = False
+    #: The rate windows those rules record: the dashboard's rate window and the gates window.
+    recording_windows: tuple[Duration, ...] = (60.0, 300.0)
+
+    @field_validator("recording_windows")
+    @classmethod
+    def _whole_seconds(cls, windows: tuple[float, ...]) -> tuple[float, ...]:
+        if not windows:
+            raise ValueError("needs at least one window")
+        if any(w < 1 or w != round(w) for w in windows):
+            raise ValueError("each window is a whole number of seconds, at least 1s")
+        return tuple(sorted(set(windows)))
 
     @field_validator("url")
     @classmethod

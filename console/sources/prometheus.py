@@ -35,7 +35,7 @@ from console.sources.prometheus_values import (
     track_flat,
 )
 from console.sources.promql import PrometheusClient
-from console.sources.selectors import promql_string, track_selector
+from console.sources.selectors import track_placeholders
 
 HISTORY_POINTS = 100
 MAX_PARALLEL = 4
@@ -90,21 +90,7 @@ class PrometheusSource:
 
     def selectors(self, spec: DeploymentSpec) -> dict[Track, dict[str, str]]:
         """The placeholder values of each track (see ``console.sources.profiles``)."""
-        out: dict[Track, dict[str, str]] = {}
-        override = self.track_selectors.get(spec.name, {})
-        for track, deployment in ((Track.STABLE, spec.stable), (Track.CANARY, spec.canary)):
-            ns = spec.namespace
-            out[track] = {
-                "sel": override.get(track) or track_selector(ns, deployment),
-                "gpu_sel": track_selector(
-                    ns, deployment, label="exported_pod", namespace_label="exported_namespace"
-                ),
-                "gpu_pod_sel": track_selector(ns, deployment),
-                "deployment_sel": (
-                    f"namespace={promql_string(ns)},deployment={promql_string(deployment)}"
-                ),
-            }
-        return out
+        return track_placeholders(spec, self.track_selectors.get(spec.name))
 
     # -- the MetricsSource protocol --------------------------------------------------------------
 

@@ -9,8 +9,11 @@ from console.config import DeploymentConfig, PrometheusConfig
 from console.errors import SourceError
 from console.model import Track
 from console.sources.cost_inputs import PrometheusCostInputs, cost_queries, profile_queries
+from console.sources.profiles import resolve
 from console.sources.prometheus import PrometheusSource
 from console.sources.promql import PrometheusClient
+from console.sources.recording import Rule, track_rules
+from console.sources.selectors import track_placeholders
 
 
 def read_token(prom: PrometheusConfig) -> str | None:
@@ -47,14 +50,40 @@ def build_source(
     for d in deployments:
         chosen = {Track.STABLE: d.stable_selector, Track.CANARY: d.canary_selector}
         selectors[d.name] = {t: s for t, s in chosen.items() if s}
-    return PrometheusSource(
-        build_client(prom),
-        prom.profile,
-        prom.queries,
-        prom.metric_prefix,
-        selectors,
-        clock,
-    )
+    args = (build_client(prom), prom.profile, prom.queries, prom.metric_prefix, selectors, clock)
+    if prom.recording_rules:
+        from console.sources.prometheus_recorded import RecordedPrometheusSource
+
+        return RecordedPrometheusSource(*args, windows=prom.recording_windows)
+    return PrometheusSource(*args)
+
+
+def rule_groups(
+    prom: PrometheusConfig, deployments: Iterable[DeploymentConfig]
+) -> list[tuple[str, list[Rule]]]:
+    """The recording rules for ``deployments``' tracks: one group per track (a Deployment shared
+    by two deployments is recorded once), built from the same inputs and placeholders as the
+    source's queries. Raises SourceError when one Deployment has two different selectors."""
+    try:
+        _, inputs = resolve(prom.profile, prom.queries, prom.metric_prefix)
+    except ValueError as err:
+        raise SourceError(str(err)) from None
+    groups: dict[tuple[str, str], list[Rule]] = {}
+    for d in deployments:
+        chosen = {Track.STABLE: d.stable_selector, Track.CANARY: d.canary_selector}
+        placeholders = track_placeholders(d.spec(), {t: s for t, s in chosen.items() if s})
+        for track, name in ((Track.STABLE, d.stable), (Track.CANARY, d.canary)):
+            rules = track_rules(
+                prom.profile, inputs, placeholders[track], d.namespace, name,
+                prom.recording_windows,
+            )  # fmt: skip
+            key = (d.namespace, name)
+            if groups.setdefault(key, rules) != rules:
+                raise SourceError(
+                    f"deployment {d.name!r}: {d.namespace}/{name} is also a track of another "
+                    "deployment, with another selector: one Deployment, one set of rules"
+                )
+    return [(f"inference-console/{ns}/{name}", rules) for (ns, name), rules in groups.items()]
 
 
 def cost_inputs(prom: PrometheusConfig, client: PrometheusClient) -> PrometheusCostInputs:

@@ -20,14 +20,18 @@ Flat = dict[str, float | None]
 Raw = dict[tuple[str, str, str], float]
 
 
+def expand(template: str, placeholders: dict[str, str], window: str) -> str:
+    """One track's expression: ``template`` with its placeholders and ``$window`` filled in."""
+    return Template(template).safe_substitute({**placeholders, "window": window})
+
+
 def compose(inputs: Iterable[Input], selectors: dict[Track, dict[str, str]], window: str) -> str:
     """One PromQL expression returning every input for both tracks, each series labelled with
     its track and input (``or`` keeps them apart: no two share a label set)."""
     parts = []
     for item in inputs:
         for track in Track:
-            values = {**selectors[track], "window": window}
-            expr = Template(item.template).safe_substitute(values)
+            expr = expand(item.template, selectors[track], window)
             parts.append(
                 f'label_replace(label_replace({expr}, "{TRACK_LABEL}", "{track.value}", "", ""),'
                 f' "{INPUT_LABEL}", "{item.name}", "", "")'

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from console.model import DeploymentSpec, Track
+
 #: Kubernetes' "safe" alphabet (no vowels, no 0/1/3): pod-template hashes and pod-name suffixes
 #: are drawn from it, so it never spells a word such as "shadow".
 SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -52,3 +54,27 @@ def track_selector(
 def matches(deployment: str, pod: str) -> bool:
     """Whether ``pod`` belongs to ``deployment`` (Python's fullmatch; RE2 agrees on this subset)."""
     return re.fullmatch(pod_pattern(deployment), pod) is not None
+
+
+def track_placeholders(
+    spec: DeploymentSpec, overrides: dict[Track, str] | None = None
+) -> dict[Track, dict[str, str]]:
+    """The template placeholders of each track (see ``console.sources.profiles``): ``sel`` (or
+    the configured selector override), ``gpu_sel``, ``gpu_pod_sel``, ``deployment_sel``, and
+    ``rec_sel``, the labels of the track's recorded series (``console.sources.recording``). The
+    raw queries and the recording rules are both built from this, so they cannot disagree."""
+    out: dict[Track, dict[str, str]] = {}
+    for track, deployment in ((Track.STABLE, spec.stable), (Track.CANARY, spec.canary)):
+        ns = spec.namespace
+        out[track] = {
+            "sel": (overrides or {}).get(track) or track_selector(ns, deployment),
+            "gpu_sel": track_selector(
+                ns, deployment, label="exported_pod", namespace_label="exported_namespace"
+            ),
+            "gpu_pod_sel": track_selector(ns, deployment),
+            "deployment_sel": (
+                f"namespace={promql_string(ns)},deployment={promql_string(deployment)}"
+            ),
+            "rec_sel": f"namespace={promql_string(ns)},track={promql_string(deployment)}",
+        }
+    return out

@@ -128,6 +128,31 @@ def test_pods_that_appear_are_joined_and_pods_that_go_are_left(fake_kube: FakeKu
         reader.close()
 
 
+def test_a_dropped_pod_watch_is_reopened_and_still_joins_pods(fake_kube: FakeKube) -> None:
+    seed(fake_kube, stable=1, canary=1)
+    first = pods(fake_kube, "llama-v2")[0]
+    reader = Reader(source(fake_kube))
+    try:
+        fake_kube.append_log(first, "up")
+        eventually(lambda: reader.texts(first) == ["up"], "the canary pod followed")
+        lists = lambda: fake_kube.requests_to("GET", "/pods")  # noqa: E731
+        before = len([r for r in lists() if "watch" not in r.query])
+        fake_kube.end_watches(drop=True)
+        eventually(
+            lambda: len([r for r in lists() if "watch" not in r.query]) >= before + 2,
+            "both tracks' pods listed again",
+        )
+        cluster(fake_kube).scale(SPEC, Track.CANARY, 2)
+        eventually(lambda: len(pods(fake_kube, "llama-v2")) == 2, "a second canary pod")
+        second = next(p for p in pods(fake_kube, "llama-v2") if p != first)
+        fake_kube.append_log(second, "joined after the drop")
+        eventually(lambda: reader.texts(second) == ["joined after the drop"], "the new pod")
+        assert reader.texts(first) == ["up"]  # the followed pod was not shown again
+        assert len([n for n in reader.notices() if "listed again" in n]) == 2
+    finally:
+        reader.close()
+
+
 def test_a_cut_and_a_broken_stream_resume_without_repeat_or_gap(fake_kube: FakeKube) -> None:
     seed(fake_kube, stable=1, canary=0)
     (pod,) = pods(fake_kube, "llama-v1")

@@ -75,7 +75,10 @@ class Watcher:
                 name, namespace, _preload_content=False, _request_timeout=calls.timeout_s
             ),
         )
-        return selector_of(deployment)
+        selector = selector_of(deployment)
+        if not selector:  # an empty selector would be every pod of the namespace
+            raise SourceError(f"deployment {name} has no pod selector")
+        return selector
 
     def listing(self, selector: str) -> dict[str, Any]:
         calls, namespace = self.s.calls, self.s.spec.namespace

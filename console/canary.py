@@ -8,10 +8,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
 
-from console.audit import AuditError, AuditLog, actor
+from console.audit import AuditError, AuditLog
 from console.canary_plan import Plan, Split, plan_mirror, plan_revert, plan_step, split_of
+from console.canary_record import audit_record
 from console.clock import Clock
 from console.config import DeploymentConfig
 from console.errors import ConflictError, ConsoleError, WarmTimeout
@@ -283,37 +283,19 @@ class CanaryController:
     def _record(
         self, plan: Plan, snapshot: FleetSnapshot, phase: str, result: Outcome | None, message: str
     ) -> None:
-        gates = plan.gates.results if plan.gates else ()
-        record: dict[str, Any] = {
-            "actor": actor(self.cluster.identity()),
-            "deployment": self.deployment.name,
-            "action": plan.action,
-            "phase": phase,
-            "outcome": result.outcome if result else None,
-            "before": plan.before.as_record(),
-            "after": _after(plan, result),
-            "gates": [
-                {
-                    "name": g.name,
-                    "status": g.status.value,
-                    "observed": g.observed,
-                    "limit": g.limit,
-                    "detail": g.detail,
-                }
-                for g in gates
-            ],
-            "metrics": {t.value: v.model_dump(by_alias=True) for t, v in snapshot.tracks.items()},
-            "message": message,
-            "error": None if result is None or result.ok else result.message,
-        }
-        self.audit.append(record)
-
-
-def _after(plan: Plan, result: Outcome | None) -> dict[str, object] | None:
-    """Intent: the planned split. Outcome: the split actually left (None if unknown)."""
-    if result is None:
-        return plan.after.as_record()
-    return result.after.as_record() if result.after else None
+        self.audit.append(
+            audit_record(
+                self.deployment.name,
+                self.cluster.identity(),
+                plan,
+                snapshot,
+                phase,
+                message,
+                outcome=result.outcome if result else None,
+                after=result.after if result else None,
+                error=None if result is None or result.ok else result.message,
+            )
+        )
 
 
 def _replicas(count: int) -> str:

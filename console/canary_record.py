@@ -1,0 +1,49 @@
+"""The audit record of a canary action: who, what, the split before and after, the gates and the
+metrics they were judged on, what happened."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from console.audit import actor
+from console.canary_plan import Plan, Split
+from console.model import FleetSnapshot
+
+
+def audit_record(
+    deployment: str,
+    identity: str | None,
+    plan: Plan,
+    snapshot: FleetSnapshot,
+    phase: str,
+    message: str,
+    outcome: str | None = None,
+    after: Split | None = None,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """An ``intent`` (``outcome`` None: ``after`` is the planned split) or an ``outcome`` record
+    (``after`` is the split the cluster was left with, None when it could not be read)."""
+    gates = plan.gates.results if plan.gates else ()
+    left = plan.after if phase == "intent" else after
+    return {
+        "actor": actor(identity),
+        "deployment": deployment,
+        "action": plan.action,
+        "phase": phase,
+        "outcome": outcome,
+        "before": plan.before.as_record(),
+        "after": left.as_record() if left else None,
+        "gates": [
+            {
+                "name": g.name,
+                "status": g.status.value,
+                "observed": g.observed,
+                "limit": g.limit,
+                "detail": g.detail,
+            }
+            for g in gates
+        ],
+        "metrics": {t.value: v.model_dump(by_alias=True) for t, v in snapshot.tracks.items()},
+        "message": message,
+        "error": error,
+    }

@@ -131,6 +131,7 @@ def rig(
     tmp_path: Path,
     kind: str = "httproute",
     metrics: tuple[float, float] = (19.0, 1.0),
+    request_timeout: float = 5.0,
     **changes: Any,
 ) -> Rig:
     """A controller for deployment ``llama`` on the fake, through a kubeconfig with a token."""
@@ -153,7 +154,10 @@ def rig(
     }
     deployment = DeploymentConfig(**{**settings, **changes})
     cluster = KubernetesCluster(
-        {"llama": route_of(deployment)}, kubeconfig=config, context="fake", timeout_s=5.0
+        {"llama": route_of(deployment)},
+        kubeconfig=config,
+        context="fake",
+        timeout_s=request_timeout,
     )
     audit = tmp_path / "audit" / "audit.jsonl"
     ctl = CanaryController(

@@ -247,3 +247,20 @@ def test_a_failed_event_is_a_note_in_the_outcome_record(
     assert r.route()["spec"]["rules"][0]["filters"][0]["requestMirror"]["percent"] == 10
     last = check_audit(r, tmp_path, result, "ok")
     assert last["message"] == result.message and last["error"] is None
+
+
+def test_a_hung_weight_patch_times_out_instead_of_hanging_the_action(
+    fake_kube: FakeKube, tmp_path: Path
+) -> None:
+    seed(fake_kube, stable=4, canary=1, weights=(95, 5))
+    r = rig(fake_kube, tmp_path, request_timeout=0.5)
+    # The API server takes the PATCH and answers nothing for 5 s (then a 500, changing nothing).
+    r.once_warming(lambda: fake_kube.fail("patch", "httproutes", 500, stall_s=5.0))
+    began = time.monotonic()
+    result = r.run("step")
+    assert time.monotonic() - began < 3.0  # [kubernetes] request_timeout, not the server's 5 s
+    assert result.outcome == "partial"
+    assert result.message.startswith(f"patch {ROUTE}: the API server did not answer: ")
+    assert "timed out" in result.message
+    assert stored_weights(fake_kube) == (95, 5)
+    check_audit(r, tmp_path, result, "partial")

@@ -67,7 +67,12 @@ class CustomRouter:
             spec.namespace,
             route.name,
             lambda api: api.get_namespaced_custom_object(
-                self.group, self.version, spec.namespace, self.plural, route.name
+                self.group,
+                self.version,
+                spec.namespace,
+                self.plural,
+                route.name,
+                _request_timeout=calls.timeout_s,
             ),
         )
         return obj
@@ -88,6 +93,7 @@ class CustomRouter:
                 route.name,
                 body,
                 field_manager=calls.field_manager,
+                _request_timeout=calls.timeout_s,
             ),
         )
         return obj

@@ -27,6 +27,7 @@ class Fault:
     status: int  # 0 = drop the connection without answering
     times: int
     message: str | None = None  # the Status message (default: "injected <status>")
+    stall_s: float = 0.0  # hold the request this long before answering
 
 
 class DropConnection(Exception):

@@ -40,6 +40,7 @@ class FakeKube:
         self.logs_before_ready = False
         self.closed = False
         self._lock = threading.Lock()
+        self._released = threading.Event()  # set on stop: stalled requests go on
         self._server = Server(("127.0.0.1", 0), handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -57,6 +58,7 @@ class FakeKube:
         return self
 
     def stop(self) -> None:
+        self._released.set()
         with self.store.changed:
             self.closed = True
             self.store.changed.notify_all()
@@ -92,26 +94,43 @@ class FakeKube:
         self.forbidden.add((verb, rule))
 
     def fail(
-        self, verb: str, rule: str, status: int = 500, times: int = 1, message: str | None = None
+        self,
+        verb: str,
+        rule: str,
+        status: int = 500,
+        times: int = 1,
+        message: str | None = None,
+        stall_s: float = 0.0,
     ) -> None:
         """Answer the next ``times`` matching requests with ``status`` (0: drop the connection),
-        and ``message`` as the Status message when given."""
+        and ``message`` as the Status message when given; with ``stall_s``, only after holding
+        the request that long (a hung API server; ``stop`` releases it)."""
         with self._lock:
-            self.faults.append(Fault(verb, rule, status, times, message))
+            self.faults.append(Fault(verb, rule, status, times, message, stall_s))
 
     def take_fault(self, verb: str, rule: str) -> None:
         with self._lock:
-            for fault in self.faults:
-                if fault.times > 0 and fault.verb in (verb, "*") and fault.rule == rule:
-                    fault.times -= 1
-                    if fault.status == 0:
-                        raise DropConnection
-                    default = (
-                        "Internal error occurred: injected fault"
-                        if fault.status >= 500
-                        else f"injected {fault.status}"
-                    )
-                    raise ApiError(fault.status, fault.message or default)
+            fault = next(
+                (
+                    f
+                    for f in self.faults
+                    if f.times > 0 and f.verb in (verb, "*") and f.rule == rule
+                ),
+                None,
+            )
+            if fault is None:
+                return
+            fault.times -= 1
+        if fault.stall_s:
+            self._released.wait(fault.stall_s)
+        if fault.status == 0:
+            raise DropConnection
+        default = (
+            "Internal error occurred: injected fault"
+            if fault.status >= 500
+            else f"injected {fault.status}"
+        )
+        raise ApiError(fault.status, fault.message or default)
 
     def end_watches(self, drop: bool = False) -> None:
         """End every open watch: cleanly (as a server time-out does) or by dropping the socket."""

@@ -79,18 +79,28 @@ def build_context(
     sources: dict[str, object] = {}
     fleets: dict[str, object] = {}
     cluster: Cluster | None = None
-    for deployment in deployments:
-        fleet, source, sim_cluster = build_sim(scenario, seed, deployment.spec(), clock)
-        sources[deployment.name] = source
-        fleets[deployment.name] = fleet
-        if deployment is deployments[index]:
-            cluster = sim_cluster
     kube = None
     if settings.kubernetes is not None and not loaded.demo:
         from console.sources.kubernetes import KubernetesCluster
 
         cluster = kube = KubernetesCluster.from_settings(settings.kubernetes, deployments)
+    if prometheus is None:
+        # Simulated metrics: the simulated fleet also serves logs and, without [kubernetes], the
+        # cluster. Real metrics never come with a simulated cluster or simulated logs.
+        for deployment in deployments:
+            fleet, source, sim_cluster = build_sim(scenario, seed, deployment.spec(), clock)
+            sources[deployment.name] = source
+            fleets[deployment.name] = fleet
+            if deployment is deployments[index] and cluster is None:
+                cluster = sim_cluster
     metrics = prometheus or _PerDeployment(sources, f"sim:{scenario}")
+    if kube is not None and prometheus is None:
+        # Gates judged on simulated metrics must never change a real cluster.
+        read_only = True
+        notice = (
+            "[kubernetes] without [prometheus]: the metrics are simulated, so the console is "
+            "read-only (the canary gates need the fleet's real metrics)."
+        )
 
     def log_feeds(deployment: DeploymentConfig) -> LogFeeds:
         return build_log_feeds(settings, deployment, fleets.get(deployment.name), kube)

@@ -101,3 +101,20 @@ def test_canary_status_reads_the_cluster(
     assert out["replicas"] == {"stable": 4, "canary": 0}
     assert fake_kube.requests_to("GET", "/virtualservices/llama-vs")
     assert not fake_kube.requests_to("PATCH"), "status writes nothing"
+
+
+def test_kubernetes_with_simulated_metrics_is_read_only(
+    fake_kube: FakeKube, tmp_path: Path, capsys: object
+) -> None:
+    """Gates judged on simulated metrics must never change a real cluster."""
+    from console.cli import main
+
+    seed(fake_kube)
+    kubeconfig = fake_kube.kubeconfig(tmp_path / "kubeconfig", context="fake")
+    config = write_config(tmp_path / "c.toml", kubeconfig)
+    assert main(["canary", "step", "--yes", "--config", str(config)]) == 3
+    err = capsys.readouterr().err  # type: ignore[attr-defined]
+    assert "read-only mode" in err and "without [prometheus]" in err
+    assert not fake_kube.requests_to("PATCH"), "nothing written"
+    assert not fake_kube.requests_to("PUT"), "nothing written"
+    assert not fake_kube.requests_to("POST"), "nothing written, not even an Event"

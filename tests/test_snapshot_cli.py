@@ -15,7 +15,8 @@ from tests.prom import Prometheus, free_port
 TRACK_KEYS = {
     "requests_per_s", "error_share", "codes_per_s", "input_tokens", "output_tokens", "ttft_s",
     "itl_s", "e2e_s", "tps", "replicas", "gpu_memory_used_fraction",
-    "gpu_utilization_fraction", "kv_cache_used_fraction", "cpu_cores", "host_memory_bytes", "queue_depth",
+    "gpu_utilization_fraction", "kv_cache_used_fraction", "cpu_cores", "host_memory_bytes",
+    "queue_depth",
 }  # fmt: skip
 QUANTILES = {"p50", "p90", "p99"}
 

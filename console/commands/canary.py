@@ -85,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
         _show(plan, args.json, status=True)
         return EXIT_OK
     if ctx.read_only:
-        return fail("read-only mode: nothing that changes the cluster can run", EXIT_REFUSED)
+        why = f" ({ctx.notice})" if ctx.notice else ""
+        return fail(f"read-only mode: nothing that changes the cluster can run{why}", EXIT_REFUSED)
     if not args.yes or plan.refusal:
         _show(plan, args.json)
         if plan.refusal:

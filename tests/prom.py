@@ -71,15 +71,19 @@ class Prometheus:
     def __init__(
         self,
         *,
-        openmetrics: Path | None = None,
+        openmetrics: Path | tuple[Path, ...] | None = None,
         ready_query: str | None = None,
         scrape_configs: str = "",
         retention: str = "30d",
+        rule_files: tuple[Path, ...] = (),
+        evaluation_interval: str = "15s",
     ) -> None:
         self.openmetrics = openmetrics
         self.ready_query = ready_query
         self.scrape_configs = scrape_configs
         self.retention = retention
+        self.rule_files = rule_files
+        self.evaluation_interval = evaluation_interval
         self.port = 0
         self.url = ""
         self.process: subprocess.Popen[bytes] | None = None
@@ -92,22 +96,42 @@ class Prometheus:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    @property
+    def root(self) -> Path:
+        assert self._tmp is not None, "not started"
+        return Path(self._tmp.name)
+
     def start(self) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="prom-test-")
-        root = Path(self._tmp.name)
-        data = root / "data"
+        data = self.root / "data"
         data.mkdir()
-        config = root / "prometheus.yml"
-        config.write_text(
-            "global:\n  scrape_interval: 15s\n  evaluation_interval: 15s\n"
+        rules = "".join(f"  - {path}\n" for path in self.rule_files)
+        (self.root / "prometheus.yml").write_text(
+            f"global:\n  scrape_interval: 15s\n  evaluation_interval: {self.evaluation_interval}\n"
+            + (f"rule_files:\n{rules}" if rules else "")
             + (f"scrape_configs:\n{self.scrape_configs}" if self.scrape_configs else ""),
             encoding="utf-8",
         )
-        if self.openmetrics is not None:
-            backfill(self.openmetrics, data)
+        histories = self.openmetrics if isinstance(self.openmetrics, tuple) else (self.openmetrics,)
+        for history in histories:
+            if history is not None:
+                backfill(history, data)
+        self._launch()
+
+    def restart_with_blocks(self, blocks: Path) -> None:
+        """Stop the server, move the TSDB blocks under ``blocks`` into its data directory and
+        start it again (on a new port: ``url`` changes) with everything it held before."""
+        self._terminate()
+        for block in blocks.iterdir():
+            if block.is_dir():
+                shutil.move(str(block), self.root / "data" / block.name)
+        self._launch()
+
+    def _launch(self) -> None:
+        root, data, config = self.root, self.root / "data", self.root / "prometheus.yml"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        log = (root / "prometheus.log").open("wb")
+        log = (root / "prometheus.log").open("ab")
         self.process = subprocess.Popen(
             [
                 _tool("prometheus"),
@@ -150,7 +174,7 @@ class Prometheus:
         )
         return bool(response.status_code == 200 and response.json()["data"]["result"])
 
-    def stop(self) -> None:
+    def _terminate(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -159,6 +183,9 @@ class Prometheus:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self.process = None
+
+    def stop(self) -> None:
+        self._terminate()
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None

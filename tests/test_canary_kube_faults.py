@@ -52,7 +52,18 @@ def inject(fake: FakeKube, verb: str, rule: str, status: int) -> None:
         fake.fail(verb, rule, status)
 
 
-def stored_weights(fake: FakeKube) -> tuple[int, int]:
+def stored_weights(fake: FakeKube, kind: str = "httproute") -> tuple[int, int]:
+    """The split as stored in the fake (not as the console reads it)."""
+    if kind == "kserve":
+        isvc = fake.get("inferenceservices", "inference", "llama-isvc")
+        assert isvc is not None
+        percent = isvc["spec"]["predictor"]["canaryTrafficPercent"]
+        return 100 - percent, percent
+    if kind == "istio":
+        vs = fake.get("virtualservices", "inference", "llama-vs")
+        assert vs is not None
+        dests = vs["spec"]["http"][0]["route"]
+        return dests[0]["weight"], dests[1]["weight"]
     route = fake.get("httproutes", "inference", "llama")
     assert route is not None
     refs = route["spec"]["rules"][0]["backendRefs"]
@@ -69,7 +80,7 @@ def check_audit(r: Rig, tmp_path: Path, result: Outcome, outcome: str) -> dict[s
         result.message,
     )
     assert last["error"] == (None if outcome == "ok" else result.message)
-    stable, canary = stored_weights(r.fake)
+    stable, canary = stored_weights(r.fake, r.kind)
     assert last["after"]["weights"] == {"stable": stable, "canary": canary}
     if outcome != "ok":
         (event,) = events(r.fake)
@@ -264,3 +275,29 @@ def test_a_hung_weight_patch_times_out_instead_of_hanging_the_action(
     assert "timed out" in result.message
     assert stored_weights(fake_kube) == (95, 5)
     check_audit(r, tmp_path, result, "partial")
+
+
+@pytest.mark.parametrize("kind", ["httproute", "istio", "kserve"])
+def test_a_status_written_during_the_warm_up_is_not_a_conflict(
+    fake_kube: FakeKube, tmp_path: Path, kind: str
+) -> None:
+    seed(fake_kube, stable=4, canary=1, weights=(95, 5))
+    fake_kube.set_ready_delay("llama-v2", DELAY)
+    r = rig(fake_kube, tmp_path, kind)
+    planned = r.route()["metadata"]["resourceVersion"]
+    reported: dict[str, object] = {}
+
+    def controller_reports() -> None:  # the gateway (or KServe) controller updates its status
+        obj = r.route()
+        obj["status"] = {"conditions": [{"type": "Accepted", "status": "True"}]}
+        reported.update(fake_kube.put(obj, manager="gateway-controller"))
+
+    r.once_warming(controller_reports)
+    result = r.run("step")
+    assert result.ok, result.message
+    assert reported["metadata"]["generation"] == 1  # type: ignore[index]
+    (patch,) = [q for q in fake_kube.requests if q.method == "PATCH" and "llama-v2" not in q.path]
+    version = reported["metadata"]["resourceVersion"]  # type: ignore[index]
+    assert version != planned and patch.body["metadata"] == {"resourceVersion": version}
+    assert stored_weights(fake_kube, kind) == (90, 10)
+    check_audit(r, tmp_path, result, "ok")

@@ -147,8 +147,15 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(fake: FakeKube, kind:
     read = k8s.read(SPEC).route
     other = fake.get(OBJECTS[kind], NS, read.name)
     assert other is not None
-    other["metadata"].setdefault("labels", {})["touched-by"] = "someone"
+    spec = other["spec"]  # a spec change (generation bumps): status-only changes do not conflict
+    if kind == "httproute":
+        spec["hostnames"].append("llama.other.example.com")
+    elif kind == "istio":
+        spec["hosts"].append("llama-other")
+    else:
+        spec["predictor"]["minReplicas"] = 2
     theirs = fake.put(other, manager="kubectl-edit")
+    assert theirs["metadata"]["generation"] == 2
     with pytest.raises(ConflictError) as err:
         k8s.set_weights(SPEC, 90, 10, read.resource_version)
     assert "HTTP 409 Conflict" in str(err.value) and f"inference/{read.name}" in str(err.value)

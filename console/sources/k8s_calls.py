@@ -37,6 +37,9 @@ class Calls:
         self.api_client = api_client
         self.timeout_s = timeout_s
         self.field_manager = field_manager
+        #: The ``generation`` of each router object version read: (plural, namespace, name,
+        #: resourceVersion) → generation, the newest 256 (see ``CustomRouter._version``).
+        self.generations: dict[tuple[str, str, str, Any], Any] = {}
         self.apps = client.AppsV1Api(api_client)
         self.core = client.CoreV1Api(api_client)
         self.custom_api = client.CustomObjectsApi(api_client)

@@ -71,6 +71,7 @@ class HTTPRouteRouter(CustomRouter):
                     ref["weight"] = stable
                 elif ref.get("name") == route.canary_backend:
                     ref["weight"] = canary
+        rv = self._version(calls, spec, route, obj, rv)
         body = {"metadata": {"resourceVersion": rv}, "spec": {"rules": rules}}
         return self._state(route, self._patch(calls, spec, route, body))
 
@@ -105,6 +106,7 @@ class HTTPRouteRouter(CustomRouter):
                 rule["filters"] = filters
             else:
                 rule.pop("filters", None)
+        rv = self._version(calls, spec, route, obj, rv)
         body = {"metadata": {"resourceVersion": rv}, "spec": {"rules": rules}}
         return self._state(route, self._patch(calls, spec, route, body))
 
@@ -172,6 +174,7 @@ class IstioRouter(CustomRouter):
                     dest["weight"] = stable
                 elif name == route.canary_backend:
                     dest["weight"] = canary
+        rv = self._version(calls, spec, route, obj, rv)
         body = {"metadata": {"resourceVersion": rv}, "spec": {"http": http}}
         return self._state(route, self._patch(calls, spec, route, body))
 
@@ -188,6 +191,7 @@ class IstioRouter(CustomRouter):
             if percent > 0:
                 item["mirror"] = copy.deepcopy(canary["destination"])
                 item["mirrorPercentage"] = {"value": float(percent)}
+        rv = self._version(calls, spec, route, obj, rv)
         body = {"metadata": {"resourceVersion": rv}, "spec": {"http": http}}
         return self._state(route, self._patch(calls, spec, route, body))
 

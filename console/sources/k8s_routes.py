@@ -75,7 +75,29 @@ class CustomRouter:
                 _request_timeout=calls.timeout_s,
             ),
         )
+        meta = obj.get("metadata") or {}
+        seen = calls.generations
+        seen[(self.plural, spec.namespace, route.name, meta.get("resourceVersion"))] = meta.get(
+            "generation"
+        )
+        while len(seen) > 256:  # a long-running console reads the route on every refresh
+            del seen[next(iter(seen))]
         return obj
+
+    def _version(
+        self, calls: Calls, spec: DeploymentSpec, route: Route, obj: dict[str, Any], rv: str
+    ) -> str:
+        """The version to write with: ``rv``, as read when the action was planned — unless only
+        the object's status or metadata moved since (a gateway controller reporting its
+        conditions): its ``generation``, which only a spec change bumps, is still the one read
+        with ``rv``. Then the current version, so the write still fails on any change after
+        this read. A changed spec keeps ``rv``: the API server answers 409."""
+        meta = obj.get("metadata") or {}
+        seen = calls.generations.get((self.plural, spec.namespace, route.name, rv))
+        current = meta.get("resourceVersion")
+        if current and current != rv and seen is not None and meta.get("generation") == seen:
+            return str(current)
+        return rv
 
     def _patch(
         self, calls: Calls, spec: DeploymentSpec, route: Route, body: dict[str, Any]
@@ -131,6 +153,7 @@ class KServeRouter(CustomRouter):
     ) -> RouteState:
         check_weights(stable, canary)
         percent = round(100 * canary / (stable + canary))
+        rv = self._version(calls, spec, route, self._get(calls, spec, route), rv)
         body = {
             "metadata": {"resourceVersion": rv},
             "spec": {"predictor": {"canaryTrafficPercent": percent}},

@@ -7,6 +7,11 @@ Each size is one deployment (90 % stable, 10 % canary pods) with every series th
 reads: HTTP codes, five histograms with vLLM's buckets, the queue gauge, DCGM and cAdvisor per
 pod, kube-state-metrics per Deployment. A refresh is what the dashboard does every second: current
 values over the rate window plus the 5-minute sparkline history (fetched once, then its tail).
+
+Two modes: raw (every query reads every pod's series) and recording rules (the rules from
+``inference-console prometheus rules`` for the bench's deployments and 2m window, their results
+backfilled over the same span with ``promtool tsdb create-blocks-from rules`` and loaded by
+restarting the server with the new blocks; the source reads the recorded series).
 """
 
 from __future__ import annotations
@@ -16,12 +21,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from console.model import DeploymentSpec
+from console.config import DeploymentConfig, PrometheusConfig
+from console.model import DeploymentSpec, Track
 from console.sim.histogram import E2E_BUCKETS, ITL_BUCKETS, TOKEN_BUCKETS, TTFT_BUCKETS
 from console.sim.pods import PodNamer
 from console.sources.prometheus import PrometheusSource
+from console.sources.prometheus_config import rule_groups
+from console.sources.prometheus_recorded import RecordedPrometheusSource
 from console.sources.promql import PrometheusClient
+from console.sources.recording import rules_yaml
 from tests.prom import Prometheus
+from tests.prom_rules import backfill_rules
 
 SIZES = (10, 100, 1000)
 SCRAPE_S = 30
@@ -29,6 +39,7 @@ SPAN_S = 8 * 60
 WINDOW_S = 120.0
 HISTORY_S = 300.0
 REFRESHES = 15
+RULE_EVAL = "15s"
 HISTOGRAMS = (
     ("vllm:request_prompt_tokens", TOKEN_BUCKETS, 420.0),
     ("vllm:request_generation_tokens", TOKEN_BUCKETS, 180.0),
@@ -112,10 +123,25 @@ def write_history(path: Path, end: int) -> int:
     return count
 
 
-def measure(url: str, size: int, end: int) -> tuple[float, float, int, str]:
+def write_rules(path: Path) -> int:
+    """The recording rules of every size's deployment (the bench's 2m window); returns the count."""
+    prom = PrometheusConfig(recording_windows=(WINDOW_S,))
+    groups = rule_groups(prom, [DeploymentConfig(**spec(size).model_dump()) for size in SIZES])
+    path.write_text(rules_yaml(groups), encoding="utf-8")
+    return sum(len(rules) for _, rules in groups)
+
+
+Result = tuple[float, float, int, str, float | None]
+
+
+def measure(url: str, size: int, end: int, rules: bool) -> Result:
     """(first refresh s, median steady refresh s, queries first, queries per steady refresh:
-    the panels' instant queries, plus their range queries when a new history point is due)."""
-    source = PrometheusSource(PrometheusClient(url, timeout=30))
+    the panels' instant queries, plus their range queries when a new history point is due,
+    stable requests/s)."""
+    client = PrometheusClient(url, timeout=30)
+    source = (
+        RecordedPrometheusSource(client, windows=(WINDOW_S,)) if rules else PrometheusSource(client)
+    )
     try:
         at = end - REFRESHES - 5
         started = time.perf_counter()
@@ -129,11 +155,31 @@ def measure(url: str, size: int, end: int) -> tuple[float, float, int, str]:
             snap = source.snapshot(spec(size), WINDOW_S, HISTORY_S, at=at + i)
             times.append(time.perf_counter() - started)
             queries.append(source.queries)
-        replicas = snap.tracks["stable"].replicas.serving  # type: ignore[index]
-        assert replicas == size - max(1, size // 10), replicas
-        return first, statistics.median(times), first_queries, f"{min(queries)}-{max(queries)}"
+        stable = snap.tracks[Track.STABLE]
+        assert stable.replicas.serving == size - max(1, size // 10), stable.replicas
+        q = f"{min(queries)}-{max(queries)}"
+        return first, statistics.median(times), first_queries, q, stable.requests_per_s
     finally:
         source.close()
+
+
+def report(title: str, results: dict[int, Result]) -> float:
+    base_first, base_steady = results[SIZES[0]][0], results[SIZES[0]][1]
+    print(f"  {title}")
+    print(f"  {'replicas':>8}  {'first (history)':>16}  {'refresh (median)':>16}  "
+          f"{'vs 10':>6}  queries first / refresh")  # fmt: skip
+    for size, (first, steady, q_first, q_steady, _) in results.items():
+        print(
+            f"  {size:>8}  {first * 1000:>13.1f} ms  {steady * 1000:>13.1f} ms  "
+            f"{steady / base_steady:>5.2f}x  {q_first:>5} / {q_steady}"
+        )
+    ratio = results[SIZES[-1]][1] / base_steady
+    same = len({r[3] for r in results.values()}) == 1 and len({r[2] for r in results.values()}) == 1
+    print(f"  first-refresh ratio 1000/10: {results[SIZES[-1]][0] / base_first:.2f}x")
+    print(f"  target: same query count at every size ({'met' if same else 'NOT met'}); "
+          f"1,000-replica refresh <= 1.5x the 10-replica one ({ratio:.2f}x: "
+          f"{'met' if ratio <= 1.5 else 'NOT met'})")  # fmt: skip
+    return ratio
 
 
 def main() -> None:
@@ -151,21 +197,19 @@ def main() -> None:
         ) as p:
             path.unlink()
             print(f"  Prometheus ready with the history in {time.perf_counter() - started:.1f} s")
-            results = {size: measure(p.url, size, end) for size in SIZES}
-    base_first, base_steady = results[SIZES[0]][0], results[SIZES[0]][1]
-    print(f"  {'replicas':>8}  {'first (history)':>16}  {'refresh (median)':>16}  "
-          f"{'vs 10':>6}  queries first / refresh")  # fmt: skip
-    for size, (first, steady, q_first, q_steady) in results.items():
-        print(
-            f"  {size:>8}  {first * 1000:>13.1f} ms  {steady * 1000:>13.1f} ms  "
-            f"{steady / base_steady:>5.2f}x  {q_first:>5} / {q_steady}"
-        )
-    ratio = results[SIZES[-1]][1] / base_steady
-    same = len({r[3] for r in results.values()}) == 1 and len({r[2] for r in results.values()}) == 1
-    print(f"  first-refresh ratio 1000/10: {results[SIZES[-1]][0] / base_first:.2f}x")
-    print(f"  target: same query count at every size ({'met' if same else 'NOT met'}); "
-          f"1,000-replica refresh <= 1.5x the 10-replica one ({ratio:.2f}x: "
-          f"{'met' if ratio <= 1.5 else 'NOT met'})")  # fmt: skip
+            raw = {size: measure(p.url, size, end, rules=False) for size in SIZES}
+            rules_path = Path(tmp) / "rules.yml"
+            count = write_rules(rules_path)
+            started = time.perf_counter()
+            backfill_rules(p, rules_path, end - SPAN_S, end, RULE_EVAL)
+            print(f"  {count} recording rules backfilled every {RULE_EVAL} and loaded in "
+                  f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+            recorded = {size: measure(p.url, size, end, rules=True) for size in SIZES}
+    for size in SIZES:
+        got, want = recorded[size][4], raw[size][4]
+        assert got is not None and want is not None and abs(got - want) <= 1e-9 * want, size
+    report("raw series", raw)
+    report("recording rules (inference-console prometheus rules)", recorded)
 
 
 if __name__ == "__main__":

@@ -44,9 +44,7 @@ class Calls:
         self.core = client.CoreV1Api(api_client)
         self.custom_api = client.CustomObjectsApi(api_client)
         self.autoscaling = client.AutoscalingV2Api(api_client)
-        config = api_client.configuration
-        self.host = config.host
-        self._secrets = _secrets(config)
+        self.host = api_client.configuration.host
 
     def call(self, verb: str, what: str, namespace: str, name: str, fn: Callable[[], T]) -> T:
         try:
@@ -97,7 +95,9 @@ class Calls:
         )
 
     def _clean(self, text: str) -> str:
-        for secret in self._secrets:
+        # Read now, not when the client was made: a kubeconfig's exec or OIDC credentials are
+        # refreshed into the configuration when they expire.
+        for secret in _secrets(self.api_client.configuration):
             text = text.replace(secret, "***")
         return " ".join(text.split())
 

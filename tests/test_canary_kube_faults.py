@@ -1,6 +1,6 @@
 """Canary actions on the fake API server when something fails at each stage: the canary's scale,
-its readiness, the weight patch (409, 403, 500, a dropped connection), the stable scale-down of
-a revert and the Event. Each leaves the deployment safe (read back from the fake), and the audit
+its readiness, the weight patch (409, 403, 500, a dropped connection, a hung server) and the
+Event. Each leaves the deployment safe (read back from the fake), and the audit
 trail says exactly what happened, verifies, and breaks at the record a changed byte touches."""
 
 from __future__ import annotations
@@ -10,29 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from console.canary import Outcome
-from tests.canary_kube_support import (
-    Rig,
-    assert_no_token,
-    assert_tamper_evident,
-    events,
-    label,
-    records,
-    rig,
-    seed,
-    writes,
-)
+from tests.canary_kube_checks import FAULT_TEXT, ROUTE, check_audit, inject, stored_weights
+from tests.canary_kube_support import Rig, events, label, rig, seed, writes
 from tests.fake_kube import FakeKube
 from tests.fake_kube.fixture import fake_kube
 
 __all__ = ["fake_kube"]
-ROUTE = "httproutes.gateway.networking.k8s.io inference/llama"
 DELAY = 0.2
-FAULT_TEXT = {
-    500: "HTTP 500 Internal Server Error: Internal error occurred: injected fault",
-    403: "HTTP 403 Forbidden: ",
-    0: "the API server did not answer: ",
-}
 
 
 @pytest.fixture
@@ -42,52 +26,6 @@ def r(fake_kube: FakeKube, tmp_path: Path) -> Rig:
     seed(fake_kube, stable=4, canary=1, weights=(95, 5))
     fake_kube.set_ready_delay("llama-v2", DELAY)
     return rig(fake_kube, tmp_path)
-
-
-def inject(fake: FakeKube, verb: str, rule: str, status: int) -> None:
-    if status == 403:
-        fake.forbid(verb, rule)
-    else:
-        fake.fail(verb, rule, status)
-
-
-def stored_weights(fake: FakeKube, kind: str = "httproute") -> tuple[int, int]:
-    """The split as stored in the fake (not as the console reads it)."""
-    if kind == "kserve":
-        isvc = fake.get("inferenceservices", "inference", "llama-isvc")
-        assert isvc is not None
-        percent = isvc["spec"]["predictor"]["canaryTrafficPercent"]
-        return 100 - percent, percent
-    if kind == "istio":
-        vs = fake.get("virtualservices", "inference", "llama-vs")
-        assert vs is not None
-        dests = vs["spec"]["http"][0]["route"]
-        return dests[0]["weight"], dests[1]["weight"]
-    route = fake.get("httproutes", "inference", "llama")
-    assert route is not None
-    refs = route["spec"]["rules"][0]["backendRefs"]
-    return refs[0]["weight"], refs[1]["weight"]
-
-
-def check_audit(r: Rig, tmp_path: Path, result: Outcome, outcome: str) -> dict[str, object]:
-    """Intent then outcome, the outcome saying what happened; Event, chain and token checked."""
-    intent, last = records(r.audit)[-2:]
-    assert (intent["phase"], intent["outcome"]) == ("intent", None)
-    assert (last["phase"], last["outcome"], last["message"]) == (
-        "outcome",
-        outcome,
-        result.message,
-    )
-    assert last["error"] == (None if outcome == "ok" else result.message)
-    stable, canary = stored_weights(r.fake, r.kind)
-    assert last["after"]["weights"] == {"stable": stable, "canary": canary}
-    if outcome != "ok":
-        (event,) = events(r.fake)
-        assert event["type"] == "Warning"
-        assert event["message"] == f"{outcome}: {result.message}"[:1024]
-    assert_tamper_evident(r.audit, tmp_path)
-    assert_no_token(r, result.message)
-    return last
 
 
 @pytest.mark.parametrize("status", [500, 403, 0])
@@ -208,23 +146,6 @@ def test_a_failed_weight_patch_leaves_the_weights(
     ]
     assert stored_weights(fake_kube) == (95, 5)
     check_audit(r, tmp_path, result, "partial")
-
-
-def test_revert_whose_canary_scale_down_fails_leaves_traffic_on_stable(
-    fake_kube: FakeKube, tmp_path: Path
-) -> None:
-    seed(fake_kube, stable=3, canary=3, weights=(50, 50))
-    r = rig(fake_kube, tmp_path, metrics=(10.0, 10.0), replica_capacity_rps=10.0)
-    fake_kube.fail("patch", "deployments/scale", 500)
-    result = r.run("revert")
-    assert result.outcome == "partial"
-    assert result.message == (
-        "scale deployments.apps inference/llama-v2: HTTP 500 Internal Server Error: Internal "
-        "error occurred: injected fault (already done: all traffic on stable)"
-    )
-    assert stored_weights(fake_kube) == (100, 0)
-    last = check_audit(r, tmp_path, result, "partial")
-    assert last["after"]["replicas"] == {"stable": 3, "canary": 3}  # type: ignore[index]
 
 
 @pytest.mark.parametrize("status", [403, 500, 0])

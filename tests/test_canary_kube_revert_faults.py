@@ -1,0 +1,123 @@
+"""Reverts, emergency reverts and a step's trim on the fake API server when a write fails or
+stable does not warm in time: traffic is never left on a track that cannot carry it, and the
+audit trail says what was done and what was not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from console.canary import Progress
+from tests.canary_kube_checks import ROUTE, check_audit, stored_weights
+from tests.canary_kube_support import Rig, label, rig, seed, writes
+from tests.fake_kube import FakeKube
+from tests.fake_kube.fixture import fake_kube
+
+__all__ = ["fake_kube"]
+
+
+def _reverting(fake: FakeKube, tmp_path: Path, **changes: Any) -> Rig:
+    """Half the traffic on a 3-replica canary; stable needs 3 replicas to carry it all."""
+    seed(fake, stable=changes.pop("stable", 3), canary=3, weights=(50, 50))
+    return rig(fake, tmp_path, metrics=(10.0, 10.0), replica_capacity_rps=10.0, **changes)
+
+
+def test_revert_whose_canary_scale_down_fails_leaves_traffic_on_stable(
+    fake_kube: FakeKube, tmp_path: Path
+) -> None:
+    r = _reverting(fake_kube, tmp_path)
+    fake_kube.fail("patch", "deployments/scale", 500)
+    result = r.run("revert")
+    assert result.outcome == "partial"
+    assert result.message == (
+        "scale deployments.apps inference/llama-v2: HTTP 500 Internal Server Error: Internal "
+        "error occurred: injected fault (already done: all traffic on stable)"
+    )
+    assert stored_weights(fake_kube) == (100, 0)
+    last = check_audit(r, tmp_path, result, "partial")
+    assert last["after"]["replicas"] == {"stable": 3, "canary": 3}  # type: ignore[index]
+
+
+def test_revert_whose_stable_never_warms_keeps_the_split_and_the_bigger_stable(
+    fake_kube: FakeKube, tmp_path: Path
+) -> None:
+    r = _reverting(fake_kube, tmp_path, stable=1, warm_timeout=1.0)
+    fake_kube.set_ready_delay("llama-v1", None)
+    start = len(fake_kube.requests)
+    result = r.run("revert")
+    assert result.outcome == "partial"
+    assert result.message == (
+        "llama-v1: 1/3 replicas ready after 1s; traffic was not shifted "
+        "(already done: stable scaled to 3)"
+    )
+    # Stable keeps its extra replicas (more capacity is never less safe); nothing else moved.
+    assert [label(w) for w in writes(fake_kube, start)] == ["scale llama-v1", "create events"]
+    assert stored_weights(fake_kube) == (50, 50)
+    last = check_audit(r, tmp_path, result, "partial")
+    assert last["after"]["replicas"] == {"stable": 3, "canary": 3}  # type: ignore[index]
+
+
+def test_revert_whose_stable_cannot_be_scaled_changes_nothing(
+    fake_kube: FakeKube, tmp_path: Path
+) -> None:
+    r = _reverting(fake_kube, tmp_path, stable=1)
+    fake_kube.forbid("patch", "deployments/scale")
+    start = len(fake_kube.requests)
+    result = r.run("revert")
+    assert result.outcome == "failed"
+    assert result.message.startswith("scale deployments.apps inference/llama-v1: HTTP 403 ")
+    assert result.message.endswith(" (nothing was changed)")
+    assert [(label(w), w.status) for w in writes(fake_kube, start)] == [
+        ("scale llama-v1", 403),
+        ("create events", 201),
+    ]
+    assert stored_weights(fake_kube) == (50, 50)
+    check_audit(r, tmp_path, result, "failed")
+
+
+def test_an_emergency_revert_stops_on_a_route_changed_since_it_was_planned(
+    fake_kube: FakeKube, tmp_path: Path
+) -> None:
+    r = _reverting(fake_kube, tmp_path)
+    theirs: dict[str, Any] = {}
+
+    def someone_else(event: Progress) -> None:
+        if event.phase == "shift" and not theirs:
+            route = r.route()
+            route["spec"]["rules"][0]["backendRefs"][1]["weight"] = 30
+            route["spec"]["rules"][0]["backendRefs"][0]["weight"] = 70
+            theirs.update(fake_kube.put(route, manager="kubectl-edit"))
+
+    r.hook = someone_else
+    result = r.run("emergency-revert")
+    assert result.outcome == "failed"
+    assert result.message.startswith(f"stopped: patch {ROUTE}: HTTP 409 Conflict: ")
+    assert f"now weights 70/30 (resourceVersion {theirs['metadata']['resourceVersion']})" in (
+        result.message
+    )
+    assert r.route() == theirs
+    check_audit(r, tmp_path, result, "failed")
+
+
+def test_a_failed_trim_after_the_shift_leaves_stable_as_it_was(
+    fake_kube: FakeKube, tmp_path: Path
+) -> None:
+    seed(fake_kube, stable=4, canary=1, weights=(95, 5))
+    # 20 req/s at 10 req/s a replica: the canary's 1 is enough for 10 %, stable needs 3 of 4.
+    r = rig(fake_kube, tmp_path, replica_capacity_rps=10.0, trim_stable=True)
+    fake_kube.fail("patch", "deployments/scale", 500)
+    start = len(fake_kube.requests)
+    result = r.run("step")
+    assert result.outcome == "partial"
+    assert result.message == (
+        "scale deployments.apps inference/llama-v1: HTTP 500 Internal Server Error: Internal "
+        "error occurred: injected fault (already done: canary at 10%)"
+    )
+    assert [label(w) for w in writes(fake_kube, start)] == [
+        "patch httproutes/llama",
+        "scale llama-v1",
+        "create events",
+    ]
+    assert stored_weights(fake_kube) == (90, 10)
+    last = check_audit(r, tmp_path, result, "partial")
+    assert last["after"]["replicas"] == {"stable": 4, "canary": 1}  # type: ignore[index]

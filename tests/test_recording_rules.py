@@ -5,6 +5,7 @@ from another configuration are errors that say so."""
 
 from __future__ import annotations
 
+import math
 import subprocess
 import time
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from console.sources.recording import MARKER, rules_yaml
 from console.sources.selectors import track_selector
 from tests import prom_profiles as P
 from tests.prom import Prometheus, wait_until
-from tests.prom_rules import VARYING_NS, backfill_rules, write_varying
+from tests.prom_rules import SCRAPE_S, VARYING_NS, backfill_rules, write_varying
 
 NS = P.NAMESPACE
 
@@ -140,15 +141,24 @@ def test_recorded_values_equal_the_raw_queries_when_evaluated(
 
 def test_varying_load_tells_windows_and_moments_apart(recorded: Recorded) -> None:
     """The comparison above could not pass by accident: on the varying fleet the windows give
-    different numbers, and the raw query at the query time differs from the recorded value."""
+    different numbers, and once a scrape has landed after the rules' evaluation the raw query
+    differs from the recorded value the source shows."""
     rules, raw = recorded.source(), recorded.source(recording=False)
     spec = specs("vllm")[1]
     at = recorded.end - 100
     one, five = (raw.snapshot(spec, w, at=at).tracks[Track.STABLE] for w in (60.0, 300.0))
     assert one.requests_per_s != pytest.approx(five.requests_per_s, rel=1e-3)
     assert one.ttft_s.p99 != pytest.approx(five.ttft_s.p99, rel=1e-3)
-    recorded_now = rules.snapshot(spec, 60.0, at=at).tracks[Track.STABLE]
-    assert recorded_now.requests_per_s != pytest.approx(one.requests_per_s, rel=1e-6)
+    # Group evaluation offsets depend on the rules file's path: find this run's moments.
+    evaluated = recorded.evaluated_at(spec, Track.STABLE, at)
+    scraped = math.ceil(evaluated / SCRAPE_S) * SCRAPE_S  # the first sample after it
+    assert evaluated < scraped < evaluated + SCRAPE_S  # the next evaluation comes later
+    later = scraped + 0.001
+    shown = rules.snapshot(spec, 60.0, at=later).tracks[Track.STABLE]
+    then = raw.snapshot(spec, 60.0, at=evaluated).tracks[Track.STABLE]
+    now = raw.snapshot(spec, 60.0, at=later).tracks[Track.STABLE]
+    assert shown.requests_per_s == pytest.approx(then.requests_per_s, rel=1e-12)
+    assert now.requests_per_s != pytest.approx(then.requests_per_s, rel=1e-6)
     rules.close()
     raw.close()
 

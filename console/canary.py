@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from console.audit import AuditError, AuditLog
 from console.canary_plan import Plan, Split, plan_mirror, plan_revert, plan_step, split_of
+from console.canary_record import Outcome as Outcome
+from console.canary_record import Progress as Progress
 from console.canary_record import audit_record
 from console.clock import Clock
 from console.config import DeploymentConfig
@@ -18,31 +20,6 @@ from console.errors import ConflictError, ConsoleError, WarmTimeout
 from console.gates import evaluate
 from console.model import DeploymentStatus, FleetSnapshot, Track
 from console.sources.base import Cluster, MetricsSource
-
-
-@dataclass(frozen=True)
-class Progress:
-    """A step of a running action, for the canary bar and the CLI."""
-
-    phase: str  # warm | shift | trim | scale | done
-    message: str
-    ready: int | None = None
-    wanted: int | None = None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How an action ended: ok | refused | failed | partial, with the split it left."""
-
-    outcome: str
-    message: str
-    plan: Plan
-    after: Split | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome == "ok"
-
 
 ProgressFn = Callable[[Progress], None]
 
@@ -132,7 +109,7 @@ class CanaryController:
         return result
 
     def _carry_out(self, plan: Plan, cancel: threading.Event, progress: ProgressFn) -> Outcome:
-        changed: list[str] = []
+        changed = _Done()
         try:
             if plan.action == "step":
                 return self._step(plan, cancel, progress, changed)
@@ -152,12 +129,17 @@ class CanaryController:
         except WarmTimeout as err:
             return self._timed_out(plan, err, changed)
         except ConsoleError as err:
-            actual, _ = self._reread()
+            actual, now = self._reread()
+            expected = plan.after if changed.route_written else plan.before
+            if actual is not None and _route(actual) != _route(expected):
+                # A write that failed on the way back (a dropped answer) may still have been
+                # done: say what the route reads, never "nothing was changed".
+                changed.append(f"the route now reads {now}")
             return Outcome(
                 "partial" if changed else "failed", f"{err}" + _done(changed), plan, actual
             )
 
-    def _timed_out(self, plan: Plan, err: WarmTimeout, changed: list[str]) -> Outcome:
+    def _timed_out(self, plan: Plan, err: WarmTimeout, changed: _Done) -> Outcome:
         """The replicas were not ready in time, so traffic was not shifted. Replicas a step added
         for the shift are not needed without it: the canary goes back to what it had."""
         before = plan.before.canary_replicas
@@ -176,7 +158,7 @@ class CanaryController:
         return Outcome(outcome, message + (_done(changed) if changed else ""), plan, actual)
 
     def _step(
-        self, plan: Plan, cancel: threading.Event, progress: ProgressFn, changed: list[str]
+        self, plan: Plan, cancel: threading.Event, progress: ProgressFn, changed: _Done
     ) -> Outcome:
         assert plan.warm_canary_to is not None
         self._warm(
@@ -193,6 +175,7 @@ class CanaryController:
         self.cluster.set_weights(
             self.spec, plan.after.stable_weight, plan.after.canary_weight, plan.resource_version
         )
+        changed.route_written = True
         changed.append(f"canary at {plan.after.canary_percent:g}%")
         if plan.trim_stable_to is not None:
             progress(Progress("trim", f"stable → {plan.trim_stable_to} replicas"))
@@ -206,7 +189,7 @@ class CanaryController:
         )
 
     def _revert(
-        self, plan: Plan, cancel: threading.Event, progress: ProgressFn, changed: list[str]
+        self, plan: Plan, cancel: threading.Event, progress: ProgressFn, changed: _Done
     ) -> Outcome:
         if plan.warm_stable_to is not None:
             self._warm(
@@ -219,6 +202,7 @@ class CanaryController:
             )
         progress(Progress("shift", "all traffic → stable"))
         self.cluster.set_weights(self.spec, plan.after.stable_weight, 0, plan.resource_version)
+        changed.route_written = True
         changed.append("all traffic on stable")
         if plan.after.canary_replicas != plan.before.canary_replicas:
             progress(Progress("scale", f"canary → {plan.after.canary_replicas} replicas"))
@@ -227,9 +211,10 @@ class CanaryController:
             "ok", f"reverted: canary {plan.before.canary_percent:g}% → 0%", plan, plan.after
         )
 
-    def _emergency(self, plan: Plan, progress: ProgressFn, changed: list[str]) -> Outcome:
+    def _emergency(self, plan: Plan, progress: ProgressFn, changed: _Done) -> Outcome:
         progress(Progress("shift", "EMERGENCY: all traffic → stable at once"))
         self.cluster.set_weights(self.spec, plan.after.stable_weight, 0, plan.resource_version)
+        changed.route_written = True
         changed.append("all traffic on stable")
         return Outcome(
             "ok",
@@ -239,7 +224,7 @@ class CanaryController:
             plan.after,
         )
 
-    def _mirror(self, plan: Plan, progress: ProgressFn, changed: list[str]) -> Outcome:
+    def _mirror(self, plan: Plan, progress: ProgressFn, changed: _Done) -> Outcome:
         percent = plan.after.mirror_percent or 0.0
         progress(Progress("shift", f"mirror → {percent:g}%"))
         self.cluster.set_mirror(self.spec, percent, plan.resource_version)
@@ -252,7 +237,7 @@ class CanaryController:
         wanted: int,
         cancel: threading.Event,
         progress: ProgressFn,
-        changed: list[str],
+        changed: _Done,
     ) -> DeploymentStatus:
         if wanted > current:
             progress(Progress("warm", f"scaling {track.value} {current} → {wanted}", 0, wanted))
@@ -275,8 +260,9 @@ class CanaryController:
         except ConsoleError as err:
             return None, f"(re-read failed: {err})"
         route = state.route
+        mirror = "" if route.mirror_percent is None else f", mirror {route.mirror_percent:g}%"
         return split_of(state), (
-            f"weights {route.stable_weight}/{route.canary_weight} "
+            f"weights {route.stable_weight}/{route.canary_weight}{mirror} "
             f"(resourceVersion {route.resource_version})"
         )
 
@@ -298,9 +284,20 @@ class CanaryController:
         )
 
 
+class _Done(list[str]):
+    """What an action has done so far, in words; ``route_written`` once its route write went
+    through (the route should then read the plan's ``after``)."""
+
+    route_written = False
+
+
+def _route(split: Split) -> tuple[int, int, float]:
+    return split.stable_weight, split.canary_weight, split.mirror_percent or 0.0
+
+
 def _replicas(count: int) -> str:
     return f"{count} replica" if count == 1 else f"{count} replicas"
 
 
-def _done(changed: list[str]) -> str:
+def _done(changed: _Done) -> str:
     return f" (already done: {', '.join(changed)})" if changed else " (nothing was changed)"

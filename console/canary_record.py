@@ -1,13 +1,38 @@
-"""The audit record of a canary action: who, what, the split before and after, the gates and the
-metrics they were judged on, what happened."""
+"""What a canary action reports: its progress, its outcome, and its audit record (who, what, the
+split before and after, the gates and the metrics they were judged on, what happened)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from console.audit import actor
 from console.canary_plan import Plan, Split
 from console.model import FleetSnapshot
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A step of a running action, for the canary bar and the CLI."""
+
+    phase: str  # warm | shift | trim | scale | done
+    message: str
+    ready: int | None = None
+    wanted: int | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How an action ended: ok | refused | failed | partial, with the split it left."""
+
+    outcome: str
+    message: str
+    plan: Plan
+    after: Split | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
 
 
 def audit_record(

@@ -207,3 +207,31 @@ def test_a_status_written_during_the_warm_up_is_not_a_conflict(
     assert version != planned and patch.body["metadata"] == {"resourceVersion": version}
     assert stored_weights(fake_kube, kind) == (90, 10)
     check_audit(r, tmp_path, result, "ok")
+
+
+def test_a_weight_patch_done_but_never_answered_is_reported_as_done(
+    r: Rig, fake_kube: FakeKube, tmp_path: Path
+) -> None:
+    fake_kube.fail("patch", "httproutes", 0, late=True)  # applied; the answer is lost
+    result = r.run("step")
+    version = r.route()["metadata"]["resourceVersion"]
+    assert stored_weights(fake_kube) == (90, 10)
+    assert result.outcome == "partial"
+    assert result.message.startswith(f"patch {ROUTE}: the API server did not answer: ")
+    assert result.message.endswith(
+        "(already done: canary scaled to 3, the route now reads weights 90/10 "
+        f"(resourceVersion {version}))"
+    )
+    check_audit(r, tmp_path, result, "partial")  # the outcome's "after" is 90/10, as stored
+
+
+def test_a_mirror_done_but_never_answered_is_not_nothing_changed(
+    r: Rig, fake_kube: FakeKube, tmp_path: Path
+) -> None:
+    fake_kube.fail("patch", "httproutes", 0, late=True)
+    result = r.run("mirror", 10)
+    assert result.outcome == "partial"
+    assert "nothing was changed" not in result.message
+    assert "the route now reads weights 95/5, mirror 10% (resourceVersion " in result.message
+    last = check_audit(r, tmp_path, result, "partial")
+    assert last["after"]["mirror_percent"] == 10  # type: ignore[index]

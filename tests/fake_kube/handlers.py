@@ -95,7 +95,7 @@ class Api:
         if verb in ("list", "watch"):
             return self._list(target, query, watch=verb == "watch")
         if verb == "create":
-            return self._create(target, body, manager)
+            return self._late(verb, rule, self._create(target, body, manager))
         assert target.name is not None
         if verb == "delete":
             gone = self.store.delete(res, target.namespace, target.name)
@@ -107,7 +107,14 @@ class Api:
             if target.sub == "log":
                 return log_reply(self.fake, target, query, self._current(target))
             return Reply(200, self._view(target, self._current(target)))
-        return self._write(target, method, query, content_type, body, manager)
+        return self._late(
+            verb, rule, self._write(target, method, query, content_type, body, manager)
+        )
+
+    def _late(self, verb: str, rule: str, reply: Reply) -> Reply:
+        """A fault set for after the write: it is done, but the client hears something else."""
+        self.fake.take_fault(verb, rule, late=True)
+        return reply
 
     def _current(self, target: Target) -> dict[str, Any]:
         assert target.name is not None

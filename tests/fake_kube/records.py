@@ -28,6 +28,7 @@ class Fault:
     times: int
     message: str | None = None  # the Status message (default: "injected <status>")
     stall_s: float = 0.0  # hold the request this long before answering
+    late: bool = False  # strike after the write is done (it stays done)
 
 
 class DropConnection(Exception):

@@ -101,20 +101,22 @@ class FakeKube:
         times: int = 1,
         message: str | None = None,
         stall_s: float = 0.0,
+        late: bool = False,
     ) -> None:
         """Answer the next ``times`` matching requests with ``status`` (0: drop the connection),
         and ``message`` as the Status message when given; with ``stall_s``, only after holding
-        the request that long (a hung API server; ``stop`` releases it)."""
+        the request that long (a hung API server; ``stop`` releases it). A ``late`` fault hits
+        a write after it is done: it stays done, the client just never hears so."""
         with self._lock:
-            self.faults.append(Fault(verb, rule, status, times, message, stall_s))
+            self.faults.append(Fault(verb, rule, status, times, message, stall_s, late))
 
-    def take_fault(self, verb: str, rule: str) -> None:
+    def take_fault(self, verb: str, rule: str, late: bool = False) -> None:
         with self._lock:
             fault = next(
                 (
                     f
                     for f in self.faults
-                    if f.times > 0 and f.verb in (verb, "*") and f.rule == rule
+                    if f.times > 0 and f.verb in (verb, "*") and f.rule == rule and f.late == late
                 ),
                 None,
             )

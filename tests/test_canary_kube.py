@@ -156,11 +156,12 @@ def test_step_under_an_hpa_raises_its_floor_before_shifting(
     assert r.weights() == (90, 10)
 
 
+@pytest.mark.parametrize("kind", ["httproute", "istio", "kserve"])
 def test_revert_from_a_trimmed_stable_warms_stable_shifts_then_scales_the_canary_down(
-    fake_kube: FakeKube, tmp_path: Path
+    fake_kube: FakeKube, tmp_path: Path, kind: str
 ) -> None:
     seed(fake_kube, stable=1, canary=3, weights=(50, 50))
-    r = rig(fake_kube, tmp_path, metrics=(10.0, 10.0), replica_capacity_rps=10.0)
+    r = rig(fake_kube, tmp_path, kind, metrics=(10.0, 10.0), replica_capacity_rps=10.0)
     old_pods = _pods(fake_kube, "llama-v1")
     fake_kube.set_ready_delay("llama-v1", DELAY)
     start = len(fake_kube.requests)
@@ -170,7 +171,7 @@ def test_revert_from_a_trimmed_stable_warms_stable_shifts_then_scales_the_canary
     sent = writes(fake_kube, start)
     assert [label(w) for w in sent] == [
         "scale llama-v1",
-        "patch httproutes/llama",
+        f"patch {ROUTE_PATHS[kind].strip('/')}",
         "scale llama-v2",
         "create events",
     ]
@@ -182,12 +183,16 @@ def test_revert_from_a_trimmed_stable_warms_stable_shifts_then_scales_the_canary
     assert min(ready_at[p] for p in new) - sent[0].time >= DELAY
     assert sent[1].time > max(ready_at[p] for p in new)
     ready_rv = ready_changes(fake_kube, "llama-v1")
-    assert max(ready_rv[p] for p in new) < version_of_write(fake_kube, "httproutes", "llama")
-    # Never all-zero: every rule of the full list keeps a backend with weight.
-    rules = _route_list("httproute", sent[1].body)
-    assert len(rules) == 2 and _weights_in("httproute", sent[1].body) == (100, 0)
-    for rule in rules:
-        assert any(ref.get("weight", 1) > 0 for ref in rule["backendRefs"])  # type: ignore[union-attr]
+    route_rv = version_of_write(fake_kube, ROUTE_PLURALS[kind], ROUTES[kind].name)
+    assert max(ready_rv[p] for p in new) < route_rv
+    # Never all-zero: every rule (or http route) of the full list keeps a backend with weight.
+    assert _weights_in(kind, sent[1].body) == (100, 0)
+    if kind != "kserve":
+        rules = _route_list(kind, sent[1].body)
+        assert len(rules) == 2
+        for rule in rules:
+            refs = rule["backendRefs" if kind == "httproute" else "route"]
+            assert any(ref.get("weight", 1) > 0 for ref in refs)  # type: ignore[attr-defined]
     fake_kube.settle()
     assert fake_kube.pods("llama-v2") == []
     state = r.cluster.read(r.ctl.spec)

@@ -265,8 +265,8 @@ def test_scale_from_zero_with_an_hpa_moves_both(fake: FakeKube) -> None:
 
 def test_record_event_lands_on_the_route_and_never_raises(fake: FakeKube) -> None:
     k8s = cluster(fake)
-    k8s.record_event(SPEC, "CanaryStep", "ok: weights 99/1 → 95/5")
-    k8s.record_event(SPEC, "CanaryRevert", "failed: 409", warning=True)
+    assert k8s.record_event(SPEC, "CanaryStep", "ok: weights 99/1 → 95/5") is None
+    assert k8s.record_event(SPEC, "CanaryRevert", "failed: 409", warning=True) is None
     assert k8s.last_event_error is None
     with client.ApiClient(client.Configuration(host=fake.url)) as api:
         events = client.CoreV1Api(api).list_namespaced_event(
@@ -278,8 +278,8 @@ def test_record_event_lands_on_the_route_and_never_raises(fake: FakeKube) -> Non
         ("CanaryStep", "Normal", "HTTPRoute", "ok: weights 99/1 → 95/5"),
     ]
     fake.forbid("create", "events")
-    k8s.record_event(SPEC, "CanaryStep", "denied")
-    assert k8s.last_event_error is not None and "HTTP 403" in k8s.last_event_error
+    why = k8s.record_event(SPEC, "CanaryStep", "denied")
+    assert why is not None and "HTTP 403" in why and why == k8s.last_event_error
 
 
 def test_a_bad_kubeconfig_context_is_one_line(fake: FakeKube, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ trail says exactly what happened, verifies, and breaks at the record a changed b
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -235,3 +236,24 @@ def test_a_mirror_done_but_never_answered_is_not_nothing_changed(
     assert "the route now reads weights 95/5, mirror 10% (resourceVersion " in result.message
     last = check_audit(r, tmp_path, result, "partial")
     assert last["after"]["mirror_percent"] == 10  # type: ignore[index]
+
+
+def test_cancel_during_the_warm_up_stops_before_traffic_moves(
+    fake_kube: FakeKube, tmp_path: Path
+) -> None:
+    seed(fake_kube, stable=4, canary=1, weights=(95, 5))
+    fake_kube.set_ready_delay("llama-v2", None)  # only the cancel can end the wait
+    r = rig(fake_kube, tmp_path)  # warm_timeout 10 min
+    cancel = threading.Event()
+    r.once_warming(cancel.set)  # the operator presses x while the canary warms
+    start, began = len(fake_kube.requests), time.monotonic()
+    result = r.run("step", cancel=cancel)
+    assert time.monotonic() - began < 5.0
+    assert result.outcome == "partial"
+    # A cancel writes nothing more: the replicas it added stay, and the message says so.
+    assert result.message == (
+        "cancelled while llama-v2 had 1/3 ready (already done: canary scaled to 3)"
+    )
+    assert [label(w) for w in writes(fake_kube, start)] == ["scale llama-v2", "create events"]
+    assert stored_weights(fake_kube) == (95, 5)
+    check_audit(r, tmp_path, result, "partial")

@@ -5,6 +5,7 @@ from another configuration are errors that say so."""
 
 from __future__ import annotations
 
+import argparse
 import math
 import subprocess
 import time
@@ -14,9 +15,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from console.app import ConsoleApp
 from console.cli import main
+from console.commands.common import load
 from console.config import DeploymentConfig, PrometheusConfig
 from console.errors import SourceError
+from console.factory import build_context
 from console.model import DeploymentSpec, Track
 from console.sources.prometheus import PrometheusSource
 from console.sources.prometheus_config import build_source, rule_groups
@@ -26,6 +30,8 @@ from console.sources.selectors import track_selector
 from tests import prom_profiles as P
 from tests.prom import Prometheus, wait_until
 from tests.prom_rules import SCRAPE_S, VARYING_NS, backfill_rules, write_varying
+from tests.support import wait_until as pilot_wait
+from tests.test_app import header_text
 
 NS = P.NAMESPACE
 
@@ -182,7 +188,7 @@ def test_unrecorded_window_reads_the_raw_series(recorded: Recorded) -> None:
         assert {k: v for k, v in got.items() if k not in gauges} == {
             k: v for k, v in now.items() if k not in gauges
         }
-    assert rules.name.endswith("(vllm; recording rules 1m, 5m)")
+    assert rules.name.endswith("(vllm; rules 1m, 5m)")
     rules.close()
     raw.close()
 
@@ -203,7 +209,7 @@ def test_missing_rules_are_named_with_the_command_that_makes_them(recorded: Reco
     with pytest.raises(SourceError) as caught:
         source.snapshot(spec, 60.0, at=recorded.end)
     assert str(caught.value) == (
-        f"recording rules: no recorded series {MARKER}"
+        f"recording rules missing: no recorded series {MARKER}"
         '{namespace="inference",track="llama-v3"} in Prometheus at '
         f"{recorded.prometheus.url}: are the rules from `inference-console prometheus rules` "
         "loaded?"
@@ -218,6 +224,7 @@ def test_rules_from_another_configuration_are_refused(recorded: Recorded) -> Non
     with pytest.raises(SourceError) as caught:
         source.snapshot(specs("vllm")[0], 60.0, at=recorded.end)
     message = str(caught.value)
+    assert message.startswith(f"recording rules out of date: {MARKER}{{namespace=")
     assert "generated from another configuration" in message
     assert "regenerate them with `inference-console prometheus rules`" in message
     source.close()
@@ -257,3 +264,29 @@ def test_snapshot_command_reports_missing_rules(
     err = capsys.readouterr().err
     assert 'track="llama-v9"' in err
     assert "are the rules from `inference-console prometheus rules` loaded?" in err
+
+
+async def test_dashboard_header_says_the_rules_are_missing(
+    recorded: Recorded, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'refresh_interval = "0.2s"\n'
+        f'[prometheus]\nurl = "{recorded.prometheus.url}"\nrecording_rules = true\n'
+        '[[deployments]]\nname = "llama"\nnamespace = "inference"\n'
+        'stable = "llama-v1"\ncanary = "llama-v9"\n',
+        encoding="utf-8",
+    )
+    app = ConsoleApp(build_context(load(argparse.Namespace(config=config, demo=False))))
+    async with app.run_test(size=(160, 48)) as pilot:
+        dash = app.dashboard
+        await pilot_wait(pilot, lambda: dash.failures >= 1, "the failing poll")
+        assert dash.last_error.startswith("recording rules missing: no recorded series ")
+        assert 'track="llama-v9"' in dash.last_error
+        await pilot_wait(
+            pilot,
+            lambda: dash.last_error in [n.message for n in app._notifications],
+            "the notification",
+        )
+        await pilot_wait(pilot, lambda: "recording rules missing" in header_text(app), "the header")
+        assert "(vllm; rules 1m, 5m)" in header_text(app)

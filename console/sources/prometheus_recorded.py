@@ -54,7 +54,7 @@ class RecordedPrometheusSource(PrometheusSource):
     @property
     def name(self) -> str:
         windows = ", ".join(window_name(w) for w in sorted(self.windows))
-        return super().name.removesuffix(")") + f"; recording rules {windows})"
+        return super().name.removesuffix(")") + f"; rules {windows})"
 
     def inputs(self) -> tuple[Input, ...]:
         return tuple(item for items in self.panels.values() for item in items)
@@ -100,12 +100,13 @@ class RecordedPrometheusSource(PrometheusSource):
             where = f"{MARKER}{{{selectors[track]['rec_sel']}}}"
             if not found:
                 raise SourceError(
-                    f"recording rules: no recorded series {where} in Prometheus at "
+                    f"recording rules missing: no recorded series {where} in Prometheus at "
                     f"{self.client.shown_url}: are the rules from {REGENERATE} loaded?"
                 )
             if want not in found:
                 raise SourceError(
-                    f"recording rules: {where} has digest {', '.join(found)}, this configuration "
+                    f"recording rules out of date: {where} has digest {', '.join(found)}, "
+                    "this configuration "
                     f"makes {want}: the loaded rules were generated from another configuration; "
                     f"regenerate them with {REGENERATE} and reload Prometheus"
                 )

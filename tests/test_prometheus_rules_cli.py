@@ -143,6 +143,8 @@ def test_profile_option_deployment_option_and_notes(
     assert "(tgi; rate windows 1m, 5m)" in out.splitlines()[0]
     assert "ui.rate_window 30s is not in [prometheus] recording_windows (1m, 5m)" in err
     assert rules(capsys, "--config", str(config), "--deployment", "nope")[0] == 2
+    status, out, err = rules(capsys, "--config", str(config), "--interval", "1.5s")
+    assert status == 2 and out == "" and "--interval: '1.5s': not a whole number" in err
 
 
 def test_one_deployment_with_two_selectors_is_refused(

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         interval = ""
         if args.interval:
             seconds = parse_duration(args.interval)
-            if not seconds >= 1:
+            if not seconds >= 1 or seconds != round(seconds):
                 raise ValueError
             interval = window_name(seconds)
     except ConfigError as err:
@@ -69,7 +69,9 @@ def run(args: argparse.Namespace) -> int:
             fail(problem)
         return EXIT_USAGE
     except ValueError:
-        return fail(f"--interval: {args.interval!r}: not a duration of 1s or more", EXIT_USAGE)
+        return fail(
+            f"--interval: {args.interval!r}: not a whole number of seconds, 1s or more", EXIT_USAGE
+        )
     prom = settings.prometheus or PrometheusConfig()
     if args.profile:
         prom = prom.model_copy(update={"profile": args.profile})

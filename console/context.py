@@ -24,6 +24,7 @@ class AppContext:
     demo: bool = False
     read_only: bool = False
     notice: str = ""  # shown once at start, e.g. why the simulated fleet is in use
+    notice_title: str = "Simulated fleet"
     deployment_index: int = 0
     #: The simulated fleets by deployment name, when the simulator is the source.
     fleets: dict[str, Any] = field(default_factory=dict)

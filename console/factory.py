@@ -60,6 +60,7 @@ def build_context(
     )
     index = deployments.index(loaded.deployment) if loaded.deployment in deployments else 0
     notice = ""
+    notice_title = "Simulated fleet"
     prometheus = None
     if settings.prometheus is not None and not loaded.demo:
         from console.sources.prometheus_config import build_source
@@ -97,6 +98,7 @@ def build_context(
     if kube is not None and prometheus is None:
         # Gates judged on simulated metrics must never change a real cluster.
         read_only = True
+        notice_title = "Read-only"
         notice = (
             "[kubernetes] without [prometheus]: the metrics are simulated, so the console is "
             "read-only (the canary gates need the fleet's real metrics)."
@@ -114,6 +116,7 @@ def build_context(
         demo=loaded.demo,
         read_only=read_only or settings.read_only,
         notice=notice,
+        notice_title=notice_title,
         deployment_index=index,
         fleets=fleets,
         log_feeds=log_feeds,

@@ -195,7 +195,7 @@ def _codes(pod: Pod) -> list[float]:
 class SimLogSource:
     """``LogSource`` over a simulated fleet, polled every ``poll_s`` of wall time."""
 
-    def __init__(self, fleet: SimFleet, poll_s: float = 0.5) -> None:
+    def __init__(self, fleet: SimFleet, poll_s: float = 1.0) -> None:
         self.fleet = fleet
         self.poll_s = poll_s
 

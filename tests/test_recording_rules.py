@@ -246,8 +246,10 @@ def test_prometheus_loads_and_evaluates_the_generated_file(recorded: Recorded) -
 
     wait_until(evaluated, 20, "every rule evaluated")
     # Live markers now: the source finds its rules (no data now, so every value is null).
-    snap = recorded.source().snapshot(specs("vllm")[0], 60.0)
+    source = recorded.source()
+    snap = source.snapshot(specs("vllm")[0], 60.0)
     assert snap.tracks[Track.CANARY].queue_depth is None
+    source.close()
 
 
 def test_snapshot_command_reports_missing_rules(

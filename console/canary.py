@@ -11,14 +11,14 @@ from dataclasses import replace
 
 from console.audit import AuditError, AuditLog
 from console.canary_plan import Plan, Split, plan_mirror, plan_revert, plan_step, split_of
+from console.canary_record import Done, audit_record
 from console.canary_record import Outcome as Outcome
 from console.canary_record import Progress as Progress
-from console.canary_record import audit_record
 from console.clock import Clock
 from console.config import DeploymentConfig
 from console.errors import ConflictError, ConsoleError, WarmTimeout
 from console.gates import evaluate
-from console.model import DeploymentStatus, FleetSnapshot, Track
+from console.model import DeploymentStatus, FleetSnapshot, RouteState, Track
 from console.sources.base import Cluster, MetricsSource
 
 ProgressFn = Callable[[Progress], None]
@@ -109,8 +109,14 @@ class CanaryController:
         return result
 
     def _carry_out(self, plan: Plan, cancel: threading.Event, progress: ProgressFn) -> Outcome:
-        changed = _Done()
+        from console import canary_replicas as replicas
+
+        changed = Done()
         try:
+            if plan.by_replicas and plan.action == "step":
+                return replicas.run_step(self, plan, cancel, progress, changed)
+            if plan.by_replicas and plan.action in ("revert", "emergency-revert"):
+                return replicas.run_revert(self, plan, cancel, progress, changed)
             if plan.action == "step":
                 return self._step(plan, cancel, progress, changed)
             if plan.action == "revert":
@@ -130,8 +136,10 @@ class CanaryController:
             return self._timed_out(plan, err, changed)
         except ConsoleError as err:
             actual, now = self._reread()
-            expected = plan.after if changed.route_written else plan.before
-            if actual is not None and _route(actual) != _route(expected):
+            expected = _route(plan.after if changed.route_written else plan.before)
+            if plan.by_replicas:
+                expected = (*replicas.expected_split(plan, changed), expected[2])
+            if actual is not None and _route(actual) != expected:
                 # A write that failed on the way back (a dropped answer) may still have been
                 # done: say what the route reads, never "nothing was changed".
                 changed.append(f"the route now reads {now}")
@@ -139,29 +147,35 @@ class CanaryController:
                 "partial" if changed else "failed", f"{err}" + _done(changed), plan, actual
             )
 
-    def _timed_out(self, plan: Plan, err: WarmTimeout, changed: _Done) -> Outcome:
+    def _timed_out(self, plan: Plan, err: WarmTimeout, changed: Done) -> Outcome:
         """The replicas were not ready in time, so traffic was not shifted. Replicas a step added
-        for the shift are not needed without it: the canary goes back to what it had."""
-        before = plan.before.canary_replicas
-        warmed = plan.action == "step" and (plan.warm_canary_to or 0) > before
+        for the shift are not needed without it: each track it scaled goes back to what it had,
+        the canary first (with the replica-ratio router its ready pods were already serving)."""
         message = str(err)
-        if warmed:
+        if plan.by_replicas and Track.CANARY in changed.scaled:
+            message = message.removesuffix("; traffic was not shifted")
+            message += "; the canary's ready pods served their share until it was scaled back"
+        for track in (Track.CANARY, Track.STABLE) if plan.action == "step" else ():
+            if track not in changed.scaled:
+                continue
+            before, now = changed.scaled[track]
             try:
-                self.cluster.scale(self.spec, Track.CANARY, before)
+                expected = now if plan.by_replicas else None
+                self.cluster.scale(self.spec, track, before, expected=expected)
             except ConsoleError as undo:
-                message += f"; scaling the canary back to {before} failed: {undo}"
-            else:
-                changed.clear()
-                message += f"; canary scaled back to {_replicas(before)}"
+                message += f"; scaling the {track.value} back to {before} failed: {undo}"
+                break
+            changed.remove(f"{track.value} scaled to {now}")
+            message += f"; {track.value} scaled back to {_replicas(before)}"
         actual, _ = self._reread()
         outcome = "partial" if changed else "refused"
         return Outcome(outcome, message + (_done(changed) if changed else ""), plan, actual)
 
     def _step(
-        self, plan: Plan, cancel: threading.Event, progress: ProgressFn, changed: _Done
+        self, plan: Plan, cancel: threading.Event, progress: ProgressFn, changed: Done
     ) -> Outcome:
         assert plan.warm_canary_to is not None
-        self._warm(
+        self.warm(
             Track.CANARY,
             plan.before.canary_replicas,
             plan.warm_canary_to,
@@ -189,10 +203,10 @@ class CanaryController:
         )
 
     def _revert(
-        self, plan: Plan, cancel: threading.Event, progress: ProgressFn, changed: _Done
+        self, plan: Plan, cancel: threading.Event, progress: ProgressFn, changed: Done
     ) -> Outcome:
         if plan.warm_stable_to is not None:
-            self._warm(
+            self.warm(
                 Track.STABLE,
                 plan.before.stable_replicas,
                 plan.warm_stable_to,
@@ -211,38 +225,56 @@ class CanaryController:
             "ok", f"reverted: canary {plan.before.canary_percent:g}% → 0%", plan, plan.after
         )
 
-    def _emergency(self, plan: Plan, progress: ProgressFn, changed: _Done) -> Outcome:
+    def _emergency(self, plan: Plan, progress: ProgressFn, changed: Done) -> Outcome:
+        """All traffic to stable is always a safe target: a route changed since planning (409)
+        is read once more and written again with its fresh version, and the outcome says so.
+        The weights are the plan's (stable > 0, canary 0): never all zero."""
         progress(Progress("shift", "EMERGENCY: all traffic → stable at once"))
-        self.cluster.set_weights(self.spec, plan.after.stable_weight, 0, plan.resource_version)
+        retried = ""
+        try:
+            self.cluster.set_weights(self.spec, plan.after.stable_weight, 0, plan.resource_version)
+        except ConflictError:
+            route = self.cluster.read(self.spec).route
+            seen = _weights(route)
+            retried = (
+                "; retried over a concurrent change: the planned write met HTTP 409 Conflict "
+                f"and the route read {seen}"
+            )
+            progress(Progress("shift", f"EMERGENCY: the route changed ({seen}); writing again"))
+            self.cluster.set_weights(self.spec, plan.after.stable_weight, 0, route.resource_version)
         changed.route_written = True
         changed.append("all traffic on stable")
         return Outcome(
             "ok",
             "EMERGENCY revert: all traffic shifted to stable at once, without "
-            "waiting for stable's capacity",
+            "waiting for stable's capacity" + retried,
             plan,
             plan.after,
         )
 
-    def _mirror(self, plan: Plan, progress: ProgressFn, changed: _Done) -> Outcome:
+    def _mirror(self, plan: Plan, progress: ProgressFn, changed: Done) -> Outcome:
         percent = plan.after.mirror_percent or 0.0
         progress(Progress("shift", f"mirror → {percent:g}%"))
         self.cluster.set_mirror(self.spec, percent, plan.resource_version)
         return Outcome("ok", f"mirroring {percent:g}% of traffic to the canary", plan, plan.after)
 
-    def _warm(
+    def warm(
         self,
         track: Track,
         current: int,
         wanted: int,
         cancel: threading.Event,
         progress: ProgressFn,
-        changed: _Done,
+        changed: Done,
+        check: bool = False,
     ) -> DeploymentStatus:
+        """Scale ``track`` up to ``wanted`` (if it has fewer) and wait until that many are
+        ready. With ``check``, the scale is written only while the track still wants
+        ``current`` (how the replica-ratio router notices someone else's change)."""
         if wanted > current:
             progress(Progress("warm", f"scaling {track.value} {current} → {wanted}", 0, wanted))
-            self.cluster.scale(self.spec, track, wanted)
-            changed.append(f"{track.value} scaled to {wanted}")
+            self.cluster.scale(self.spec, track, wanted, expected=current if check else None)
+            changed.scaled_to(track, current, wanted)
 
         def report(status: DeploymentStatus) -> None:
             progress(
@@ -259,12 +291,7 @@ class CanaryController:
             state = self.cluster.read(self.spec)
         except ConsoleError as err:
             return None, f"(re-read failed: {err})"
-        route = state.route
-        mirror = "" if route.mirror_percent is None else f", mirror {route.mirror_percent:g}%"
-        return split_of(state), (
-            f"weights {route.stable_weight}/{route.canary_weight}{mirror} "
-            f"(resourceVersion {route.resource_version})"
-        )
+        return split_of(state), _weights(state.route)
 
     def _record(
         self, plan: Plan, snapshot: FleetSnapshot, phase: str, result: Outcome | None, message: str
@@ -284,20 +311,24 @@ class CanaryController:
         )
 
 
-class _Done(list[str]):
-    """What an action has done so far, in words; ``route_written`` once its route write went
-    through (the route should then read the plan's ``after``)."""
-
-    route_written = False
-
-
 def _route(split: Split) -> tuple[int, int, float]:
     return split.stable_weight, split.canary_weight, split.mirror_percent or 0.0
+
+
+def _weights(route: RouteState) -> str:
+    """The split as read, in words: the weights and version, or a replica-ratio router's counts."""
+    if route.kind == "replicas":
+        return f"replicas stable/canary {route.stable_weight}/{route.canary_weight}"
+    mirror = "" if route.mirror_percent is None else f", mirror {route.mirror_percent:g}%"
+    return (
+        f"weights {route.stable_weight}/{route.canary_weight}{mirror} "
+        f"(resourceVersion {route.resource_version})"
+    )
 
 
 def _replicas(count: int) -> str:
     return f"{count} replica" if count == 1 else f"{count} replicas"
 
 
-def _done(changed: _Done) -> str:
+def _done(changed: Done) -> str:
     return f" (already done: {', '.join(changed)})" if changed else " (nothing was changed)"

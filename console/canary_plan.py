@@ -51,9 +51,15 @@ class Plan:
     gates: GateReport | None = None
     refusal: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: The replica-ratio router: the split is the tracks' replica counts (see canary_replicas).
+    by_replicas: bool = False
 
     def describe(self) -> list[str]:
         """Plain lines saying exactly what will happen, in order."""
+        if self.by_replicas and self.action != "mirror":
+            from console.canary_replicas import describe
+
+            return describe(self)
         b, a = self.before, self.after
         lines = []
         if self.warm_stable_to is not None:
@@ -119,6 +125,10 @@ def plan_step(
     gates: GateReport,
     trim: bool = False,
 ) -> Plan:
+    if state.route.kind == "replicas":
+        from console.canary_replicas import plan_step as by_replicas
+
+        return by_replicas(deployment, state, snapshot, gates)
     before = split_of(state)
     current = before.canary_percent
     nxt = next((s for s in deployment.steps if s > current + 1e-9), None)
@@ -176,6 +186,10 @@ def plan_step(
 def plan_revert(
     deployment: DeploymentConfig, state: ClusterState, snapshot: FleetSnapshot, emergency: bool
 ) -> Plan:
+    if state.route.kind == "replicas":
+        from console.canary_replicas import plan_revert as by_replicas
+
+        return by_replicas(deployment, state, snapshot, emergency)
     before = split_of(state)
     rps = observed_rps(snapshot)
     stable_needed = max(

@@ -8,7 +8,7 @@ from typing import Any
 
 from console.audit import actor
 from console.canary_plan import Plan, Split
-from console.model import FleetSnapshot
+from console.model import FleetSnapshot, Track
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,22 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.outcome == "ok"
+
+
+class Done(list[str]):
+    """What an action has done so far, in words; ``route_written`` once its route write went
+    through (the route should then read the plan's ``after``); ``scaled``: per track the count
+    it had before the action scaled it and the count the action left it at."""
+
+    route_written = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scaled: dict[Track, tuple[int, int]] = {}
+
+    def scaled_to(self, track: Track, before: int, now: int) -> None:
+        self.scaled[track] = (self.scaled.get(track, (before, now))[0], now)
+        self.append(f"{track.value} scaled to {now}")
 
 
 def audit_record(

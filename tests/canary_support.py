@@ -34,8 +34,13 @@ class RecordingCluster:
     def read(self, spec: DeploymentSpec) -> Any:
         return self._call("read", spec)
 
-    def scale(self, spec: DeploymentSpec, track: Track, replicas: int) -> None:
-        self._call("scale", spec, track, replicas)
+    def scale(
+        self, spec: DeploymentSpec, track: Track, replicas: int, expected: int | None = None
+    ) -> None:
+        self.calls.append(("scale", spec, track, replicas))
+        if "scale" in self.fail:
+            raise self.fail["scale"]
+        self.inner.scale(spec, track, replicas, expected)
 
     def set_weights(self, spec: DeploymentSpec, stable: int, canary: int, rv: str) -> RouteState:
         result: RouteState = self._call("set_weights", spec, stable, canary, rv)

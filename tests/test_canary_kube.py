@@ -147,7 +147,13 @@ def test_step_under_an_hpa_raises_its_floor_before_shifting(
         "create events",
     ]
     assert sent[0].body == {
-        "metadata": {"resourceVersion": hpa_version["metadata"]["resourceVersion"]},
+        "metadata": {
+            "resourceVersion": hpa_version["metadata"]["resourceVersion"],
+            "annotations": {
+                "inference-console/original-max-replicas": "2",
+                "inference-console/raised-max-replicas": "3",
+            },
+        },
         "spec": {"minReplicas": 3, "maxReplicas": 3},
     }
     new = _new_pods(fake_kube, "llama-v2", old_pods)

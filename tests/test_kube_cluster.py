@@ -88,16 +88,30 @@ def test_istio_and_kserve_weights(fake: FakeKube) -> None:
     assert patch.content_type == "application/merge-patch+json"
 
 
-def test_replica_ratio_grows_one_track_before_shrinking_the_other(fake: FakeKube) -> None:
+def test_replica_ratio_weights_are_refused_without_writing(fake: FakeKube) -> None:
+    # The split moves by scaling the tracks in order (canary_replicas), never in one write.
     k8s = cluster(fake, "replicas")
-    route = k8s.set_weights(SPEC, 3, 1, "")
-    assert (route.stable_weight, route.canary_weight) == (3, 1)
-    scales = [r.path.split("/")[-2] for r in fake.requests_to("PATCH", "/scale")]
-    assert scales == ["llama-v2", "llama-v1"]
-    route = k8s.set_weights(SPEC, 1, 0, "")
-    assert (route.stable_weight, route.canary_weight) == (4, 0)
-    scales = [r.path.split("/")[-2] for r in fake.requests_to("PATCH", "/scale")]
-    assert scales[2:] == ["llama-v1", "llama-v2"]
+    with pytest.raises(SourceError, match="moves by scaling the tracks"):
+        k8s.set_weights(SPEC, 3, 1, "")
+    assert not fake.requests_to("PATCH")
+
+
+def test_scale_with_an_expected_count_is_conditional_on_the_version_read(fake: FakeKube) -> None:
+    k8s = cluster(fake, "replicas")
+    k8s.scale(SPEC, Track.CANARY, 2, expected=0)
+    read = fake.requests_to("GET", "/deployments/llama-v2")[-1]
+    (patch,) = fake.requests_to("PATCH", "/llama-v2/scale")
+    assert patch.time > read.time
+    version = patch.body["metadata"]["resourceVersion"]
+    assert patch.body == {"metadata": {"resourceVersion": version}, "spec": {"replicas": 2}}
+    fake.settle()
+    with pytest.raises(ConflictError) as err:  # it wants 2 now, not 0: nothing is written
+        k8s.scale(SPEC, Track.CANARY, 3, expected=0)
+    assert str(err.value) == (
+        "scale deployments.apps inference/llama-v2: changed since it was read "
+        "(2 replicas wanted, not 0); nothing was written to it"
+    )
+    assert len(fake.requests_to("PATCH", "/scale")) == 1
 
 
 def test_httproute_mirror_is_a_request_mirror_filter_with_percent(fake: FakeKube) -> None:

@@ -89,9 +89,19 @@ class SimCluster:
                 route=self._route(),
             )
 
-    def scale(self, deployment: DeploymentSpec, track: Track, replicas: int) -> None:
-        check_spec(self.fleet, deployment)
-        self.fleet.scale(track, replicas)
+    def scale(
+        self, deployment: DeploymentSpec, track: Track, replicas: int, expected: int | None = None
+    ) -> None:
+        fleet = self.fleet
+        check_spec(fleet, deployment)
+        with fleet.lock:  # re-entrant: the check and the write are one step
+            wanted = fleet.tracks[track].desired
+            if expected is not None and wanted != expected:
+                raise ConflictError(
+                    f"{fleet.name_of(track)} changed since it was read ({wanted} replicas "
+                    f"wanted, not {expected}); nothing was written to it"
+                )
+            fleet.scale(track, replicas)
 
     def set_weights(
         self, deployment: DeploymentSpec, stable: int, canary: int, resource_version: str

@@ -49,9 +49,13 @@ class Cluster(Protocol):
 
     def read(self, deployment: DeploymentSpec) -> ClusterState: ...
 
-    def scale(self, deployment: DeploymentSpec, track: Track, replicas: int) -> None:
+    def scale(
+        self, deployment: DeploymentSpec, track: Track, replicas: int, expected: int | None = None
+    ) -> None:
         """Set the track's replicas (the ``/scale`` subresource, or the HPA's ``minReplicas``
-        when an HPA owns the Deployment)."""
+        when an HPA owns the Deployment). With ``expected``, only while the track still wants
+        that many (``ConflictError`` otherwise): how a replica-ratio split detects someone else's
+        change, having no route object with a ``resourceVersion``."""
         ...
 
     def set_weights(

@@ -79,7 +79,13 @@ class Calls:
         replicas = self.deployment(spec, name).spec.replicas
         return 1 if replicas is None else int(replicas)
 
-    def scale_deployment(self, spec: DeploymentSpec, name: str, replicas: int) -> None:
+    def scale_deployment(
+        self, spec: DeploymentSpec, name: str, replicas: int, resource_version: str | None = None
+    ) -> None:
+        """``/scale``; with ``resource_version``, only if the Deployment still has it (else 409)."""
+        body: dict[str, Any] = {"spec": {"replicas": replicas}}
+        if resource_version:
+            body["metadata"] = {"resourceVersion": resource_version}
         self.call(
             "scale",
             "deployments.apps",
@@ -88,7 +94,7 @@ class Calls:
             lambda: self.apps.patch_namespaced_deployment_scale(
                 name,
                 spec.namespace,
-                {"spec": {"replicas": replicas}},
+                body,
                 field_manager=self.field_manager,
                 _request_timeout=self.timeout_s,
             ),

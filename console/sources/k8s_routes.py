@@ -3,7 +3,6 @@ KServe and replica-ratio routers."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -170,9 +169,11 @@ class KServeRouter(CustomRouter):
 
 
 class ReplicaRouter:
-    """Two Deployments behind one Service: the split is the ratio of their replicas. Writing
-    weights divides the two tracks' current total replica count in that ratio (a non-zero weight
-    keeps at least one replica), growing one track before shrinking the other."""
+    """Two Deployments behind one Service: the split is the ratio of their ready pods, read here
+    as the ratio of the replicas each track wants. There is no route object to write: a canary
+    pod takes traffic as soon as it is ready, so the controller moves this split by scaling the
+    tracks in order (stable first, waiting until ready; then the canary). Writing weights
+    directly is refused: it could not wait for readiness."""
 
     def read(self, calls: Calls, spec: DeploymentSpec, route: Route) -> RouteState:
         stable, canary = calls.desired(spec, spec.stable), calls.desired(spec, spec.canary)
@@ -184,23 +185,10 @@ class ReplicaRouter:
         self, calls: Calls, spec: DeploymentSpec, route: Route, stable: int, canary: int, rv: str
     ) -> RouteState:
         check_weights(stable, canary)
-        before = self.read(calls, spec, route)
-        total = max(before.stable_weight + before.canary_weight, 1)
-        canary_n = math.floor(total * canary / (stable + canary) + 0.5)
-        if canary > 0:
-            canary_n = max(canary_n, 1)
-        if stable > 0:
-            canary_n = min(canary_n, total - 1) if total > 1 else 0
-        stable_n = max(total - canary_n, 1 if stable > 0 else 0)
-        plan = [
-            (spec.stable, stable_n, before.stable_weight),
-            (spec.canary, canary_n, before.canary_weight),
-        ]
-        plan.sort(key=lambda item: item[1] <= item[2])  # the track that grows goes first
-        for name, replicas, current in plan:
-            if replicas != current:
-                calls.scale_deployment(spec, name, replicas)
-        return self.read(calls, spec, route)
+        raise SourceError(
+            "a replica-ratio split moves by scaling the tracks, never by weights: the canary "
+            "takes traffic as its pods become ready (a step scales stable, then the canary)"
+        )
 
     def set_mirror(
         self, calls: Calls, spec: DeploymentSpec, route: Route, percent: float, rv: str

@@ -133,12 +133,14 @@ class KubernetesCluster:
             stable=stable, canary=canary, route=ROUTERS[route.kind].read(calls, deployment, route)
         )
 
-    def scale(self, deployment: DeploymentSpec, track: Track, replicas: int) -> None:
+    def scale(
+        self, deployment: DeploymentSpec, track: Track, replicas: int, expected: int | None = None
+    ) -> None:
         from console.sources.k8s_scale import scale_track
 
         if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
             raise SourceError(f"replicas must be a whole number >= 0, not {replicas!r}")
-        scale_track(self.calls(), deployment, _name(deployment, track), replicas)
+        scale_track(self.calls(), deployment, _name(deployment, track), replicas, expected)
 
     def set_weights(
         self, deployment: DeploymentSpec, stable: int, canary: int, resource_version: str

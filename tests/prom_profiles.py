@@ -47,6 +47,7 @@ class PodLoad:
     itl: float = 0.02
     e2e: float = 4.0
     queue: int = 2
+    kv: float = 0.25  # KV-cache usage, 0-1
     gpu_used_mib: int = 40000
     gpu_free_mib: int = 40000
     gpu_util: int = 60
@@ -59,7 +60,12 @@ class PodLoad:
 STABLE_PODS = (
     PodLoad("llama-v1-7d9c5b8f4-x2x9k"),
     PodLoad(
-        "llama-v1-7d9c5b8f4-b8wlt", queue=3, gpu_used_mib=60000, gpu_free_mib=20000, gpu_util=80
+        "llama-v1-7d9c5b8f4-b8wlt",
+        queue=3,
+        kv=0.75,
+        gpu_used_mib=60000,
+        gpu_free_mib=20000,
+        gpu_util=80,
     ),
 )
 CANARY_PODS = (
@@ -72,6 +78,7 @@ CANARY_PODS = (
         itl=0.06,
         e2e=12.0,
         queue=1,
+        kv=0.5,
         gpu_used_mib=20000,
         gpu_free_mib=60000,
         gpu_util=30,
@@ -162,6 +169,11 @@ def write_fleet(path: Path, end: int) -> None:
     w.family("vllm:num_requests_waiting", "gauge")
     for pod in PODS:
         w.series("vllm:num_requests_waiting", _pod_labels(pod, **engine), pod.queue, gauge=True)
+    # Older servers export the KV-cache gauge under its older name.
+    for name, old in (("vllm:kv_cache_usage_perc", False), ("vllm:gpu_cache_usage_perc", True)):
+        w.family(name, "gauge")
+        for pod in (p for p in PODS if p.old_vllm == old):
+            w.series(name, _pod_labels(pod, **engine), pod.kv, gauge=True)
     # TGI (counters without _total; no model label) -------------------------------------------
     w.family("tgi_request_success", "unknown")
     for pod in PODS:
@@ -224,6 +236,11 @@ def write_fleet(path: Path, end: int) -> None:
         for rank in ("0", "1"):
             labels = _pod_labels(pod, **sg, tp_rank=rank, pp_rank="0")
             w.series("sglang:num_queue_reqs", labels, pod.queue / 2, gauge=True)
+    w.family("sglang:token_usage", "gauge")
+    for pod in PODS:
+        for rank in ("0", "1"):
+            labels = _pod_labels(pod, **sg, tp_rank=rank, pp_rank="0")
+            w.series("sglang:token_usage", labels, pod.kv, gauge=True)
     _write_shared(w)
     w.write(path)
 

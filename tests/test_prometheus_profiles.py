@@ -72,6 +72,7 @@ def expected(profile: str, pods: tuple[P.PodLoad, ...]) -> dict[str, float | Non
         "input_tokens.p90": in_bucket(buckets[0], one.prompt, 0.9),
         "output_tokens.p90": in_bucket(buckets[1], one.output, 0.9),
         "queue_depth": sum(p.queue for p in pods),
+        "kv_cache_used_fraction": None if profile == "tgi" else sum(p.kv for p in pods) / len(pods),
         "cpu_cores": sum(p.cpu_cores for p in pods),
         "host_memory_bytes": sum(p.memory for p in pods),
         "gpu_memory_used_fraction": sum(p.gpu_used_mib for p in pods)

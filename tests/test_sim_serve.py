@@ -57,6 +57,7 @@ def reference_queries(deployment: str) -> dict[str, str]:
         "output_tokens.mean": f"sum(rate(vllm:request_generation_tokens_sum{{{s}}}{w}))"
         f" / sum(rate(vllm:request_generation_tokens_count{{{s}}}{w}))",
         "queue_depth": f"sum(vllm:num_requests_waiting{{{s}}})",
+        "kv_cache_used_fraction": f"avg(vllm:kv_cache_usage_perc{{{s}}})",
         "replicas.desired": f"kube_deployment_spec_replicas{{{d}}}",
         "replicas.serving": f"kube_deployment_status_replicas_available{{{d}}}",
         "replicas.starting": f"kube_deployment_status_replicas{{{d}}}"
@@ -144,6 +145,7 @@ def test_snapshot_equals_reference_promql_and_is_near_ground_truth(
     assert got["gpu_utilization_fraction"] == pytest.approx(
         exact["gpu_utilization_fraction"], abs=0.15
     )
+    assert got["kv_cache_used_fraction"] == pytest.approx(exact["kv_cache_used_fraction"], abs=0.1)
     source.close()
 
 

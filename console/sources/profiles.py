@@ -108,6 +108,13 @@ VLLM: tuple[Input, ...] = (
     ),
     Input("e2e_buckets", "latency", _rate("vllm:e2e_request_latency_seconds_bucket"), "le"),
     Input("queue_depth", "queue", "sum(vllm:num_requests_waiting{$sel})"),
+    # A fraction 0-1 despite "perc". Older servers export the older name (some both): ``or``
+    # matches series without their names, so each pod counts once, by its newer name.
+    Input(
+        "kv_cache_used_fraction",
+        "queue",
+        "avg(vllm:kv_cache_usage_perc{$sel} or vllm:gpu_cache_usage_perc{$sel})",
+    ),
 )
 
 TGI: tuple[Input, ...] = (
@@ -181,6 +188,7 @@ SGLANG: tuple[Input, ...] = (
     ),
     Input("e2e_buckets", "latency", _rate("sglang:e2e_request_latency_seconds_bucket"), "le"),
     Input("queue_depth", "queue", "sum(sglang:num_queue_reqs{$sel})"),
+    Input("kv_cache_used_fraction", "queue", "avg(sglang:token_usage{$sel})"),
 )
 
 
@@ -234,6 +242,7 @@ PANEL_OF_GROUP = {
     "cpu_cores": "utilisation",
     "host_memory_bytes": "utilisation",
     "queue_depth": "queue",
+    "kv_cache_used_fraction": "queue",
 }
 
 _ENGINE_METRIC = re.compile(r"(?<![\w:])(vllm:|sglang:|tgi_)")

@@ -44,13 +44,15 @@ _SHARED = {
 
 
 def _engine(prefix: str, codes: str, sizes: tuple[str, str], buckets: dict[str, str],
-            queue: str) -> dict[str, str]:  # fmt: skip
+            queue: str, kv_cache: str = "") -> dict[str, str]:  # fmt: skip
     names = {
         "codes": f"namespace_track_class:{codes}:rate",
         "input_tokens.mean": f"namespace_track:{prefix}{sizes[0]}:mean",
         "output_tokens.mean": f"namespace_track:{prefix}{sizes[1]}:mean",
         "queue_depth": f"namespace_track:{prefix}{queue}:sum",
     }
+    if kv_cache:
+        names["kv_cache_used_fraction"] = f"namespace_track:{prefix}{kv_cache}:avg"
     for name, metric in buckets.items():
         names[name] = f"namespace_track:{prefix}{metric}_bucket:rate"
     return names | _SHARED
@@ -69,6 +71,7 @@ NAMES: dict[str, dict[str, str]] = {
             "e2e_buckets": "e2e_request_latency_seconds",
         },
         "num_requests_waiting",
+        "kv_cache_usage_perc",
     ),
     "tgi": _engine(
         "tgi_",
@@ -96,6 +99,7 @@ NAMES: dict[str, dict[str, str]] = {
             "e2e_buckets": "e2e_request_latency_seconds",
         },
         "num_queue_reqs",
+        "token_usage",
     ),
 }
 

@@ -170,9 +170,9 @@ def run_step(
     changed: Done,
 ) -> Outcome:
     b, a = plan.before, plan.after
-    ctl.warm(Track.STABLE, b.stable_replicas, a.stable_replicas, cancel, progress, changed)
+    ctl.warm(Track.STABLE, b.stable_replicas, a.stable_replicas, cancel, progress, changed, True)
     progress(Progress("shift", f"canary → {a.canary_replicas} replicas: traffic as pods get ready"))
-    ctl.warm(Track.CANARY, b.canary_replicas, a.canary_replicas, cancel, progress, changed)
+    ctl.warm(Track.CANARY, b.canary_replicas, a.canary_replicas, cancel, progress, changed, True)
     if plan.trim_stable_to is not None:
         progress(Progress("trim", f"stable → {plan.trim_stable_to} replicas"))
         ctl.cluster.scale(ctl.spec, Track.STABLE, plan.trim_stable_to, expected=b.stable_replicas)
@@ -194,7 +194,9 @@ def run_revert(
 ) -> Outcome:
     b, a = plan.before, plan.after
     if plan.warm_stable_to is not None:
-        ctl.warm(Track.STABLE, b.stable_replicas, plan.warm_stable_to, cancel, progress, changed)
+        ctl.warm(
+            Track.STABLE, b.stable_replicas, plan.warm_stable_to, cancel, progress, changed, True
+        )
     elif a.stable_replicas > b.stable_replicas:  # an emergency: not waited for
         progress(Progress("scale", f"stable → {a.stable_replicas} replicas, not waited for"))
         ctl.cluster.scale(ctl.spec, Track.STABLE, a.stable_replicas)

@@ -11,14 +11,15 @@ from dataclasses import replace
 
 from console.audit import AuditError, AuditLog
 from console.canary_plan import Plan, Split, plan_mirror, plan_revert, plan_step, split_of
-from console.canary_record import Done, audit_record
+from console.canary_record import Done, audit_record, done_words, split_words
 from console.canary_record import Outcome as Outcome
 from console.canary_record import Progress as Progress
+from console.canary_undo import scale_back
 from console.clock import Clock
 from console.config import DeploymentConfig
 from console.errors import ConflictError, ConsoleError, WarmTimeout
 from console.gates import evaluate
-from console.model import DeploymentStatus, FleetSnapshot, RouteState, Track
+from console.model import DeploymentStatus, FleetSnapshot, Track
 from console.sources.base import Cluster, MetricsSource
 
 ProgressFn = Callable[[Progress], None]
@@ -125,17 +126,17 @@ class CanaryController:
                 return self._emergency(plan, progress, changed)
             return self._mirror(plan, progress, changed)
         except ConflictError as err:
-            actual, now = self._reread()
+            actual, now = self.reread()
             return Outcome(
                 "partial" if changed else "failed",
-                f"stopped: {err}; now {now}" + _done(changed),
+                f"stopped: {err}; now {now}" + done_words(changed),
                 plan,
                 actual,
             )
         except WarmTimeout as err:
-            return self._timed_out(plan, err, changed)
+            return scale_back(self, plan, err, changed)
         except ConsoleError as err:
-            actual, now = self._reread()
+            actual, now = self.reread()
             expected = _route(plan.after if changed.route_written else plan.before)
             if plan.by_replicas:
                 expected = (*replicas.expected_split(plan, changed), expected[2])
@@ -144,32 +145,8 @@ class CanaryController:
                 # done: say what the route reads, never "nothing was changed".
                 changed.append(f"the route now reads {now}")
             return Outcome(
-                "partial" if changed else "failed", f"{err}" + _done(changed), plan, actual
+                "partial" if changed else "failed", f"{err}" + done_words(changed), plan, actual
             )
-
-    def _timed_out(self, plan: Plan, err: WarmTimeout, changed: Done) -> Outcome:
-        """The replicas were not ready in time, so traffic was not shifted. Replicas a step added
-        for the shift are not needed without it: each track it scaled goes back to what it had,
-        the canary first (with the replica-ratio router its ready pods were already serving)."""
-        message = str(err)
-        if plan.by_replicas and Track.CANARY in changed.scaled:
-            message = message.removesuffix("; traffic was not shifted")
-            message += "; the canary's ready pods served their share until it was scaled back"
-        for track in (Track.CANARY, Track.STABLE) if plan.action == "step" else ():
-            if track not in changed.scaled:
-                continue
-            before, now = changed.scaled[track]
-            try:
-                expected = now if plan.by_replicas else None
-                self.cluster.scale(self.spec, track, before, expected=expected)
-            except ConsoleError as undo:
-                message += f"; scaling the {track.value} back to {before} failed: {undo}"
-                break
-            changed.remove(f"{track.value} scaled to {now}")
-            message += f"; {track.value} scaled back to {_replicas(before)}"
-        actual, _ = self._reread()
-        outcome = "partial" if changed else "refused"
-        return Outcome(outcome, message + (_done(changed) if changed else ""), plan, actual)
 
     def _step(
         self, plan: Plan, cancel: threading.Event, progress: ProgressFn, changed: Done
@@ -232,16 +209,20 @@ class CanaryController:
         progress(Progress("shift", "EMERGENCY: all traffic → stable at once"))
         retried = ""
         try:
-            self.cluster.set_weights(self.spec, plan.after.stable_weight, 0, plan.resource_version)
+            self.cluster.set_weights(
+                self.spec, plan.after.stable_weight, 0, plan.resource_version
+            )
         except ConflictError:
             route = self.cluster.read(self.spec).route
-            seen = _weights(route)
+            seen = split_words(route)
             retried = (
                 "; retried over a concurrent change: the planned write met HTTP 409 Conflict "
                 f"and the route read {seen}"
             )
             progress(Progress("shift", f"EMERGENCY: the route changed ({seen}); writing again"))
-            self.cluster.set_weights(self.spec, plan.after.stable_weight, 0, route.resource_version)
+            self.cluster.set_weights(
+                self.spec, plan.after.stable_weight, 0, route.resource_version
+            )
         changed.route_written = True
         changed.append("all traffic on stable")
         return Outcome(
@@ -285,13 +266,13 @@ class CanaryController:
             self.spec, track, wanted, self.deployment.warm_timeout, cancel, report
         )
 
-    def _reread(self) -> tuple[Split | None, str]:
+    def reread(self) -> tuple[Split | None, str]:
         """The cluster as it is now, after a failure (and how to say it)."""
         try:
             state = self.cluster.read(self.spec)
         except ConsoleError as err:
             return None, f"(re-read failed: {err})"
-        return split_of(state), _weights(state.route)
+        return split_of(state), split_words(state.route)
 
     def _record(
         self, plan: Plan, snapshot: FleetSnapshot, phase: str, result: Outcome | None, message: str
@@ -313,22 +294,3 @@ class CanaryController:
 
 def _route(split: Split) -> tuple[int, int, float]:
     return split.stable_weight, split.canary_weight, split.mirror_percent or 0.0
-
-
-def _weights(route: RouteState) -> str:
-    """The split as read, in words: the weights and version, or a replica-ratio router's counts."""
-    if route.kind == "replicas":
-        return f"replicas stable/canary {route.stable_weight}/{route.canary_weight}"
-    mirror = "" if route.mirror_percent is None else f", mirror {route.mirror_percent:g}%"
-    return (
-        f"weights {route.stable_weight}/{route.canary_weight}{mirror} "
-        f"(resourceVersion {route.resource_version})"
-    )
-
-
-def _replicas(count: int) -> str:
-    return f"{count} replica" if count == 1 else f"{count} replicas"
-
-
-def _done(changed: Done) -> str:
-    return f" (already done: {', '.join(changed)})" if changed else " (nothing was changed)"

@@ -8,7 +8,7 @@ from typing import Any
 
 from console.audit import actor
 from console.canary_plan import Plan, Split
-from console.model import FleetSnapshot, Track
+from console.model import FleetSnapshot, RouteState, Track
 
 
 @dataclass(frozen=True)
@@ -88,3 +88,22 @@ def audit_record(
         "message": message,
         "error": error,
     }
+
+
+def split_words(route: RouteState) -> str:
+    """The split as read, in words: the weights and version, or a replica-ratio router's counts."""
+    if route.kind == "replicas":
+        return f"replicas stable/canary {route.stable_weight}/{route.canary_weight}"
+    mirror = "" if route.mirror_percent is None else f", mirror {route.mirror_percent:g}%"
+    return (
+        f"weights {route.stable_weight}/{route.canary_weight}{mirror} "
+        f"(resourceVersion {route.resource_version})"
+    )
+
+
+def replicas_word(count: int) -> str:
+    return f"{count} replica" if count == 1 else f"{count} replicas"
+
+
+def done_words(changed: Done) -> str:
+    return f" (already done: {', '.join(changed)})" if changed else " (nothing was changed)"

@@ -17,7 +17,7 @@ CORE = sorted(
         for p in (ROOT / "console").glob("*.py")
         if p.stem
         in {"model", "config", "units", "clock", "errors", "gates", "present", "cost"}
-        | {"canary", "canary_plan", "audit"}
+        | {"canary", "canary_plan", "canary_record", "canary_replicas", "canary_undo", "audit"}
     ]
     + list((ROOT / "console" / "sources").glob("*.py"))
     + list((ROOT / "console" / "sim").glob("*.py"))

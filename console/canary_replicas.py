@@ -93,7 +93,7 @@ def plan_step(
         observed_rps=rps,
         gates=gates,
         refusal=refusal,
-        notes=(f"step {percent:g}%: replicas stable/canary {_pair(before)} → {stable}/{canary}",),
+        notes=_step_notes(deployment, before, rps or 0.0, percent, stable, canary),
         by_replicas=True,
     )
 
@@ -227,6 +227,25 @@ def expected_split(plan: Plan, changed: Done) -> tuple[int, int]:
     stable = changed.scaled.get(Track.STABLE, (0, plan.before.stable_replicas))[1]
     canary = changed.scaled.get(Track.CANARY, (0, plan.before.canary_replicas))[1]
     return stable, canary
+
+
+def _step_notes(
+    deployment: DeploymentConfig,
+    before: Split,
+    rps: float,
+    percent: float,
+    stable: int,
+    canary: int,
+) -> tuple[str, ...]:
+    notes = [f"step {percent:g}%: replicas stable/canary {_pair(before)} → {stable}/{canary}"]
+    cap, headroom = deployment.replica_capacity_rps, deployment.headroom
+    carries = max(needed_replicas(rps, 1.0, cap, headroom) - canary, 1, before.stable_replicas)
+    if percent < 100 and stable > carries:
+        notes.append(
+            f"stable needs only {carries} for the load: the other {stable - carries} hold the "
+            f"canary down to {percent:g}% (small steps cost stable replicas with this router)"
+        )
+    return tuple(notes)
 
 
 def _stable_line(before: int, stable: int) -> str:

@@ -9,6 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from console.canary_plan import Split
+from console.canary_replicas import replica_counts
+from console.config import DeploymentConfig
 from tests.canary_kube_support import Rig, events, label, records, rig, seed, writes
 from tests.fake_kube import FakeKube
 from tests.fake_kube.fixture import fake_kube
@@ -78,11 +81,13 @@ def test_step_grows_stable_first_then_the_canary_and_never_overshoots(
     assert (plan.before.canary_percent, plan.after.canary_percent) == (100 / 6, 25.0)
     lines = plan.describe()
     assert lines[0].startswith("replica-ratio router: the canary gets traffic as its pods become")
-    assert lines[1:4] == [
+    assert lines[1:] == [
         "scale stable 5 → 9 and wait ready",
         "scale canary 1 → 3 and wait ready: it gets traffic as each pod becomes ready "
         "(canary 16.7% → 25%)",
         "step 25%: replicas stable/canary 5/1 → 9/3",
+        "stable needs only 7 for the load: the other 2 hold the canary down to 25% (small "
+        "steps cost stable replicas with this router)",
     ]
     start, since = len(fake_kube.requests), fake_kube.store.version
     result = r.run("step")
@@ -235,3 +240,20 @@ def test_emergency_revert_scales_the_canary_to_zero_at_once(
         "EMERGENCY: canary to 0 replicas at once, stable has 1 ready of 3 needed"
         in (intent["message"])
     )
+
+
+def test_replica_counts_never_put_the_canary_above_the_step() -> None:
+    config = DeploymentConfig(name="d", stable="a", canary="b", replica_capacity_rps=1.0)
+
+    def counts(stable: int, canary: int, rps: float, percent: float) -> tuple[int, int]:
+        return replica_counts(config, Split(stable, canary, stable, canary), rps, percent)
+
+    assert counts(5, 1, 8.0, 25) == (9, 3)  # 3 carry 25 % of 8 req/s with headroom
+    assert counts(4, 0, 0.5, 1) == (99, 1)  # 1 % takes 99 : 1, whatever the load
+    assert counts(4, 0, 0.5, 50) == (1, 1)
+    assert counts(2, 2, 8.0, 50) == (5, 5)  # 10 replicas for the whole rate
+    assert counts(5, 4, 0.5, 30) == (10, 4)  # never fewer canary replicas; 4 : 10 is 28.6 %
+    assert counts(5, 1, 8.0, 100) == (0, 10)
+    for stable, canary, rps, percent in [(3, 1, 20.0, 10), (9, 3, 3.0, 40), (1, 1, 0.0, 5)]:
+        s, c = counts(stable, canary, rps, percent)
+        assert c >= canary and 100 * c / (s + c) <= percent + 1e-9

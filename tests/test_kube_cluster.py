@@ -114,6 +114,21 @@ def test_scale_with_an_expected_count_is_conditional_on_the_version_read(fake: F
     assert len(fake.requests_to("PATCH", "/scale")) == 1
 
 
+def test_a_conditional_scale_meeting_a_status_only_change_is_retried_once(fake: FakeKube) -> None:
+    # A 409 while the Deployment still wants the count read and its generation has not moved
+    # (the Deployment controller wrote its status): read again, write with that version.
+    k8s = cluster(fake, "replicas")
+    fake.fail("patch", "deployments/scale", 409)
+    k8s.scale(SPEC, Track.CANARY, 2, expected=0)
+    patches = fake.requests_to("PATCH", "/llama-v2/scale")
+    assert [p.status for p in patches] == [409, 200]
+    assert all(p.body["spec"] == {"replicas": 2} for p in patches)
+    fake.fail("patch", "deployments/scale", 409, times=2)
+    with pytest.raises(ConflictError, match="HTTP 409"):
+        k8s.scale(SPEC, Track.CANARY, 3, expected=2)
+    assert [p.status for p in fake.requests_to("PATCH", "/llama-v2/scale")][2:] == [409, 409]
+
+
 def test_httproute_mirror_is_a_request_mirror_filter_with_percent(fake: FakeKube) -> None:
     k8s = cluster(fake)
     route = k8s.set_mirror(SPEC, 10, k8s.read(SPEC).route.resource_version)

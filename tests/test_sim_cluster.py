@@ -49,6 +49,14 @@ def test_scale_up_waits_for_model_load() -> None:
     assert cluster.read(SPEC).canary.ready == 3
 
 
+def test_scale_with_an_expected_count_refuses_a_changed_track() -> None:
+    _, _, cluster = setup()
+    cluster.scale(SPEC, Track.CANARY, 2, expected=1)
+    with pytest.raises(ConflictError, match=r"2 replicas wanted, not 1"):
+        cluster.scale(SPEC, Track.CANARY, 3, expected=1)
+    assert cluster.read(SPEC).canary.desired == 2
+
+
 def test_scale_down_removes_not_ready_pods_first() -> None:
     clock, fleet, cluster = setup()
     original = [p.name for p in fleet.tracks[Track.CANARY].pods]

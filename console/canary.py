@@ -209,9 +209,7 @@ class CanaryController:
         progress(Progress("shift", "EMERGENCY: all traffic → stable at once"))
         retried = ""
         try:
-            self.cluster.set_weights(
-                self.spec, plan.after.stable_weight, 0, plan.resource_version
-            )
+            self.cluster.set_weights(self.spec, plan.after.stable_weight, 0, plan.resource_version)
         except ConflictError:
             route = self.cluster.read(self.spec).route
             seen = split_words(route)
@@ -220,9 +218,7 @@ class CanaryController:
                 f"and the route read {seen}"
             )
             progress(Progress("shift", f"EMERGENCY: the route changed ({seen}); writing again"))
-            self.cluster.set_weights(
-                self.spec, plan.after.stable_weight, 0, route.resource_version
-            )
+            self.cluster.set_weights(self.spec, plan.after.stable_weight, 0, route.resource_version)
         changed.route_written = True
         changed.append("all traffic on stable")
         return Outcome(

@@ -135,8 +135,9 @@ def describe(plan: Plan) -> list[str]:
     if plan.action == "step":
         stable, canary = a.stable_replicas, a.canary_replicas
         widest = max(stable, b.stable_replicas)
-        lines = [NOTE + "; stable grows first, so its share never exceeds the step"]
-        lines.append(_stable_line(b.stable_replicas, stable))
+        lines = [NOTE + "; stable grows first, so the canary's share never exceeds the step"]
+        if stable:
+            lines.append(_stable_line(b.stable_replicas, stable))
         if canary > b.canary_replicas:
             lines.append(
                 f"scale canary {b.canary_replicas} → {canary} and wait ready: it gets traffic "

@@ -148,7 +148,7 @@ def test_field_paths_name_what_a_manager_owns() -> None:
 def write_config(path: Path, kubeconfig: Path, audit: Path) -> Path:
     path.write_text(
         f'[kubernetes]\nkubeconfig = "{kubeconfig}"\ncontext = "fake"\n\n'
-        '[logs]\nsim = false\nevents_interval = "0.1s"\npod_tail_lines = 10\n\n'
+        '[logs]\nevents_interval = "0.1s"\npod_tail_lines = 10\n\n'
         f'[audit]\npath = "{audit}"\n\n'
         '[[deployments]]\nname = "llama"\nnamespace = "inference"\nstable = "llama-v1"\n'
         'canary = "llama-v2"\nrouter = { kind = "httproute", name = "llama" }\n'
@@ -177,6 +177,10 @@ async def test_the_audit_tab_shows_events_from_the_cluster(
         await wait_until(
             pilot, lambda: "INFO canary serving" in stream_text(app, "server-logs"), "pod logs"
         )
+        # A real cluster's pod logs never come with simulated server lines beside them.
+        kinds = [type(source).__name__ for source in ctx.log_feeds(ctx.deployment).server]
+        assert kinds == ["KubePodLogSource"]
+        assert ctx.read_only, "simulated metrics: gates cannot judge a real cluster"
         ctx.cluster.record_event(ctx.deployment.spec(), "CanaryStep", "canary to 5% by ops")
         await pilot.press("a")
         await wait_until(

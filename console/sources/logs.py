@@ -37,11 +37,13 @@ def build_log_feeds(
     feeds = LogFeeds()
     if logs.file is not None:
         feeds.server.append(FileLogSource(logs.file.expanduser(), tail_lines=logs.tail_lines))
-    if fleet is not None and logs.sim:
+    pod_logs = kube is not None and logs.kubernetes
+    if fleet is not None and logs.sim and not pod_logs:
+        # Never simulated server lines beside a real cluster's pod logs.
         from console.sim.logs import SimLogSource
 
         feeds.server.append(SimLogSource(fleet))
-    if kube is not None and logs.kubernetes:
+    if kube is not None and pod_logs:
         from console.sources.logs_kube import KubePodLogSource
         from console.sources.logs_kube_events import KubeAuditSource
 

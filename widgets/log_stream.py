@@ -263,13 +263,26 @@ class LogStream(ScrollView, can_focus=True):
         return len(self._rows) if self.wrap else len(self._lines.view)
 
     def _update_size(self, removed_rows: int) -> None:
-        width = self.scrollable_content_region.width
-        self.virtual_size = Size(width, self._row_count())
+        self._set_virtual_size(Size(self.scrollable_content_region.width, self._row_count()))
         if self.following:
             self._scroll_end()
         elif removed_rows and not self.paused:
             self._move_to(self.scroll_y - removed_rows)
         self.refresh()
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """More or fewer rows without a new layout of the whole screen (``virtual_size`` is a
+        layout reactive): the view's own size does not change, and with ``overflow-y: scroll``
+        the scrollbar is always there, so only its thumb needs telling. A new width, or another
+        overflow, takes the ordinary path."""
+        old = self.virtual_size
+        if size == old:
+            return
+        if size.width != old.width or self.styles.overflow_y != "scroll":
+            self.virtual_size = size
+            return
+        self.set_reactive(LogStream.virtual_size, size)
+        self.vertical_scrollbar.window_virtual_size = size.height
 
     def _scroll_end(self) -> None:
         self._move_to(self.max_scroll_y)

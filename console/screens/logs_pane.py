@@ -222,7 +222,8 @@ class LogsPane(Vertical):
             parts.append(Content.styled(f" {title} ", style))
         parts.append(Content(" "))
         parts.append(status_content(self.active.status))
-        self.query_one("#logs-bar", Static).update(Content("").join(parts))
+        # One line of fixed height (the stylesheet): a new text never needs a new layout.
+        self.query_one("#logs-bar", Static).update(Content("").join(parts), layout=False)
 
 
 def status_content(status: LogStatus) -> Content:

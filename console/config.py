@@ -135,6 +135,10 @@ class PrometheusConfig(_Section):
     recording_rules: bool = False
     #: The rate windows those rules record: the dashboard's rate window and the gates window.
     recording_windows: tuple[Duration, ...] = (60.0, 300.0)
+    #: A track whose newest sample of the server's own gauge is older than this is STALE. Two
+    #: minutes: four missed scrapes at 30 s (eight at 15 s), room for a 1 m scrape interval plus
+    #: a rule interval, and well inside Prometheus's 5 m lookback, after which series vanish.
+    stale_after: Duration = Field(default=120.0, gt=0)
 
     @field_validator("recording_windows")
     @classmethod

@@ -127,7 +127,9 @@ class FleetSnapshot(_Value):
     """One refresh of one deployment: per-track values, short histories, the canary, freshness.
 
     ``window_s`` is the look-back of the current values (rates over it, quantiles of what finished
-    in it); ``history_s`` is the span of the sparkline histories."""
+    in it); ``history_s`` is the span of the sparkline histories. ``stale`` marks values that are
+    not current (the source's newest samples are old, or polls failed); ``stale_reason`` says why
+    when the source knows (``canary metrics 180s old``)."""
 
     deployment: str
     source: str
@@ -135,6 +137,7 @@ class FleetSnapshot(_Value):
     window_s: float
     history_s: float | None = None
     stale: bool = False
+    stale_reason: str | None = None
     tracks: dict[Track, TrackValues]
     histories: dict[Track, History] = {}
     canary: CanaryState | None = None

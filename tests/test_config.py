@@ -125,3 +125,17 @@ def test_real_command_bad_config_exit_status(tmp_path: Path) -> None:
         f"inference-console: {path}: refresh_interval: '-3s': not a duration: '-3s' "
         "(use a number with s, m, h, d or w, e.g. 5m or 7d)"
     )
+
+
+def test_prometheus_stale_after_is_a_positive_duration(tmp_path: Path) -> None:
+    section = '[prometheus]\nurl = "http://127.0.0.1:9090"\n'
+    settings = load_settings(write(tmp_path, section))
+    assert settings.prometheus is not None and settings.prometheus.stale_after == 120.0
+    settings = load_settings(write(tmp_path, section + 'stale_after = "90s"\n'))
+    assert settings.prometheus is not None and settings.prometheus.stale_after == 90.0
+    path = write(tmp_path, section + 'stale_after = "0s"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert caught.value.problems == [
+        f"{path}: prometheus.stale_after: '0s': duration must be positive: '0s'"
+    ]

@@ -41,9 +41,11 @@ def _config(tmp_path: Path, url: str) -> Path:
 def test_demo_json_has_the_documented_keys(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["snapshot", "--demo", "--window", "1m", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"deployment", "source", "at", "window_s", "stale", "tracks"}
+    assert set(out) == {
+        "deployment", "source", "at", "window_s", "stale", "stale_reason", "tracks"
+    }  # fmt: skip
     assert out["deployment"] == "llama" and out["source"] == "sim:healthy"
-    assert out["window_s"] == 60 and out["stale"] is False
+    assert out["window_s"] == 60 and out["stale"] is False and out["stale_reason"] is None
     assert set(out["tracks"]) == {"stable", "canary"}
     for values in out["tracks"].values():
         assert set(values) == TRACK_KEYS

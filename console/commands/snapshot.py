@@ -25,7 +25,8 @@ class SnapshotTracks(BaseModel):
 
 class SnapshotJSON(BaseModel):
     """What ``snapshot --json`` prints. Missing data is null, never 0. Rates are per second over
-    ``window_s``; quantiles come from the track's summed histogram buckets."""
+    ``window_s``; quantiles come from the track's summed histogram buckets. ``stale`` is true when
+    the source's newest samples of a track are older than ``[prometheus] stale_after``."""
 
     model_config = ConfigDict(extra="forbid", title="inference-console snapshot")
 
@@ -34,6 +35,8 @@ class SnapshotJSON(BaseModel):
     at: datetime
     window_s: float
     stale: bool
+    #: Why the values are not current (``canary metrics 180s old``); null when ``stale`` is false.
+    stale_reason: str | None
     tracks: SnapshotTracks
 
     @classmethod
@@ -45,6 +48,7 @@ class SnapshotJSON(BaseModel):
             at=snapshot.at,
             window_s=snapshot.window_s,
             stale=snapshot.stale,
+            stale_reason=snapshot.stale_reason,
             tracks=SnapshotTracks(
                 stable=snapshot.tracks.get(Track.STABLE, empty),
                 canary=snapshot.tracks.get(Track.CANARY, empty),

@@ -179,10 +179,14 @@ class DashboardScreen(Screen[None]):
     # Showing --------------------------------------------------------------------------------
 
     def is_stale(self) -> bool:
+        """Polls failing, the last snapshot older than ``stale_after``, or a snapshot whose source
+        says its samples are old."""
         if self.snapshot is None:
             return bool(self.last_error)
+        if self.last_error or self.snapshot.stale:
+            return True
         age = self.console.ctx.clock.now() - self.snapshot.at.timestamp()
-        return bool(self.last_error) or age > self.console.ctx.settings.stale_after_s
+        return age > self.console.ctx.settings.stale_after_s
 
     def _show(self) -> None:
         snapshot = self.snapshot

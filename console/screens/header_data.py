@@ -39,8 +39,15 @@ def header_data(screen: DashboardScreen) -> HeaderData:
         health_reason=reason,
         burn_per_hour=_burn(snapshot, ctx),
         read_only=ctx.read_only,
-        error=screen.last_error,
+        error=screen.last_error or _stale_reason(snapshot),
     )
+
+
+def _stale_reason(snapshot: FleetSnapshot | None) -> str:
+    """Why the source called its samples old (``canary metrics 180s old``), shown like an error."""
+    if snapshot is None:
+        return ""
+    return snapshot.stale_reason or ""
 
 
 def _burn(snapshot: FleetSnapshot | None, ctx: AppContext) -> float | None:

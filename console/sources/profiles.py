@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 
 COMPLETIONS = "/v1/completions|/v1/chat/completions"
+#: The input whose value is the newest sample time of the track's own engine gauge (freshness).
+LAST_SAMPLE = "last_sample_time"
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,11 @@ class Input:
 
 def _rate(metric: str) -> str:
     return f"sum by (le) (rate({metric}{{$sel}}[$window]))"
+
+
+def _last(gauge: str) -> str:
+    """When the track's newest sample of the server's own gauge was taken (unix seconds)."""
+    return f"max(timestamp({gauge}{{$sel}}))"
 
 
 def _mean(total: str, count: str) -> str:
@@ -108,6 +115,7 @@ VLLM: tuple[Input, ...] = (
     ),
     Input("e2e_buckets", "latency", _rate("vllm:e2e_request_latency_seconds_bucket"), "le"),
     Input("queue_depth", "queue", "sum(vllm:num_requests_waiting{$sel})"),
+    Input(LAST_SAMPLE, "queue", _last("vllm:num_requests_waiting")),
     # A fraction 0-1 despite "perc". Older servers export the older name (some both): ``or``
     # matches series without their names, so each pod counts once, by its newer name.
     Input(
@@ -151,6 +159,7 @@ TGI: tuple[Input, ...] = (
     Input("itl_buckets", "latency", _rate("tgi_request_mean_time_per_token_duration_bucket"), "le"),
     Input("e2e_buckets", "latency", _rate("tgi_request_duration_bucket"), "le"),
     Input("queue_depth", "queue", "sum(tgi_queue_size{$sel})"),
+    Input(LAST_SAMPLE, "queue", _last("tgi_queue_size")),
 )
 
 SGLANG: tuple[Input, ...] = (
@@ -188,6 +197,7 @@ SGLANG: tuple[Input, ...] = (
     ),
     Input("e2e_buckets", "latency", _rate("sglang:e2e_request_latency_seconds_bucket"), "le"),
     Input("queue_depth", "queue", "sum(sglang:num_queue_reqs{$sel})"),
+    Input(LAST_SAMPLE, "queue", _last("sglang:num_queue_reqs")),
     Input("kv_cache_used_fraction", "queue", "avg(sglang:token_usage{$sel})"),
 )
 

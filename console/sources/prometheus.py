@@ -11,6 +11,11 @@ query aggregates over the track's pods on the server, and quantiles come from th
 bucket rates (one ``sum by (le)`` per histogram, not one query per quantile). Panel requests run in
 parallel. Sparkline history is fetched with ``query_range`` once per window and then extended by
 the new points only. ``queries`` counts the requests of the last ``snapshot`` call.
+
+Freshness costs no request either: the queue panel also asks for the newest sample time of each
+track's engine gauge, and a snapshot whose track's newest sample is older than ``stale_after`` is
+``stale`` with a reason (an instant query returns a series' last sample for the lookback, 5 m by
+default, so a server that stopped being scraped would otherwise look current).
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ from console.sources.prometheus_values import (
     Raw,
     collect,
     compose,
+    sample_ages,
+    stale_reason,
     track_flat,
 )
 from console.sources.promql import PrometheusClient
@@ -39,6 +46,8 @@ from console.sources.selectors import track_placeholders
 
 HISTORY_POINTS = 100
 MAX_PARALLEL = 4
+#: A track whose newest engine sample is older than this is stale (``[prometheus] stale_after``).
+STALE_AFTER_S = 120.0
 
 
 @dataclass
@@ -59,8 +68,11 @@ class PrometheusSource:
         metric_prefix: str = "",
         track_selectors: dict[str, dict[Track, str]] | None = None,
         clock: Clock | None = None,
+        *,
+        stale_after: float = STALE_AFTER_S,
     ) -> None:
         self.client = client
+        self.stale_after = stale_after
         try:
             self.profile, inputs = resolve(profile, overrides, metric_prefix)
         except ValueError as err:
@@ -110,6 +122,8 @@ class PrometheusSource:
         raw = self._instant(selectors, window, now)
         names = set(self.by)
         tracks = {t: track_values(track_flat(self.profile, raw, t, names)) for t in Track}
+        # Instant queries return a series' last sample for the lookback (5 m): say when it is old.
+        reason = stale_reason(sample_ages(raw, now), self.stale_after)
         histories = {}
         if history_s is not None:
             histories = self._histories(deployment, selectors, window_s, history_s, now)
@@ -119,6 +133,8 @@ class PrometheusSource:
             at=datetime.fromtimestamp(now, UTC),
             window_s=window_s,
             history_s=history_s,
+            stale=bool(reason),
+            stale_reason=reason or None,
             tracks=tracks,
             histories=histories,
         )

@@ -54,8 +54,10 @@ def build_source(
     if prom.recording_rules:
         from console.sources.prometheus_recorded import RecordedPrometheusSource
 
-        return RecordedPrometheusSource(*args, windows=prom.recording_windows)
-    return PrometheusSource(*args)
+        return RecordedPrometheusSource(
+            *args, windows=prom.recording_windows, stale_after=prom.stale_after
+        )
+    return PrometheusSource(*args, stale_after=prom.stale_after)
 
 
 def rule_groups(

@@ -7,6 +7,8 @@ rules do not record (``snapshot --window 10m`` with 1m/5m rules) reads the raw s
 windowed inputs, which is exact but as slow as without rules; the source's name lists the
 recorded windows. Missing rules, or rules generated from another configuration, are errors that
 say so (see ``console.sources.recording``).
+Recorded series are fresh while the rules evaluate, however old the raw samples behind them are,
+so freshness reads the recorded newest raw sample time (``…:last_sample_time``) instead.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from console.clock import Clock
 from console.errors import SourceError
 from console.model import DeploymentSpec, Track
 from console.sources.profiles import Input
-from console.sources.prometheus import PrometheusSource
+from console.sources.prometheus import STALE_AFTER_S, PrometheusSource
 from console.sources.prometheus_values import Raw, compose
 from console.sources.promql import PrometheusClient
 from console.sources.recording import (
@@ -42,8 +44,12 @@ class RecordedPrometheusSource(PrometheusSource):
         clock: Clock | None = None,
         *,
         windows: tuple[float, ...] = (60.0, 300.0),
+        stale_after: float = STALE_AFTER_S,
     ) -> None:
-        super().__init__(client, profile, overrides, metric_prefix, track_selectors, clock)
+        super().__init__(
+            client, profile, overrides, metric_prefix, track_selectors, clock,
+            stale_after=stale_after,
+        )  # fmt: skip
         if not windows:
             raise SourceError("recording rules need at least one window")
         self.windows = windows

@@ -8,7 +8,7 @@ from string import Template
 
 from console.model import HISTORY_KEYS, Track
 from console.sim.histogram import histogram_quantile
-from console.sources.profiles import Input, Profile
+from console.sources.profiles import LAST_SAMPLE, Input, Profile
 
 #: Labels the composed queries add to every series (unlikely to clash with a server's own).
 TRACK_LABEL = "console_track"
@@ -47,6 +47,25 @@ def collect(raw: Raw, labels: dict[str, str], value: float, by: dict[str, str]) 
         return
     key = (track, name, labels.get(by.get(name, ""), "") if by.get(name) else "")
     raw[key] = raw.get(key, 0.0) + value
+
+
+def sample_ages(raw: Raw, at: float) -> dict[Track, float]:
+    """How old each track's newest engine sample is at ``at`` (tracks without one are left out:
+    no series within the lookback is missing data, shown as nulls)."""
+    ages = {}
+    for track in Track:
+        newest = raw.get((track.value, LAST_SAMPLE, ""))
+        if newest is not None:
+            ages[track] = at - newest
+    return ages
+
+
+def stale_reason(ages: dict[Track, float], after: float) -> str:
+    """``canary metrics 180s old`` for each track whose newest sample is older than ``after``;
+    empty when every track is fresh."""
+    return "; ".join(
+        f"{track.value} metrics {age:.0f}s old" for track, age in ages.items() if age > after
+    )
 
 
 def bucket_quantile(q: float, buckets: dict[str, float]) -> float | None:

@@ -14,6 +14,11 @@ absent means the rules are not loaded; another digest means they were generated 
 configuration (selectors, overrides, profile, windows, console version) and would show other
 numbers than the raw queries. Both are errors rather than silent nulls or silent differences.
 
+A recorded series carries the rule's evaluation time, fresh even while the pods' own samples age
+(an instant query returns a series' last sample for 5 minutes), so each group also records the
+newest raw sample time of the engine's queue gauge
+(``namespace_track:vllm_num_requests_waiting:last_sample_time``) for the staleness check.
+
 Kube-state-metrics replica gauges are already one series per Deployment and stay raw, as do
 value-level overrides (``ttft_s.p99 = ...``), which may point at the operator's own rules.
 """
@@ -25,7 +30,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from console.sources.profiles import Input
+from console.sources.profiles import LAST_SAMPLE, Input
 from console.sources.prometheus_values import expand
 
 MARKER = "namespace_track:inference_console_rules:info"
@@ -50,6 +55,7 @@ def _engine(prefix: str, codes: str, sizes: tuple[str, str], buckets: dict[str, 
         "input_tokens.mean": f"namespace_track:{prefix}{sizes[0]}:mean",
         "output_tokens.mean": f"namespace_track:{prefix}{sizes[1]}:mean",
         "queue_depth": f"namespace_track:{prefix}{queue}:sum",
+        LAST_SAMPLE: f"namespace_track:{prefix}{queue}:last_sample_time",
     }
     if kv_cache:
         names["kv_cache_used_fraction"] = f"namespace_track:{prefix}{kv_cache}:avg"

@@ -75,7 +75,8 @@ class CanaryActions:
         app = self._console()
         if not self.canary_allows(action if action != "emergency-revert" else "revert"):
             return
-        app.notify(f"Planning {action}…", timeout=1.5, markup=False)
+        # In the canary bar, not a toast: a toast would sit over the confirmation.
+        app.dashboard.show_activity(f"planning {action}…", None)
         self._plan_worker(action, percent)
 
     @work(thread=True, exclusive=True, group="canary-plan", exit_on_error=False)
@@ -98,6 +99,7 @@ class CanaryActions:
         from console.screens.confirm import ConfirmScreen
 
         plan: Plan = message.plan  # type: ignore[assignment]
+        self._console().dashboard.show_activity("", None)
 
         def answered(yes: bool | None) -> None:
             if yes:

@@ -64,5 +64,9 @@ class ConfirmScreen(ModalScreen[bool]):
             )
             yield Static(Content.styled(question, "bold"), id="confirm-question")
 
+    def on_mount(self) -> None:
+        # Toasts draw above screens: nothing may hide what is about to happen.
+        self.app.clear_notifications()
+
     def action_answer(self, yes: bool) -> None:
         self.dismiss(bool(yes) and not self.plan.refusal)

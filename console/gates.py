@@ -58,7 +58,17 @@ class GateReport:
 def evaluate(
     snapshot: FleetSnapshot, gates: GatesConfig, configured_percent: float | None = None
 ) -> GateReport:
-    """Judge the canary against stable over the snapshot's window."""
+    """Judge the canary against stable over the snapshot's window. Old values judge nothing: a
+    stale snapshot is inconclusive whatever it shows."""
+    if snapshot.stale:
+        why = snapshot.stale_reason or "the metrics are not current"
+        return GateReport(
+            (
+                GateResult(
+                    "fresh", GateStatus.INCONCLUSIVE, None, None, f"inconclusive — wait: {why}"
+                ),
+            )
+        )
     stable = snapshot.tracks.get(Track.STABLE, TrackValues())
     canary = snapshot.tracks.get(Track.CANARY, TrackValues())
     seen = (canary.requests_per_s or 0.0) * snapshot.window_s

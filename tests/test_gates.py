@@ -87,3 +87,13 @@ def test_observed_share_far_from_configured_weight_fails() -> None:
 def test_missing_latency_is_inconclusive_not_pass() -> None:
     report = evaluate(snap(healthy(ttft_s=Quantiles())), GATES)
     assert report.health is Health.INCONCLUSIVE
+
+
+def test_stale_metrics_judge_nothing() -> None:
+    stale = snap(healthy()).model_copy(
+        update={"stale": True, "stale_reason": "canary metrics 180s old"}
+    )
+    report = evaluate(stale, GATES, configured_percent=5.0)
+    assert not report.passed
+    assert report.health is Health.INCONCLUSIVE
+    assert report.reason == "inconclusive — wait: canary metrics 180s old"

@@ -140,6 +140,7 @@ def test_a_watch_that_ends_is_reopened(fake: FakeKube, start: object, drop: bool
     fake.settle()
     waiter = start(2)  # type: ignore[operator]
     eventually(lambda: len(watches(fake)) == 1, "the first watch")
+    eventually(lambda: fake.open_watches == 1, "the first watch served")
     fake.end_watches(drop=drop)
     eventually(lambda: len(watches(fake)) == 2, "the watch to be reopened")
     fake.make_ready("llama-v2")

@@ -136,6 +136,7 @@ def test_a_dropped_pod_watch_is_reopened_and_still_joins_pods(fake_kube: FakeKub
         fake_kube.append_log(first, "up")
         eventually(lambda: reader.texts(first) == ["up"], "the canary pod followed")
         lists = lambda: fake_kube.requests_to("GET", "/pods")  # noqa: E731
+        eventually(lambda: fake_kube.open_watches == 2, "both tracks' pods watched")
         before = len([r for r in lists() if "watch" not in r.query])
         fake_kube.end_watches(drop=True)
         eventually(

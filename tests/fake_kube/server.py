@@ -36,6 +36,8 @@ class FakeKube:
         self.token: str | None = None  # when set, requests must carry "Bearer <token>"
         self.compacted_below = 0
         self.watch_epoch = 0
+        #: Watches being served now (each would be ended by ``end_watches``).
+        self.open_watches = 0
         self.drop_watches = False
         self.logs_before_ready = False
         self.closed = False
@@ -133,6 +135,9 @@ class FakeKube:
             else f"injected {fault.status}"
         )
         raise ApiError(fault.status, fault.message or default)
+
+    def lock_watches(self) -> threading.Lock:
+        return self._lock
 
     def end_watches(self, drop: bool = False) -> None:
         """End every open watch: cleanly (as a server time-out does) or by dropping the socket."""

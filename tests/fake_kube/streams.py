@@ -34,12 +34,25 @@ def flag(query: dict[str, str], name: str) -> bool:
 def watch_stream(
     fake: FakeKube, target: Target, query: dict[str, str], match: Selector
 ) -> Iterator[bytes]:
-    """Newline-delimited watch events after ``resourceVersion`` (all objects first without one)."""
+    """Newline-delimited watch events after ``resourceVersion`` (all objects first without one).
+    Counted in ``fake.open_watches`` from the moment ``end_watches`` would end it."""
+    epoch = fake.watch_epoch
+    with fake.lock_watches():
+        fake.open_watches += 1
+    try:
+        yield from _watch_events(fake, target, query, match, epoch)
+    finally:
+        with fake.lock_watches():
+            fake.open_watches -= 1
+
+
+def _watch_events(
+    fake: FakeKube, target: Target, query: dict[str, str], match: Selector, epoch: int
+) -> Iterator[bytes]:
     res, store = target.res, fake.store
     since = query.get("resourceVersion", "")
     timeout = float(query.get("timeoutSeconds") or 1800)
     deadline = time.monotonic() + timeout
-    epoch = fake.watch_epoch
 
     def line(kind: str, obj: dict[str, Any]) -> bytes:
         return (json.dumps({"type": kind, "object": obj}) + "\n").encode()

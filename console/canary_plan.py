@@ -118,6 +118,23 @@ def weights_for(percent: float) -> tuple[int, int]:
     return WEIGHT_TOTAL - canary, canary
 
 
+def no_step_left(
+    state: ClusterState, rps: float | None, gates: GateReport, by_replicas: bool = False
+) -> Plan:
+    """A step refused because the canary has reached the last step already."""
+    before = split_of(state)
+    return Plan(
+        "step",
+        before,
+        before,
+        state.route.resource_version,
+        observed_rps=rps,
+        gates=gates,
+        refusal=f"the canary already has {before.canary_percent:g}%: no step left",
+        by_replicas=by_replicas,
+    )
+
+
 def plan_step(
     deployment: DeploymentConfig,
     state: ClusterState,
@@ -134,15 +151,7 @@ def plan_step(
     nxt = next((s for s in deployment.steps if s > current + 1e-9), None)
     rps = observed_rps(snapshot)
     if nxt is None:
-        return Plan(
-            "step",
-            before,
-            before,
-            state.route.resource_version,
-            observed_rps=rps,
-            gates=gates,
-            refusal=f"the canary already has {current:g}%: no step left",
-        )
+        return no_step_left(state, rps, gates)
     stable_w, canary_w = weights_for(nxt)
     canary_needed = max(
         needed_replicas(

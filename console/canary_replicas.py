@@ -16,7 +16,14 @@ import math
 import threading
 from typing import TYPE_CHECKING
 
-from console.canary_plan import Plan, Split, needed_replicas, observed_rps, split_of
+from console.canary_plan import (
+    Plan,
+    Split,
+    needed_replicas,
+    no_step_left,
+    observed_rps,
+    split_of,
+)
 from console.canary_record import Done, Outcome, Progress
 from console.config import DeploymentConfig
 from console.gates import GateReport
@@ -66,16 +73,7 @@ def plan_step(
                 chosen = percent, stable, canary
                 break
     if chosen is None:
-        return Plan(
-            "step",
-            before,
-            before,
-            state.route.resource_version,
-            observed_rps=rps,
-            gates=gates,
-            refusal=f"the canary already has {current:g}%: no step left",
-            by_replicas=True,
-        )
+        return no_step_left(state, rps, gates, by_replicas=True)
     percent, stable, canary = chosen
     refusal = ""
     if rps is None:

@@ -45,7 +45,7 @@ class ConsoleApp(CanaryActions, App[None]):
     def on_mount(self) -> None:
         self.push_screen(self.dashboard)
         if self.ctx.notice:
-            self.notify(self.ctx.notice, title=self.ctx.notice_title, markup=False, timeout=10)
+            self.notify(self.ctx.notice, title=self.ctx.notice_title, markup=False, timeout=6)
 
     def on_unmount(self) -> None:
         self.ctx.close()

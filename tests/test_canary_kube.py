@@ -150,6 +150,8 @@ def test_step_under_an_hpa_raises_its_floor_before_shifting(
         "metadata": {
             "resourceVersion": hpa_version["metadata"]["resourceVersion"],
             "annotations": {
+                "inference-console/original-min-replicas": "1",
+                "inference-console/raised-min-replicas": "3",
                 "inference-console/original-max-replicas": "2",
                 "inference-console/raised-max-replicas": "3",
             },

@@ -1,7 +1,7 @@
 """A canary under an HPA, end to end on the fake API server: raising the floor above the ceiling
-raises the ceiling, and the ceiling it had is written on the HPA in the same patch; scaling back
-(a warm-up that timed out, a revert to zero, a console restarted in between) restores it, unless
-someone else set the ceiling after the console did."""
+raises the ceiling, and the floor and ceiling it had are written on the HPA in the same patch;
+scaling back (a warm-up that timed out, a revert to zero, a console restarted in between)
+restores them, unless someone else set that bound after the console did."""
 
 from __future__ import annotations
 
@@ -19,6 +19,13 @@ ORIGINAL, RAISED = (
     "inference-console/original-max-replicas",
     "inference-console/raised-max-replicas",
 )
+ORIGINAL_MIN, RAISED_MIN = (
+    "inference-console/original-min-replicas",
+    "inference-console/raised-min-replicas",
+)
+#: What a step from a canary of 1 (HPA 1..2) warming to 3 leaves on the HPA.
+MARKS = {ORIGINAL: "2", RAISED: "3", ORIGINAL_MIN: "1", RAISED_MIN: "3"}
+GONE = dict.fromkeys(MARKS)
 
 
 def _hpa(fake: FakeKube) -> dict[str, Any]:
@@ -57,12 +64,12 @@ def test_a_timed_out_warm_up_restores_the_hpa_ceiling(fake_kube: FakeKube, tmp_p
         f"patch horizontalpodautoscalers/{HPA}",
         "create events",
     ]
-    # Raised with the old ceiling written in the same patch; restored with the marks removed.
+    # Raised with the old bounds written in the same patch; restored with the marks removed.
     assert sent[0].body["spec"] == {"minReplicas": 3, "maxReplicas": 3}
-    assert sent[0].body["metadata"]["annotations"] == {ORIGINAL: "2", RAISED: "3"}
-    assert raised["metadata"]["annotations"] == {ORIGINAL: "2", RAISED: "3"}
+    assert sent[0].body["metadata"]["annotations"] == MARKS
+    assert raised["metadata"]["annotations"] == MARKS
     assert sent[1].body["spec"] == {"minReplicas": 1, "maxReplicas": 2}
-    assert sent[1].body["metadata"]["annotations"] == {ORIGINAL: None, RAISED: None}
+    assert sent[1].body["metadata"]["annotations"] == GONE
     assert _bounds(fake_kube) == (1, 2, {})
     fake_kube.settle()
     assert r.cluster.read(r.ctl.spec).canary.desired == 1
@@ -95,10 +102,10 @@ def test_a_revert_by_a_restarted_console_restores_the_ceiling(
     fake_kube.set_ready_delay("llama-v2", 0.1)
     result = r.run("step")
     assert result.ok, result.message
-    assert _bounds(fake_kube) == (3, 3, {ORIGINAL: "2", RAISED: "3"})
+    assert _bounds(fake_kube) == (3, 3, MARKS)
     fake_kube.settle()
     # Another console (nothing remembered in memory) reverts: the canary goes to zero through
-    # /scale (an HPA stands down at zero), then the ceiling it had comes back.
+    # /scale (an HPA stands down at zero), then the floor and ceiling it had come back.
     later = tmp_path / "restarted"
     later.mkdir()
     again = rig(fake_kube, later, replica_capacity_rps=10.0, min_canary_replicas=3)
@@ -113,9 +120,46 @@ def test_a_revert_by_a_restarted_console_restores_the_ceiling(
         "create events",
     ]
     assert sent[1].body == {"spec": {"replicas": 0}}
-    # The floor comes down only as far as the restored ceiling needs (min <= max).
-    assert sent[2].body["spec"] == {"minReplicas": 2, "maxReplicas": 2}
-    assert _bounds(fake_kube) == (2, 2, {})
+    assert sent[2].body["spec"] == {"minReplicas": 1, "maxReplicas": 2}
+    assert sent[2].body["metadata"]["annotations"] == GONE
+    assert _bounds(fake_kube) == (1, 2, {})
     fake_kube.settle()
     assert fake_kube.pods("llama-v2") == []
     assert again.weights() == (100, 0)
+
+
+def _set_floor(fake: FakeKube, floor: int) -> None:
+    """kubectl edit: someone else sets the HPA's minReplicas."""
+    obj = _hpa(fake)
+    obj["spec"]["minReplicas"] = floor
+    fake.put(obj, manager="kubectl-edit")
+
+
+def test_a_floor_someone_else_set_after_the_console_stands_a_revert(
+    fake_kube: FakeKube, tmp_path: Path
+) -> None:
+    r = _warming(fake_kube, tmp_path)
+    fake_kube.set_ready_delay("llama-v2", 0.1)
+    assert r.run("step").ok
+    fake_kube.settle()
+    _set_floor(fake_kube, 2)
+    result = r.run("revert")
+    assert result.ok, result.message
+    restore = fake_kube.requests_to("PATCH", f"/horizontalpodautoscalers/{HPA}")[-1]
+    # Their floor stands; the ceiling the console raised comes back; every mark goes.
+    assert restore.body["spec"] == {"minReplicas": 2, "maxReplicas": 2}
+    assert restore.body["metadata"]["annotations"] == GONE
+    assert _bounds(fake_kube) == (2, 2, {})
+
+
+def test_a_floor_someone_else_set_while_warming_stands_a_scale_back(
+    fake_kube: FakeKube, tmp_path: Path
+) -> None:
+    r = _warming(fake_kube, tmp_path, warm_timeout=1.0)
+    fake_kube.set_ready_delay("llama-v2", None)
+    r.once_warming(lambda: _set_floor(fake_kube, 2))
+    result = r.run("step")
+    assert result.outcome == "refused", result.message
+    restore = fake_kube.requests_to("PATCH", f"/horizontalpodautoscalers/{HPA}")[-1]
+    assert restore.body["spec"] == {"minReplicas": 2, "maxReplicas": 2}
+    assert _bounds(fake_kube) == (2, 2, {})

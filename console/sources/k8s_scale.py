@@ -1,10 +1,10 @@
 """Scaling a track: the ``/scale`` subresource, or the HPA's floor when an HPA owns the Deployment
 (an HPA overwrites ``/scale`` writes with its own count, so keep-warm must move its bounds).
 
-Raising the floor above ``maxReplicas`` raises the ceiling too; the ceiling it had is kept in an
-annotation on the HPA, written in the same patch (so it survives a restart of the console), with
-the ceiling the console set. A later scale-back restores it — unless someone else has changed
-the ceiling since, whose value then stands."""
+Raising the floor above ``maxReplicas`` raises the ceiling too. The floor and ceiling the HPA had
+are kept in annotations on the HPA, written in the same patch (so they survive a restart of the
+console), with the values the console set. A later scale-back restores them — unless someone
+else has changed that bound since, whose value then stands."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ HPAS = "horizontalpodautoscalers.autoscaling"
 #: The HPA's ``maxReplicas`` before the console raised it, and the value the console set.
 ORIGINAL_MAX = "inference-console/original-max-replicas"
 RAISED_MAX = "inference-console/raised-max-replicas"
+#: The HPA's ``minReplicas`` before the console raised it, and the value the console set.
+ORIGINAL_MIN = "inference-console/original-min-replicas"
+RAISED_MIN = "inference-console/raised-min-replicas"
 
 
 def owning_hpa(calls: Calls, spec: DeploymentSpec, name: str) -> Any:
@@ -44,7 +47,8 @@ def scale_track(
     """Scale Deployment ``name`` to ``replicas``. With an HPA: set its ``minReplicas`` (and
     ``maxReplicas`` when below, or back to what it was when the console raised it), carrying the
     HPA's ``resourceVersion``; the HPA then moves the Deployment. An HPA stands down while its
-    target is at zero, so zero (and waking from zero) also go through ``/scale``.
+    target is at zero, so zero (and waking from zero) also go through ``/scale``; at zero the
+    HPA's floor and ceiling go back to what they were before the console raised them.
 
     With ``expected``: the Deployment must still want that many replicas (else ConflictError,
     nothing written), and a ``/scale`` write carries the Deployment's ``resourceVersion`` from
@@ -55,7 +59,7 @@ def scale_track(
     hpa = owning_hpa(calls, spec, name)
     if hpa is None or replicas == 0:
         _scale(calls, spec, name, replicas, deployment, expected)
-        if hpa is not None:  # at zero: only the ceiling the console raised comes back
+        if hpa is not None:  # at zero: only the bounds the console raised come back
             bounds = hpa_bounds(hpa, None)
             if "annotations" in bounds["metadata"]:
                 _patch_hpa(calls, spec, hpa, bounds)
@@ -66,26 +70,45 @@ def scale_track(
 
 
 def hpa_bounds(hpa: Any, replicas: int | None) -> dict[str, Any]:
-    """The patch moving ``hpa``'s floor to ``replicas`` (None: the target goes to zero, the floor
-    only comes down to the ceiling being restored), its ceiling to at least the floor, and back
-    to the one it had before the console raised it when the console's value is still there."""
+    """The patch moving ``hpa``'s floor to ``replicas`` and its ceiling to at least the floor.
+    None: the target goes to zero, so the floor goes back to the one it had before the console
+    raised it. Each bound goes back to its value from before the console raised it when the
+    console's value is still there (someone else's stands), and the annotations go with it."""
     annotations = hpa.metadata.annotations or {}
     current_max, current_min = hpa.spec.max_replicas, hpa.spec.min_replicas or 1
-    original, raised = _count(annotations.get(ORIGINAL_MAX)), _count(annotations.get(RAISED_MAX))
-    ours = original is not None and raised == current_max
-    base = original if ours and original is not None else current_max
-    floor = min(current_min, base) if replicas is None else replicas
-    ceiling = max(base, floor)
+    base_min, theirs = _base(annotations, ORIGINAL_MIN, RAISED_MIN, current_min)
+    base_max, _ = _base(annotations, ORIGINAL_MAX, RAISED_MAX, current_max)
+    floor = base_min if replicas is None else replicas
+    if theirs:  # a scale-back never lowers a floor someone else set after the console
+        floor = max(floor, current_min)
+    ceiling = max(base_max, floor)
     body: dict[str, Any] = {
         "metadata": {"resourceVersion": hpa.metadata.resource_version},
         "spec": {"minReplicas": floor, "maxReplicas": ceiling},
     }
-    if ceiling > base:
-        marks: dict[str, Any] = {ORIGINAL_MAX: str(base), RAISED_MAX: str(ceiling)}
+    marks: dict[str, Any] = {}
+    for original, raised, base, value in (
+        (ORIGINAL_MIN, RAISED_MIN, base_min, floor),
+        (ORIGINAL_MAX, RAISED_MAX, base_max, ceiling),
+    ):
+        if value > base:
+            marks.update({original: str(base), raised: str(value)})
+        elif original in annotations or raised in annotations:
+            marks.update({original: None, raised: None})
+    if marks:
         body["metadata"]["annotations"] = marks
-    elif ORIGINAL_MAX in annotations or RAISED_MAX in annotations:
-        body["metadata"]["annotations"] = {ORIGINAL_MAX: None, RAISED_MAX: None}
     return body
+
+
+def _base(
+    annotations: dict[str, str], original: str, raised: str, current: int
+) -> tuple[int, bool]:
+    """The bound before the console raised it, while the console's value is still there; else
+    the current one. True when the console raised it and someone else has changed it since."""
+    before, ours = _count(annotations.get(original)), _count(annotations.get(raised))
+    if before is not None and ours == current:
+        return before, False
+    return current, original in annotations or raised in annotations
 
 
 def _count(value: Any) -> int | None:

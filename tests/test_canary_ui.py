@@ -11,12 +11,13 @@ from textual.pilot import Pilot
 
 from console.app import ConsoleApp
 from console.clock import ManualClock
-from console.config import default_audit_path
+from console.config import RouterConfig, default_audit_path
 from console.model import Track
 from console.screens.confirm import ConfirmScreen
 from tests.support import T0, demo_app, demo_context, wait_logs, wait_polls, wait_until
 from widgets.canary_bar import CanaryBar
 from widgets.log_stream import LogStream
+from widgets.status_header import StatusHeader
 
 
 def app_with(clock: ManualClock, **changes: Any) -> ConsoleApp:
@@ -174,3 +175,15 @@ async def test_mirror_asks_for_a_percentage_then_confirms() -> None:
         assert state.route.mirror_percent == 20
         last = audit_records()[-1]
         assert (last["action"], last["outcome"]) == ("mirror", "ok")
+
+
+async def test_the_header_names_no_next_step_with_the_replica_ratio_router() -> None:
+    """A replica-ratio step goes as far as whole replicas reach, possibly past the next
+    configured step: the header shows the share only, the step's plan says where it goes."""
+    for kind, arrow in (("httproute", True), ("replicas", False)):
+        app = app_with(ManualClock(T0), router=RouterConfig(kind=kind))
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_polls(pilot, app)
+            header = app.dashboard.query_one(StatusHeader).render_line(0).text
+            assert "canary 5%" in header, header
+            assert ("canary 5% → 10%" in header) is arrow, header

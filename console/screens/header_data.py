@@ -67,6 +67,10 @@ def _burn(snapshot: FleetSnapshot | None, ctx: AppContext) -> float | None:
     return burn_per_hour(config, sum(running))
 
 
-def _next(weight: float, ctx: object) -> float | None:
-    steps = ctx.deployment.steps  # type: ignore[attr-defined]
-    return next((s for s in steps if s > weight + 1e-9), None)
+def _next(weight: float, ctx: AppContext) -> float | None:
+    """The configured step above ``weight``. None with the replica-ratio router: a step there
+    goes as far as whole replicas reach (it may skip steps), which only its plan can say."""
+    deployment = ctx.deployment
+    if deployment.router.kind == "replicas":
+        return None
+    return next((s for s in deployment.steps if s > weight + 1e-9), None)

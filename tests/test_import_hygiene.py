@@ -18,6 +18,7 @@ CORE = sorted(
         if p.stem
         in {"model", "config", "units", "clock", "errors", "gates", "present", "cost"}
         | {"canary", "canary_plan", "canary_record", "canary_replicas", "canary_undo", "audit"}
+        | {"canary_state"}
     ]
     + list((ROOT / "console" / "sources").glob("*.py"))
     + list((ROOT / "console" / "sim").glob("*.py"))

@@ -19,9 +19,12 @@ from console.commands.common import load
 from console.factory import build_context
 from console.sources.prometheus import PrometheusSource
 from tests import prom_profiles as P
+from tests.fake_kube.fixture import fake_kube
 from tests.prom import Prometheus
 from tests.support import wait_until
 from tests.test_app import header_text
+
+__all__ = ["fake_kube"]  # a fixture used below
 
 
 class SlowProxy:
@@ -246,3 +249,29 @@ async def test_cost_key_measures_through_prometheus(tmp_path: Path, prometheus_w
         assert screen.source == f"prometheus {prometheus_week.url}"
         assert screen.report.inputs.input_tokens.provenance == "measured"
         assert screen.report.inputs.input_tokens.value > 0
+
+
+async def test_with_prometheus_the_split_is_read_from_the_cluster(
+    tmp_path: Path, prometheus_week: Any, fake_kube: Any
+) -> None:
+    """Prometheus knows the traffic, not the weights: the header's canary share comes from the
+    route in the cluster, and follows a change made there."""
+    from tests.fake_kube import objects
+    from tests.kube_support import NS, seed
+
+    seed(fake_kube, stable=2, canary=1)
+    fake_kube.put(objects.httproute("llama", NS, "llama-v1", "llama-v2", (95, 5)))
+    kubeconfig = fake_kube.kubeconfig(tmp_path / "kubeconfig", context="fake")
+    app = console_app(
+        tmp_path,
+        prometheus_week.url,
+        f'[kubernetes]\nkubeconfig = "{kubeconfig}"\ncontext = "fake"\n'
+        "[logs]\nkubernetes = false\n",
+    )
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.dashboard._routes.every_s = 0.0  # read the route on every poll
+        await wait_until(pilot, lambda: "canary 5% → 10%" in header_text(app), "the route's split")
+        assert fake_kube.requests_to("GET", "/httproutes/llama")
+        fake_kube.put(objects.httproute("llama", NS, "llama-v1", "llama-v2", (90, 10)))
+        await wait_until(pilot, lambda: "canary 10% → 25%" in header_text(app), "the new split")
+        assert app.is_running

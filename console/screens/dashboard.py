@@ -13,6 +13,7 @@ from textual.timer import Timer
 from textual.widgets import Footer
 
 from console.canary_actions import observed_share
+from console.canary_state import RouteReader
 from console.errors import ConsoleError
 from console.gates import GateReport, evaluate
 from console.messages import PollFailed, SnapshotReady
@@ -51,6 +52,7 @@ class DashboardScreen(Screen[None]):
         self._shown_stale = False
         self._activity: tuple[str, tuple[int, int] | None] = ("", None)
         self._header_at = float("-inf")
+        self._routes = RouteReader()  # the split from the cluster when the metrics lack it
 
     @property
     def console(self) -> ConsoleApp:
@@ -134,10 +136,12 @@ class DashboardScreen(Screen[None]):
         settings = ctx.settings
         try:
             snapshot = ctx.metrics.snapshot(spec, settings.ui.rate_window, history_s)
+            snapshot = self._routes.fill(snapshot, ctx.cluster, spec, ctx.clock.now())
             report = None
             if want_gates:
                 gates = ctx.deployment.gates
                 judged = ctx.metrics.snapshot(spec, gates.window)
+                judged = self._routes.fill(judged, ctx.cluster, spec, ctx.clock.now())
                 weight = judged.canary.weight_percent if judged.canary else None
                 report = evaluate(judged, gates, weight)
         except ConsoleError as err:

@@ -196,6 +196,8 @@ class LogsConfig(_Section):
     #: the audit tab.
     kubernetes: bool = True
     pod_tail_lines: int = Field(default=100, ge=0, le=100_000)
+    #: Pods whose logs are followed at once, per track (each is a connection to the API server).
+    max_pods_per_track: int = Field(default=20, ge=1, le=500)
     events_interval: Duration = Field(default=5.0, ge=0.05)
 
 

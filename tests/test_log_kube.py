@@ -300,3 +300,28 @@ def test_split_line_reads_the_kubelet_stamp() -> None:
     )
     assert split_line(b"2026-03-10T16:00:01+02:00 x")[0] == 1_773_151_201_000_000_000
     assert split_line(b"no stamp here") == (None, None, b"no stamp here")
+
+
+def test_at_most_max_pods_are_followed_and_a_waiting_pod_takes_a_freed_place(
+    fake_kube: FakeKube,
+) -> None:
+    seed(fake_kube, stable=3, canary=0)
+    kube = cluster(fake_kube)
+    capped = KubePodLogSource(kube, SPEC, retry_s=0.05, max_retry_s=0.2, max_pods=2)
+    reader = Reader(capped)
+    try:
+        eventually(lambda: "following 2 stable pods" in " ".join(reader.notices()), "the cap")
+        followed = {p for p in pods(fake_kube, "llama-v1") if follower_alive(p)}
+        assert len(followed) == 2
+        (waiting,) = set(pods(fake_kube, "llama-v1")) - followed
+        assert not fake_kube.requests_to("GET", f"/pods/{waiting}/log")
+        gone = sorted(followed)[0]
+        fake_kube.delete_pod(gone)
+        eventually(lambda: not follower_alive(gone), "the deleted pod left")
+        eventually(lambda: follower_alive(waiting), "the waiting pod followed in its place")
+        fake_kube.append_log(waiting, "my turn")
+        eventually(lambda: reader.texts(waiting) == ["my turn"], "its line")
+        assert f"[console] pod {waiting} joined (stable)" in reader.notices()
+        assert sum(1 for n in reader.notices() if "following 2 stable pods" in n) == 1
+    finally:
+        reader.close()

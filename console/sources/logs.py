@@ -48,7 +48,11 @@ def build_log_feeds(
         from console.sources.logs_kube_events import KubeAuditSource
 
         spec = deployment.spec()
-        feeds.server.append(KubePodLogSource(kube, spec, tail_lines=logs.pod_tail_lines))
+        feeds.server.append(
+            KubePodLogSource(
+                kube, spec, tail_lines=logs.pod_tail_lines, max_pods=logs.max_pods_per_track
+            )
+        )
         feeds.audit.append(KubeAuditSource(kube, spec, poll_s=logs.events_interval))
     feeds.audit.append(AuditLogSource(settings.audit.path, tail_lines=logs.buffer_lines))
     return feeds

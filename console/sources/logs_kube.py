@@ -35,6 +35,7 @@ class KubePodLogSource:
         retry_s: float = 0.5,
         max_retry_s: float = 30.0,
         queue_lines: int = 50_000,
+        max_pods: int = 20,
     ) -> None:
         self.cluster = cluster
         self.spec = spec
@@ -42,6 +43,8 @@ class KubePodLogSource:
         self.retry_s = retry_s
         self.max_retry_s = max_retry_s
         self.queue_lines = queue_lines
+        #: Pods followed at once per track: each is a thread and a connection to the API server.
+        self.max_pods = max_pods
 
     @property
     def name(self) -> str:
@@ -79,6 +82,9 @@ class Session:
         self.lines: queue.Queue[LogLine] = queue.Queue(source.queue_lines)
         self.lock = threading.Lock()
         self.followers: dict[str, Follower] = {}
+        #: Started pods beyond ``max_pods``, by name: followed when a followed pod goes.
+        self.waiting: dict[str, tuple[Track, dict[str, Any]]] = {}
+        self.capped: set[Track] = set()
         self.threads: list[threading.Thread] = []
 
     def stopped(self) -> bool:
@@ -128,11 +134,28 @@ class Session:
 
     def follow(self, track: Track, pod: dict[str, Any], joined: bool) -> None:
         name = pod["metadata"]["name"]
+        limit = self.source.max_pods
         with self.lock:
             if name in self.followers or self.stopped():
                 return
-            follower = Follower(self, track, name, container_of(pod))
-            self.followers[name] = follower
+            if sum(1 for f in self.followers.values() if f.track is track) >= limit:
+                self.waiting[name] = (track, pod)
+                first_time = track not in self.capped
+                self.capped.add(track)
+            else:
+                first_time = None
+                self.waiting.pop(name, None)
+                follower = Follower(self, track, name, container_of(pod))
+                self.followers[name] = follower
+        if first_time is not None:
+            if first_time:
+                self.say(
+                    f"following {limit} {track} pods; more are followed as these go "
+                    "([logs] max_pods_per_track)",
+                    name,
+                    track,
+                )
+            return
         if joined:
             self.say(f"pod {name} joined ({track})", name, track)
         self.spawn(name, follower.run)
@@ -140,10 +163,22 @@ class Session:
     def leave(self, name: str, said: bool = True) -> None:
         with self.lock:
             follower = self.followers.pop(name, None)
+            self.waiting.pop(name, None)
+            nxt = None
+            if follower is not None:
+                nxt = next((p for t, p in self.waiting.values() if t is follower.track), None)
         if follower is not None:
             follower.stop()
             if said:
                 self.say(f"pod {name} left ({follower.track})", name, follower.track)
+            if nxt is not None:
+                self.follow(follower.track, nxt, joined=True)
+
+    def keep_waiting(self, track: Track, listed: set[str]) -> None:
+        """Forget waiting pods of ``track`` that a new listing no longer has."""
+        with self.lock:
+            for name in [n for n, (t, _) in self.waiting.items() if t is track and n not in listed]:
+                del self.waiting[name]
 
     def followed(self, track: Track) -> set[str]:
         with self.lock:

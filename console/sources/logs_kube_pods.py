@@ -99,6 +99,7 @@ class Watcher:
 
     def sync(self, pods: list[dict[str, Any]]) -> None:
         listed = {p["metadata"]["name"] for p in pods}
+        self.s.keep_waiting(self.track, listed)
         for name in self.s.followed(self.track) - listed:
             self.s.leave(name)
         for pod in pods:

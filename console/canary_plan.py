@@ -118,6 +118,15 @@ def weights_for(percent: float) -> tuple[int, int]:
     return WEIGHT_TOTAL - canary, canary
 
 
+def step_refusal(rps: float | None, gates: GateReport) -> str:
+    """Why a step must not run on what was observed (empty: it may)."""
+    if rps is None:
+        return "no observed request rate: cannot size the canary's replicas"
+    if not gates.passed:
+        return f"gates: {gates.reason}"
+    return ""
+
+
 def no_step_left(
     state: ClusterState, rps: float | None, gates: GateReport, by_replicas: bool = False
 ) -> Plan:
@@ -174,11 +183,7 @@ def plan_step(
     after = Split(
         stable_w, canary_w, trim_to or before.stable_replicas, warm_to, before.mirror_percent
     )
-    refusal = ""
-    if rps is None:
-        refusal = "no observed request rate: cannot size the canary's replicas"
-    elif not gates.passed:
-        refusal = f"gates: {gates.reason}"
+    refusal = step_refusal(rps, gates)
     return Plan(
         "step",
         before,

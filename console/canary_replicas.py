@@ -23,6 +23,7 @@ from console.canary_plan import (
     no_step_left,
     observed_rps,
     split_of,
+    step_refusal,
 )
 from console.canary_record import Done, Outcome, Progress
 from console.config import DeploymentConfig
@@ -75,11 +76,7 @@ def plan_step(
     if chosen is None:
         return no_step_left(state, rps, gates, by_replicas=True)
     percent, stable, canary = chosen
-    refusal = ""
-    if rps is None:
-        refusal = "no observed request rate: cannot size the canary's replicas"
-    elif not gates.passed:
-        refusal = f"gates: {gates.reason}"
+    refusal = step_refusal(rps, gates)
     return Plan(
         "step",
         before,

@@ -39,6 +39,8 @@ class RouteReader:
                 route = cluster.read(spec).route
             except ConsoleError as err:
                 self.last_error = str(err)
+            except Exception as err:  # a cluster problem must never stop the metrics
+                self.last_error = f"reading the route: {type(err).__name__}"
             else:
                 self.last_error = ""
                 self._state[key] = CanaryState(

@@ -53,13 +53,13 @@ def build(name: str) -> App[None]:
     raise SystemExit(f"unknown app {name!r}")
 
 
-async def _exit_after_first_frame(pilot: Pilot[None]) -> None:
+async def _exit_after_first_frame(pilot: Pilot[object]) -> None:
     """Exit once the first screen is laid out and painted (the console: panels still empty)."""
     await pilot.pause()
     pilot.app.exit()
 
 
-async def _exit_after_first_data(pilot: Pilot[None]) -> None:
+async def _exit_after_first_data(pilot: Pilot[object]) -> None:
     """Exit once the first poll's values are painted (a bare app has no data: first frame)."""
     app = pilot.app
     dashboard = getattr(app, "dashboard", None)

@@ -112,7 +112,8 @@ def run_one(kind: str) -> dict[str, float | list[float]]:
         capture_output=True,
         text=True,
     )
-    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    parsed: dict[str, float | list[float]] = json.loads(result.stdout.strip().splitlines()[-1])
+    return parsed
 
 
 def main() -> dict[str, object]:

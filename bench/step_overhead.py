@@ -40,8 +40,10 @@ class TimedCluster:
     def read(self, deployment: DeploymentSpec) -> ClusterState:
         return self.inner.read(deployment)
 
-    def scale(self, deployment: DeploymentSpec, track: Track, replicas: int) -> None:
-        self.inner.scale(deployment, track, replicas)
+    def scale(
+        self, deployment: DeploymentSpec, track: Track, replicas: int, expected: int | None = None
+    ) -> None:
+        self.inner.scale(deployment, track, replicas, expected)
         self.scaled_at = time.perf_counter()
         self.scaled.set()
 

@@ -1,0 +1,26 @@
+"""The benchmarks still run against today's code (one short run each where that is cheap): a
+bench that broke with a protocol change would otherwise be found only when someone measures.
+Speed is not asserted here; ``make bench`` prints the figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import startup, step_overhead, step_overhead_kube
+
+
+def test_step_overhead_on_the_simulated_cluster_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    result = step_overhead.main(runs=1)
+    assert result["runs"] == 1 and result["overhead_median_s"] >= 0
+    assert "step overhead" in capsys.readouterr().out
+
+
+def test_step_overhead_on_kubernetes_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    result = step_overhead_kube.main(runs=1)
+    assert all(value >= 0 for value in result.values())
+    assert "step overhead on Kubernetes" in capsys.readouterr().out
+
+
+def test_the_startup_apps_paint_and_exit() -> None:
+    for app, until in (("bare", "frame"), ("console", "data")):
+        assert startup.time_once(app, until) > 0

@@ -152,6 +152,10 @@ class DeploymentSpec(_Value):
     stable: str
     canary: str
 
+    def tracks(self) -> tuple[tuple[Track, str], tuple[Track, str]]:
+        """Each track with its Deployment's name, stable first."""
+        return (Track.STABLE, self.stable), (Track.CANARY, self.canary)
+
 
 class DeploymentStatus(_Value):
     """A Deployment's replica status as the cluster reports it."""

@@ -117,7 +117,7 @@ class PrometheusCostInputs:
         warnings: list[str] = []
         tracks: dict[Track, TrackUsage] = {}
         pods: list[str] = []
-        for track, name in ((Track.STABLE, spec.stable), (Track.CANARY, spec.canary)):
+        for track, name in spec.tracks():
             pods.append(name)
             values = {"sel": track_selector(spec.namespace, name)}
             values |= self._common(spec.namespace, name, horizon_s, step)
@@ -210,7 +210,7 @@ class SimCostInputs:
             f"simulated fleet: extrapolated to {format_duration(horizon_s)} from the last "
             f"{self.window_s / 60:g} minutes"
         ]
-        for track, name in ((Track.STABLE, spec.stable), (Track.CANARY, spec.canary)):
+        for track, name in spec.tracks():
             values = self.fleet.ground_truth(track, self.window_s)
             rps = values.requests_per_s
             requests = None if rps is None else rps * horizon_s

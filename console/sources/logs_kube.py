@@ -91,7 +91,7 @@ class Session:
         return self.done.is_set() or self.outer.is_set()
 
     def start(self) -> None:
-        for track, name in ((Track.STABLE, self.spec.stable), (Track.CANARY, self.spec.canary)):
+        for track, name in self.spec.tracks():
             self.spawn(f"pods {name}", Watcher(self, track, name).run)
 
     def spawn(self, name: str, target: Any) -> None:

@@ -48,8 +48,7 @@ def build_source(
     """The metrics source for ``deployments`` (their per-track selector overrides included)."""
     selectors: dict[str, dict[Track, str]] = {}
     for d in deployments:
-        chosen = {Track.STABLE: d.stable_selector, Track.CANARY: d.canary_selector}
-        selectors[d.name] = {t: s for t, s in chosen.items() if s}
+        selectors[d.name] = selector_overrides(d)
     args = (build_client(prom), prom.profile, prom.queries, prom.metric_prefix, selectors, clock)
     if prom.recording_rules:
         from console.sources.prometheus_recorded import RecordedPrometheusSource
@@ -58,6 +57,12 @@ def build_source(
             *args, windows=prom.recording_windows, stale_after=prom.stale_after
         )
     return PrometheusSource(*args, stale_after=prom.stale_after)
+
+
+def selector_overrides(deployment: DeploymentConfig) -> dict[Track, str]:
+    """The track selectors configured for ``deployment`` (tracks without one left out)."""
+    chosen = {Track.STABLE: deployment.stable_selector, Track.CANARY: deployment.canary_selector}
+    return {track: selector for track, selector in chosen.items() if selector}
 
 
 def rule_groups(
@@ -72,9 +77,8 @@ def rule_groups(
         raise SourceError(str(err)) from None
     groups: dict[tuple[str, str], list[Rule]] = {}
     for d in deployments:
-        chosen = {Track.STABLE: d.stable_selector, Track.CANARY: d.canary_selector}
-        placeholders = track_placeholders(d.spec(), {t: s for t, s in chosen.items() if s})
-        for track, name in ((Track.STABLE, d.stable), (Track.CANARY, d.canary)):
+        placeholders = track_placeholders(d.spec(), selector_overrides(d))
+        for track, name in d.spec().tracks():
             rules = track_rules(
                 prom.profile, inputs, placeholders[track], d.namespace, name,
                 prom.recording_windows,

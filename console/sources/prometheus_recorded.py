@@ -70,7 +70,7 @@ class RecordedPrometheusSource(PrometheusSource):
         if spec not in self._digests:
             placeholders = super().selectors(spec)
             out: dict[Track, str] = {}
-            for track, deployment in ((Track.STABLE, spec.stable), (Track.CANARY, spec.canary)):
+            for track, deployment in spec.tracks():
                 rules = track_rules(
                     self.profile.name,
                     self.inputs(),

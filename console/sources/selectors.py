@@ -64,7 +64,7 @@ def track_placeholders(
     ``rec_sel``, the labels of the track's recorded series (``console.sources.recording``). The
     raw queries and the recording rules are both built from this, so they cannot disagree."""
     out: dict[Track, dict[str, str]] = {}
-    for track, deployment in ((Track.STABLE, spec.stable), (Track.CANARY, spec.canary)):
+    for track, deployment in spec.tracks():
         ns = spec.namespace
         out[track] = {
             "sel": (overrides or {}).get(track) or track_selector(ns, deployment),

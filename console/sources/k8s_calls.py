@@ -76,8 +76,7 @@ class Calls:
         )
 
     def desired(self, spec: DeploymentSpec, name: str) -> int:
-        replicas = self.deployment(spec, name).spec.replicas
-        return 1 if replicas is None else int(replicas)
+        return wanted(self.deployment(spec, name))
 
     def scale_deployment(
         self, spec: DeploymentSpec, name: str, replicas: int, resource_version: str | None = None
@@ -106,6 +105,12 @@ class Calls:
         for secret in _secrets(self.api_client.configuration):
             text = text.replace(secret, "***")
         return " ".join(text.split())
+
+
+def wanted(deployment: Any) -> int:
+    """The replicas a Deployment (client model) asks for; unset means 1, as the API defaults it."""
+    replicas = deployment.spec.replicas
+    return 1 if replicas is None else int(replicas)
 
 
 def _secrets(config: Any) -> list[str]:

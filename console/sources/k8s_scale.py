@@ -12,7 +12,7 @@ from typing import Any
 
 from console.errors import ConflictError
 from console.model import DeploymentSpec
-from console.sources.k8s_calls import Calls
+from console.sources.k8s_calls import Calls, wanted
 
 HPAS = "horizontalpodautoscalers.autoscaling"
 #: The HPA's ``maxReplicas`` before the console raised it, and the value the console set.
@@ -137,7 +137,7 @@ def _patch_hpa(calls: Calls, spec: DeploymentSpec, hpa: Any, body: dict[str, Any
 
 def _check_expected(calls: Calls, spec: DeploymentSpec, name: str, expected: int) -> Any:
     obj = calls.deployment(spec, name)
-    desired = 1 if obj.spec.replicas is None else int(obj.spec.replicas)
+    desired = wanted(obj)
     if desired != expected:
         raise ConflictError(
             f"scale deployments.apps {spec.namespace}/{name}: changed since it was read "

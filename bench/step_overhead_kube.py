@@ -119,7 +119,7 @@ def main(runs: int = RUNS) -> dict[str, float]:
     )
     print(
         f"  console step (controller, audit intent)     median {ms['overhead_median_s']:5.0f}"
-        f" ms, max {ms['overhead_max_s']:5.0f} ms   +{ms['extra_median_s']:.0f} ms, "
+        f" ms, max {ms['overhead_max_s']:5.0f} ms   {ms['extra_median_s']:+.0f} ms, "
         f"{result['ratio_median']:.2f}x the baseline (medians of pairs); "
         f"target < {TARGET_S * 1000:.0f} ms"
     )

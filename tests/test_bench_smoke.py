@@ -17,7 +17,11 @@ def test_step_overhead_on_the_simulated_cluster_runs(capsys: pytest.CaptureFixtu
 
 def test_step_overhead_on_kubernetes_runs(capsys: pytest.CaptureFixture[str]) -> None:
     result = step_overhead_kube.main(runs=1)
-    assert all(value >= 0 for value in result.values())
+    assert result["runs"] == 1
+    # Times are positive; the difference from the baseline may be either sign (noise).
+    timings = ("overhead_median_s", "direct_overhead_median_s", "overhead_delivered_median_s")
+    assert all(result[key] > 0 for key in timings)
+    assert result["ratio_median"] > 0
     assert "step overhead on Kubernetes" in capsys.readouterr().out
 
 

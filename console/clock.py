@@ -55,3 +55,12 @@ class ManualClock:
         with self._moved:
             while self._t < t and not cancel.is_set():
                 self._moved.wait(self.CANCEL_CHECK_S)
+
+
+def next_beat(now: float, period: float, lead: float = 0.0) -> float:
+    """Seconds from ``now`` to the next beat: the instants ``k × period − lead`` of the same
+    (monotonic) clock, at least half a period away. Periodic work on one beat lands in the same
+    terminal frame instead of drifting apart, and a poll that ran long does not shift the ones
+    after it."""
+    delay = period - (now + lead) % period
+    return delay if delay >= period / 2 else delay + period

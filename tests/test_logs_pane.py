@@ -25,7 +25,9 @@ HOSTILE = [
 ]
 
 
-def console_app(tmp_path: Path, lines: list[str], sim: bool = False) -> ConsoleApp:
+def console_app(
+    tmp_path: Path, lines: list[str], sim: bool = False, refresh_s: float | None = None
+) -> ConsoleApp:
     log = tmp_path / "server.log"
     log.write_text("".join(f"{line}\n" for line in lines))
     loaded = demo_loaded()
@@ -37,6 +39,8 @@ def console_app(tmp_path: Path, lines: list[str], sim: bool = False) -> ConsoleA
             "audit": loaded.settings.audit.model_copy(update={"path": tmp_path / "audit.jsonl"}),
         }
     )
+    if refresh_s is not None:
+        settings = settings.model_copy(update={"refresh_interval": refresh_s})
     ctx = build_context(replace(loaded, settings=settings), clock=ManualClock(T0))
     return ConsoleApp(ctx)
 
@@ -202,3 +206,40 @@ async def test_hostile_lines_through_file_audit_and_filter(tmp_path: Path) -> No
         assert "[red]eve[/red] [/x]" in audit
         assert not any(ch in audit for ch in "\x1b\x07\x9b\x9d")
         assert app.is_running
+
+
+async def test_arriving_lines_are_painted_with_the_next_refresh(tmp_path: Path) -> None:
+    # One poll at start-up and then none for an hour: only poll_now refreshes.
+    app = console_app(tmp_path, ["first"], refresh_s=3600)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.dashboard.logs
+        await wait_until(pilot, lambda: stream(app).status.total == 1, "the file's line")
+        await wait_until(pilot, lambda: app.dashboard.polls >= 1, "the first poll")
+        pane.hold_s = 60.0  # held until the refresh, however long the line waits
+        append(tmp_path, "second")
+        await wait_until(pilot, lambda: pane.held_lines == 1, "the held line")
+        assert stream(app).status.total == 1 and "1 lines" in bar(app)
+        polls = app.dashboard.polls
+        app.dashboard.poll_now()
+        await wait_polls(pilot, app, 1)
+        assert app.dashboard.polls == polls + 1
+        # The refresh that showed the poll showed the line and the bar's count with it.
+        assert pane.held_lines == 0 and stream(app).status.total == 2
+        assert "second" in shown(app) and "2 lines" in bar(app)
+
+
+async def test_a_busy_source_is_painted_without_waiting(tmp_path: Path) -> None:
+    from console.messages import LogBatch
+    from console.model import LogLine
+    from console.screens.logs_pane import IN_FLIGHT
+
+    app = console_app(tmp_path, [], refresh_s=3600)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.dashboard.logs
+        await wait_until(pilot, lambda: app.dashboard.polls >= 1, "the first poll")
+        pane.hold_s = 60.0
+        polls = app.dashboard.polls
+        for index in range(IN_FLIGHT):  # what a source sends once every slot is taken
+            pane.post_message(LogBatch("server-logs", [LogLine(f"busy {index}")], pane.generation))
+        await wait_until(pilot, lambda: stream(app).status.total == IN_FLIGHT, "the busy lines")
+        assert pane.held_lines == 0 and app.dashboard.polls == polls

@@ -17,16 +17,22 @@ from textual.content import Content
 from textual.widgets import ContentSwitcher, Input, Static
 
 from console.messages import LogBatch, LogsSaved
+from console.model import LogLine
 from console.sources.base import LogSource
 from widgets.log_stream import LogStatus, LogStream
 from widgets.safe_text import clean
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from console.app import ConsoleApp
 
 TABS = (("server-logs", "Logs"), ("audit-log", "Audit"))
 #: Batches a source may have in flight to the screen before it waits (bounds memory).
 IN_FLIGHT = 8
+#: Longest arriving lines wait to be painted with the dashboard's next refresh: one frame a
+#: second carries both when the fleet is quiet, and a busy log repaints at most this often.
+HOLD_S = 0.25
 
 
 class FilterInput(Input):
@@ -50,6 +56,11 @@ class LogsPane(Vertical):
         self._stop = threading.Event()
         self._slots = threading.Semaphore(IN_FLIGHT)
         self.sources: list[str] = []
+        self._held: dict[str, list[LogLine]] = {}
+        self._held_batches = 0
+        self._hold_timer: Timer | None = None
+        self.hold_s = HOLD_S
+        self._bar_shown: tuple[object, ...] | None = None
 
     @property
     def console(self) -> ConsoleApp:
@@ -80,6 +91,7 @@ class LogsPane(Vertical):
         self._stop.set()
         self._stop = threading.Event()
         self._slots = threading.Semaphore(IN_FLIGHT)
+        self._drop_held()
         self.generation += 1
         for stream in self.query(LogStream):
             stream.clear()
@@ -121,8 +133,6 @@ class LogsPane(Vertical):
                         return
                 self.post_message(LogBatch(target, batch, generation))
         except Exception as err:  # a source bug must not take the console down
-            from console.model import LogLine
-
             text = f"[console] {source.name} stopped: {type(err).__name__}: {err}"
             line = LogLine(text, "console", "", time.time(), "error")
             self.post_message(LogBatch(target, [line], generation))
@@ -130,8 +140,36 @@ class LogsPane(Vertical):
     def on_log_batch(self, message: LogBatch) -> None:
         if message.generation != self.generation:
             return  # from sources that were replaced; their slots went with them
-        self._slots.release()
-        self.query_one(f"#{message.target}", LogStream).append(message.lines)
+        self._held.setdefault(message.target, []).extend(message.lines)
+        self._held_batches += 1
+        if self._held_batches >= IN_FLIGHT:
+            self.flush()  # every slot is taken: a busy source, show it now
+        elif self._hold_timer is None:
+            self._hold_timer = self.set_timer(self.hold_s, self.flush, name="logs-hold")
+
+    @property
+    def held_lines(self) -> int:
+        """Lines that arrived and wait for the next paint."""
+        return sum(len(lines) for lines in self._held.values())
+
+    def flush(self) -> None:
+        """Show the lines that arrived since the last paint (the dashboard calls this as it
+        shows a refresh, so both reach the terminal in one frame) and free their slots."""
+        held, batches = self._held, self._held_batches
+        self._drop_held()
+        for _ in range(batches):
+            self._slots.release()
+        for target, lines in held.items():
+            self.query_one(f"#{target}", LogStream).append(lines)
+        if held:
+            self._show_bar()  # now, not a message later: in the same frame as the lines
+
+    def _drop_held(self) -> None:
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        self._held = {}
+        self._held_batches = 0
 
     # Commands ----------------------------------------------------------------------------------
 
@@ -221,7 +259,11 @@ class LogsPane(Vertical):
             style = "bold reverse" if tab_id == current else "dim"
             parts.append(Content.styled(f" {title} ", style))
         parts.append(Content(" "))
-        parts.append(status_content(self.active.status))
+        status = self.active.status
+        if (current, status) == self._bar_shown:
+            return  # the same text: no repaint
+        self._bar_shown = (current, status)
+        parts.append(status_content(status))
         # One line of fixed height (the stylesheet): a new text never needs a new layout.
         self.query_one("#logs-bar", Static).update(Content("").join(parts), layout=False)
 

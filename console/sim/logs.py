@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+from console.clock import next_beat
 from console.model import LogLine, Track
 from console.sim import layout as L
 from console.sim.fleet import SimFleet
@@ -15,6 +17,8 @@ from console.sim.track import MAX_SEQS, Pod, kv_fraction
 STATS_EVERY_S = 10
 #: At most this many request lines per pod per poll: a long jump of the clock stays readable.
 MAX_REQUEST_LINES = 40
+#: How long before the poll beat the lines are written (they must be there when it paints).
+BEAT_LEAD_S = 0.1
 
 _FAULTS = (
     "Error in chat completion stream generator: RuntimeError: CUDA error: an illegal memory "
@@ -206,5 +210,7 @@ class SimLogSource:
     def stream(self, stop: threading.Event) -> Iterator[list[LogLine]]:
         generator = SimLogGenerator(self.fleet)
         yield generator.start()
-        while not stop.wait(self.poll_s):
+        # Just before the dashboard's poll beat: the pane holds the lines for that refresh, and
+        # one frame a second paints both.
+        while not stop.wait(next_beat(time.monotonic(), self.poll_s, lead=BEAT_LEAD_S)):
             yield generator.poll()

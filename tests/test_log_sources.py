@@ -209,3 +209,14 @@ def test_sim_logs_are_deterministic() -> None:
         return out + [line.text for line in generator.poll()]
 
     assert run() == run()
+
+
+def test_a_quiet_file_is_looked_at_less_often_until_lines_come() -> None:
+    from console.sources.logs_file import QUIET_POLL_S, IdleBackoff
+
+    wait = IdleBackoff(0.1)
+    delays = [wait.idle() for _ in range(5)]
+    assert delays == [0.1, 0.2, 0.4, QUIET_POLL_S, QUIET_POLL_S]
+    wait.busy()
+    assert wait.idle() == 0.1
+    assert IdleBackoff(2.0).idle() == 2.0  # slower than the cap asked for: kept

@@ -14,7 +14,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from widgets._strips import fit, pieces_width
+from widgets._strips import Segments, fit, fit_segments, pieces_width, strip_of
 from widgets.data import Cell, Column, PanelData
 from widgets.safe_text import clean
 from widgets.sparkline import finite_values, render_sparkline
@@ -106,6 +106,7 @@ class ComparePanel(Widget):
         self._cache_key: tuple[object, ...] | None = None
         self._cache: list[Strip] = []
         self._styles: dict[str, Style] = {}
+        self._scale: tuple[float | None, float | None] = (None, None)
         self.set_reactive(ComparePanel.data, data)
         self._update_titles(data)
 
@@ -188,18 +189,16 @@ class ComparePanel(Widget):
             pieces.append((clean(cell.text), self._style(cell.level)))
         return pieces
 
-    def _spark_scale(self) -> tuple[float | None, float | None]:
-        data = self.data
-        if data is None or not data.shared_scale:
+    def _spark_scale(self, data: PanelData) -> tuple[float | None, float | None]:
+        if not data.shared_scale:
             return None, None
-        series = [*data.stable.spark, *data.canary.spark]
-        finite = finite_values(series)
+        finite = finite_values([*data.stable.spark, *data.canary.spark])
         if not finite:
             return None, None
         return min(0.0, min(finite)), max(finite)
 
     def _spark(self, column: Column, track: str, width: int, rows: int) -> list[Pieces]:
-        lo, hi = self._spark_scale()
+        lo, hi = self._scale
         style = self._style(f"spark-{track}")
         lines = render_sparkline(column.spark, width, rows, lo=lo, hi=hi)
         return [[(line, style)] for line in lines]
@@ -211,9 +210,9 @@ class ComparePanel(Widget):
         data = self.data
         if data is None or width <= 0:
             return []
+        self._scale = self._spark_scale(data)
         if compact:
             return self._build_compact(data, width)
-        rule = self._style("muted")
         left = (width - len(RULE)) // 2
         right = width - len(RULE) - left
         if left < 1:
@@ -221,27 +220,33 @@ class ComparePanel(Widget):
             return [fit(self._cells(first), width, base)]
         stable = self._half(data.stable, "stable", left, self._gutter(data, left))
         canary = self._half(data.canary, "canary", right, self._gutter(data, right))
-        rows = max(len(stable), len(canary))
-        divider = fit([(RULE, rule)], len(RULE), base)
-        strips = []
-        for index in range(rows):
-            stable_line = stable[index] if index < len(stable) else Strip.blank(left, base)
-            canary_line = canary[index] if index < len(canary) else Strip.blank(right, base)
-            strips.append(Strip.join([stable_line, divider, canary_line]))
-        return strips
+        divider = fit_segments([(RULE, self._style("muted"))], len(RULE), base)
+        blank_left = fit_segments([], left, base)
+        blank_right = fit_segments([], right, base)
+        return [
+            strip_of(
+                (
+                    stable[index] if index < len(stable) else blank_left,
+                    divider,
+                    canary[index] if index < len(canary) else blank_right,
+                ),
+                width,
+            )
+            for index in range(max(len(stable), len(canary)))
+        ]
 
     def _gutter(self, data: PanelData, half: int) -> int:
         labels = (cell_len(clean(data.stable.label)), cell_len(clean(data.canary.label)))
         widest = min(10, max(labels))
         return widest + 1 if widest and half >= 3 * (widest + 1) else 0
 
-    def _half(self, column: Column, track: str, width: int, gutter: int) -> list[Strip]:
+    def _half(self, column: Column, track: str, width: int, gutter: int) -> list[Segments]:
         base = self._styles["normal"]
         data = self.data
         assert data is not None
         rows = max(1, len(data.stable.lines), len(data.canary.lines))
         label = clean(column.label)
-        strips = []
+        lines = []
         for index in range(rows):
             pieces: Pieces = []
             if gutter:
@@ -253,10 +258,10 @@ class ComparePanel(Widget):
                 pieces.extend(self._cells(column.lines[index]))
             elif index == 0:
                 pieces.append(("no data", self._style("muted")))
-            strips.append(fit(pieces, width, base))
+            lines.append(fit_segments(pieces, width, base))
         sparks = self._spark(column, track, width, SPARK_ROWS)
-        strips.extend(fit(line, width, base) for line in sparks)
-        return strips
+        lines.extend(fit_segments(line, width, base) for line in sparks)
+        return lines
 
     def _build_compact(self, data: PanelData, width: int) -> list[Strip]:
         base = self._styles["normal"]
@@ -268,30 +273,38 @@ class ComparePanel(Widget):
             return [fit([(clean(data.title), base)], width, base)]
         stable = self._compact_half(data.stable, "stable", left)
         canary = self._compact_half(data.canary, "canary", right)
-        rule = fit([(RULE, self._style("muted"))], len(RULE), base)
+        rule = fit_segments([(RULE, self._style("muted"))], len(RULE), base)
+        title_style = base + Style(bold=True)
+        blank_left = fit_segments([], left, base)
+        blank_right = fit_segments([], right, base)
         strips = []
         for index in range(max(len(stable), len(canary))):
             text = clean(data.title) if index == 0 else ""
-            title = fit([(text, base + Style(bold=True))], max(title_width - 1, 0), base)
-            parts = [title, Strip.blank(1, base) if title_width else Strip([])]
-            parts.append(stable[index] if index < len(stable) else Strip.blank(left, base))
-            parts.append(rule)
-            parts.append(canary[index] if index < len(canary) else Strip.blank(right, base))
-            strips.append(Strip.join(parts).adjust_cell_length(width, base))
+            # The title's column, then one blank cell before the values.
+            title = fit_segments([(text, title_style)], max(title_width - 1, 0), base)
+            gap = fit_segments([], 1 if title_width else 0, base)
+            parts = (
+                title,
+                gap,
+                stable[index] if index < len(stable) else blank_left,
+                rule,
+                canary[index] if index < len(canary) else blank_right,
+            )
+            strips.append(strip_of(parts, width))
         return strips
 
-    def _compact_half(self, column: Column, track: str, width: int) -> list[Strip]:
+    def _compact_half(self, column: Column, track: str, width: int) -> list[Segments]:
         """One row per value line; the sparkline follows the first, after the widest line."""
         base = self._styles["normal"]
         lines = [self._cells(line) for line in column.lines] or [[("–", self._style("muted"))]]
         spark_min = min(MIN_SPARK, max(0, width - 2))
         values_width = min(max(pieces_width(p) for p in lines), width - spark_min - 1)
         if values_width <= 0:
-            return [fit(self._spark(column, track, width, 1)[0], width, base)]
+            return [fit_segments(self._spark(column, track, width, 1)[0], width, base)]
         spark_width = width - values_width - 1
-        spark_strip = fit(self._spark(column, track, spark_width, 1)[0], spark_width, base)
-        first = Strip.join([fit(lines[0], values_width, base), Strip.blank(1, base), spark_strip])
-        return [first] + [fit(p, width, base) for p in lines[1:]]
+        spark = fit_segments(self._spark(column, track, spark_width, 1)[0], spark_width, base)
+        first = [*fit_segments(lines[0], values_width, base), *fit_segments([], 1, base), *spark]
+        return [first] + [fit_segments(p, width, base) for p in lines[1:]]
 
 
 def _rows(data: PanelData | None) -> int:

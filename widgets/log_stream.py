@@ -71,6 +71,8 @@ class LogStream(ScrollView, can_focus=True):
         overflow-y: scroll;
         scrollbar-size-vertical: 1;
     }
+    /* Following, the view is always at the end: no scrollbar to paint every batch. */
+    LogStream.-following { scrollbar-size-vertical: 0; }
     LogStream > .log-stream--error { color: $error; }
     LogStream > .log-stream--warn { color: $warning; }
     LogStream > .log-stream--info { color: $text; }
@@ -104,11 +106,14 @@ class LogStream(ScrollView, can_focus=True):
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
+        following = "-following"  # see ``following``
+        super().__init__(
+            name=name, id=id, classes=f"{classes} {following}" if classes else following
+        )
         self.show_source = show_source
         self.wrap = False
         self.timestamps = False
-        self.following = True
+        self._following = True
         self.paused = False
         self.new_lines = 0
         self.received = 0
@@ -119,7 +124,19 @@ class LogStream(ScrollView, can_focus=True):
         self._cache: LRUCache[int, list[Strip]] = LRUCache(2048)
         self._cache_width = -1
         self._styles: dict[str, Style] = {}
+        self._base_style: Style | None = None
         self._last_status: LogStatus | None = None
+
+    @property
+    def following(self) -> bool:
+        """The view sticks to the newest line (a scrollbar appears when it does not)."""
+        return self._following
+
+    @following.setter
+    def following(self, value: bool) -> None:
+        if value != self._following:
+            self._following = value
+            self.set_class(value, "-following")
 
     @property
     def max_lines(self) -> int:
@@ -322,6 +339,7 @@ class LogStream(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles = {}
+        self._base_style = None
         self._cache.clear()
 
     def _style(self, name: str) -> Style:
@@ -334,7 +352,9 @@ class LogStream(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         row = int(self.scroll_y) + y
-        base_style = self.rich_style
+        base_style = self._base_style
+        if base_style is None:  # looked up once per style change: it walks the DOM
+            base_style = self._base_style = self.rich_style
         if width != self._cache_width:
             self._cache.clear()
             self._cache_width = width

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from math import isfinite
 from collections.abc import Sequence
 from typing import Final
 
@@ -15,11 +16,13 @@ BLOCKS: Final = "▁▂▃▄▅▆▇█"
 def _finite(value: float | None) -> float | None:
     if value is None:
         return None
+    if type(value) is float:  # the usual case, without the conversion
+        return value if isfinite(value) else None
     try:
         number = float(value)
     except (TypeError, ValueError):
         return None
-    return number if math.isfinite(number) else None
+    return number if isfinite(number) else None
 
 
 def finite_values(values: Sequence[float | None]) -> list[float]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from console.model import LogLine
-from console.sources.logs_file import FileFollower, decode
+from console.sources.logs_file import FileFollower, decode, follow
 
 FAILED = frozenset({"failed", "failure", "error", "refused", "conflict", "aborted", "cancelled"})
 
@@ -105,11 +105,6 @@ class AuditLogSource:
 
         try:
             yield lines(follower.tail(self.tail_lines))
-            while not stop.is_set():
-                batch = lines(follower.poll())
-                if batch:
-                    yield batch
-                else:
-                    stop.wait(self.poll_s)
+            yield from follow(follower, stop, self.poll_s, lines)
         finally:
             follower.close()

@@ -7,6 +7,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 from console.model import LogLine
@@ -15,6 +16,44 @@ CHUNK = 1 << 20
 MAX_BATCH_BYTES = 8 << 20
 #: A line longer than this is emitted in pieces rather than held in memory without end.
 MAX_LINE_BYTES = 16 << 20
+#: The longest a follower waits between looks at a file that has gone quiet.
+QUIET_POLL_S = 0.5
+
+
+class IdleBackoff:
+    """How long a follower waits before it looks at a file again: ``fast`` right after lines
+    came, doubling while none do, up to ``QUIET_POLL_S`` (a quiet file costs next to nothing,
+    and ``tail -F`` itself looks once a second)."""
+
+    def __init__(self, fast: float) -> None:
+        self.fast = fast
+        self.slow = max(fast, QUIET_POLL_S)
+        self._next = fast
+
+    def busy(self) -> None:
+        self._next = self.fast
+
+    def idle(self) -> float:
+        delay = self._next
+        self._next = min(delay * 2, self.slow)
+        return delay
+
+
+def follow(
+    follower: FileFollower,
+    stop: threading.Event,
+    poll_s: float,
+    convert: Callable[[list[bytes]], list[LogLine]],
+) -> Iterator[list[LogLine]]:
+    """The batches of new lines of a followed file until ``stop`` is set (see ``IdleBackoff``)."""
+    wait = IdleBackoff(poll_s)
+    while not stop.is_set():
+        batch = convert(follower.poll())
+        if batch:
+            wait.busy()
+            yield batch
+        else:
+            stop.wait(wait.idle())
 
 
 class FileFollower:
@@ -154,12 +193,7 @@ class FileLogSource:
         follower = FileFollower(self.path)
         try:
             yield self._lines(follower, follower.tail(self.tail_lines))
-            while not stop.is_set():
-                batch = self._lines(follower, follower.poll())
-                if batch:
-                    yield batch
-                else:
-                    stop.wait(self.poll_s)
+            yield from follow(follower, stop, self.poll_s, partial(self._lines, follower))
         finally:
             follower.close()
 

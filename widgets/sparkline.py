@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from math import isfinite
 from collections.abc import Sequence
+from math import isfinite
 from typing import Final
 
 __all__ = ["BLOCKS", "finite_values", "render_sparkline", "resample"]

@@ -11,7 +11,6 @@ from textual.app import ComposeResult
 from textual.containers import Container
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer
 
 from console.canary_actions import observed_share
 from console.canary_state import RouteReader
@@ -25,6 +24,7 @@ from console.screens.header_data import header_data
 from console.screens.logs_pane import LogsPane
 from widgets.canary_bar import CanaryBar, CanaryBarData
 from widgets.compare_panel import ComparePanel
+from widgets.key_bar import KeyBar
 from widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ class DashboardScreen(Screen[None]):
             for spec in PANELS:
                 yield ComparePanel(id=f"panel-{spec.id}", classes="panel")
         yield LogsPane(self.console.ctx.settings.logs.buffer_lines, id="logs")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._apply_layout()

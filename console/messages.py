@@ -11,6 +11,8 @@ from console.model import FleetSnapshot, LogLine
 class SnapshotReady(Message):
     """A poll finished: the dashboard snapshot and, when it was due, a fresh gate report."""
 
+    bubble = False  # posted to the widget that handles it, by its own worker
+
     def __init__(self, snapshot: FleetSnapshot, gates: GateReport | None) -> None:
         super().__init__()
         self.snapshot = snapshot
@@ -19,6 +21,8 @@ class SnapshotReady(Message):
 
 class PollFailed(Message):
     """A poll failed; ``reason`` is one operator-readable line."""
+
+    bubble = False  # posted to the widget that handles it, by its own worker
 
     def __init__(self, reason: str) -> None:
         super().__init__()
@@ -29,6 +33,8 @@ class LogBatch(Message):
     """New lines from one log source for one of the log pane's streams (``target``);
     ``generation`` tells batches of a since-replaced set of sources apart."""
 
+    bubble = False  # posted to the widget that handles it, by its own worker
+
     def __init__(self, target: str, lines: list[LogLine], generation: int) -> None:
         super().__init__()
         self.target = target
@@ -38,6 +44,8 @@ class LogBatch(Message):
 
 class LogsSaved(Message):
     """Saving log lines finished: ``count`` lines in ``path``, or ``error`` (one line)."""
+
+    bubble = False  # posted to the widget that handles it, by its own worker
 
     def __init__(self, path: str, count: int, error: str = "") -> None:
         super().__init__()

@@ -209,3 +209,26 @@ async def test_click_posts_clicked() -> None:
         await pilot.pause()
         assert app.clicks == 1
         assert "no data yet" in app.query_one(StatusHeader).plain
+
+
+async def test_new_data_that_reads_the_same_is_not_repainted() -> None:
+    from dataclasses import replace
+
+    app = HeaderApp(CALM)
+    async with app.run_test(size=(120, 3)) as pilot:
+        await pilot.pause()
+        header = app.query_one(StatusHeader)
+        repaints: list[int] = []
+        original = header.refresh
+
+        def counting_refresh(*args: object, **kwargs: object) -> StatusHeader:
+            repaints.append(1)
+            return original(*args, **kwargs)  # type: ignore[arg-type]
+
+        header.refresh = counting_refresh  # type: ignore[method-assign]
+        header.data = replace(CALM, age_s=0.41)  # still "0.4s ago"
+        await pilot.pause()
+        assert repaints == [] and "0.4s" in header.plain
+        header.data = replace(CALM, age_s=3.0)
+        await pilot.pause()
+        assert repaints == [1] and "3.0s" in header.plain

@@ -76,7 +76,9 @@ class StatusHeader(Widget):
     StatusHeader > .status-header--error { color: $level-bad; text-style: bold; }
     """
 
-    data: reactive[HeaderData | None] = reactive(None)
+    data: reactive[HeaderData | None] = reactive(
+        None, repaint=False
+    )  # watch_data repaints when the row changes
     """What the bar shows; None shows the app name and "no data yet"."""
 
     class Clicked(Message):
@@ -112,7 +114,10 @@ class StatusHeader(Widget):
         self.data = data
 
     def watch_data(self) -> None:
+        shown = self._cache if self._cache_key is not None else None
         self._cache_key = None
+        if shown is not None and self.is_mounted and self.render_line(0) == shown:
+            return  # the same row (an age that still reads "0.0s ago"): nothing to repaint
         self.refresh()
 
     def notify_style_update(self) -> None:

@@ -218,6 +218,7 @@ class LogsPane(Vertical):
 
     @on(LogStream.StatusChanged)
     def _status_changed(self, event: LogStream.StatusChanged) -> None:
+        event.stop()
         if event.stream is self.active:
             self._show_bar()
 

@@ -66,14 +66,22 @@ def plan_step(
     before = split_of(state)
     current = before.canary_percent
     rps = observed_rps(snapshot)
+    cap = deployment.router.max_replicas
     chosen = None
+    over_cap: list[tuple[float, int, int]] = []
     for percent in deployment.steps:
         if percent > current + 1e-9:
             stable, canary = replica_counts(deployment, before, rps or 0.0, percent)
-            if _share(stable, canary) > current + 1e-9:  # whole replicas may not reach it
-                chosen = percent, stable, canary
-                break
+            if _share(stable, canary) <= current + 1e-9:  # whole replicas cannot reach it
+                continue
+            if cap is not None and max(stable, canary) > cap:
+                over_cap.append((percent, stable, canary))
+                continue
+            chosen = percent, stable, canary
+            break
     if chosen is None:
+        if over_cap:
+            return _over_cap(state, rps, gates, over_cap, cap or 0)
         return no_step_left(state, rps, gates, by_replicas=True)
     percent, stable, canary = chosen
     refusal = step_refusal(rps, gates)
@@ -88,7 +96,44 @@ def plan_step(
         observed_rps=rps,
         gates=gates,
         refusal=refusal,
-        notes=_step_notes(deployment, before, rps or 0.0, percent, stable, canary),
+        notes=(
+            *_skipped(over_cap, cap or 0),
+            *_step_notes(deployment, before, rps or 0.0, percent, stable, canary),
+        ),
+        by_replicas=True,
+    )
+
+
+def _skipped(over_cap: list[tuple[float, int, int]], cap: int) -> tuple[str, ...]:
+    return tuple(
+        f"step {percent:g}% skipped: it needs replicas stable/canary {stable}/{canary}, over "
+        f"router.max_replicas = {cap}"
+        for percent, stable, canary in over_cap
+    )
+
+
+def _over_cap(
+    state: ClusterState,
+    rps: float | None,
+    gates: GateReport,
+    over_cap: list[tuple[float, int, int]],
+    cap: int,
+) -> Plan:
+    """Every step left needs more replicas than the cap allows: refused, nothing written."""
+    before = split_of(state)
+    percent, stable, canary = over_cap[0]
+    return Plan(
+        "step",
+        before,
+        before,
+        state.route.resource_version,
+        observed_rps=rps,
+        gates=gates,
+        refusal=(
+            f"no step within router.max_replicas = {cap}: the next, {percent:g}%, needs "
+            f"replicas stable/canary {stable}/{canary}"
+        ),
+        notes=_skipped(over_cap, cap),
         by_replicas=True,
     )
 
@@ -125,8 +170,8 @@ def plan_revert(
 
 def describe(plan: Plan) -> list[str]:
     b, a = plan.before, plan.after
-    if plan.action == "step" and plan.refusal.endswith("no step left"):
-        return []
+    if plan.action == "step" and plan.refusal and plan.after == plan.before:
+        return list(plan.notes)  # no step to take (none left, or none within the cap)
     if plan.action == "step":
         stable, canary = a.stable_replicas, a.canary_replicas
         widest = max(stable, b.stable_replicas)

@@ -61,6 +61,17 @@ class RouterConfig(_Section):
     #: (default: the track's Deployment name).
     stable_backend: str | None = None
     canary_backend: str | None = None
+    #: ``replicas`` only: the most replicas a step may ask of either track. Small steps cost
+    #: stable replicas with that router (1 % is 99 : 1); a step over the cap is skipped.
+    max_replicas: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _cap_needs_replicas(self) -> RouterConfig:
+        if self.max_replicas is not None and self.kind != "replicas":
+            raise ValueError(
+                f"max_replicas applies only to kind = 'replicas' (this router is {self.kind!r})"
+            )
+        return self
 
 
 class CostConfig(_Section):

@@ -11,7 +11,7 @@ from typing import Any
 
 from console.canary_plan import Split
 from console.canary_replicas import replica_counts
-from console.config import DeploymentConfig
+from console.config import DeploymentConfig, RouterConfig
 from tests.canary_kube_support import Rig, events, label, records, rig, seed, writes
 from tests.fake_kube import FakeKube
 from tests.fake_kube.fixture import fake_kube
@@ -257,3 +257,59 @@ def test_replica_counts_never_put_the_canary_above_the_step() -> None:
     for stable, canary, rps, percent in [(3, 1, 20.0, 10), (9, 3, 3.0, 40), (1, 1, 0.0, 5)]:
         s, c = counts(stable, canary, rps, percent)
         assert c >= canary and 100 * c / (s + c) <= percent + 1e-9
+
+
+def test_steps_over_max_replicas_are_skipped_and_said(fake_kube: FakeKube, tmp_path: Path) -> None:
+    # 20 req/s at 10 a replica, canary 10 % (9 : 1): 12 % would take 8 : 1, over a cap of 5, so
+    # the step goes to 25 % (3 : 1) and the plan says why 12 % was skipped.
+    router = RouterConfig(kind="replicas", max_replicas=5)
+    r = _rig(
+        fake_kube,
+        tmp_path,
+        stable=9,
+        canary=1,
+        metrics=(18.0, 2.0),
+        replica_capacity_rps=10.0,
+        router=router,
+        steps=(10, 12, 25, 100),
+    )
+    plan, _ = r.ctl.plan("step")
+    skipped = "step 12% skipped: it needs replicas stable/canary 8/1, over router.max_replicas = 5"
+    assert skipped in plan.describe()
+    since = fake_kube.store.version
+    result = r.run("step")
+    assert result.ok, result.message
+    assert result.message == "canary 10% → 25% (replicas stable/canary 9/1 → 3/1)"
+    fake_kube.settle()
+    assert all(100 * c / (s + c) <= 25 for _, s, c in _ready_shares(fake_kube, since) if s + c)
+
+
+def test_no_step_within_max_replicas_is_refused_and_nothing_written(
+    fake_kube: FakeKube, tmp_path: Path
+) -> None:
+    router = RouterConfig(kind="replicas", max_replicas=5)
+    r = _rig(
+        fake_kube,
+        tmp_path,
+        stable=9,
+        canary=1,
+        metrics=(18.0, 2.0),
+        replica_capacity_rps=10.0,
+        router=router,
+        steps=(10, 12),
+    )
+    start = len(fake_kube.requests)
+    result = r.run("step")
+    assert result.outcome == "refused"
+    assert result.message == (
+        "no step within router.max_replicas = 5: the next, 12%, needs replicas stable/canary 8/1"
+    )
+    assert [label(w) for w in writes(fake_kube, start) if label(w) != "create events"] == []
+
+
+def test_max_replicas_is_only_for_the_replica_router() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="max_replicas applies only to kind = 'replicas'"):
+        RouterConfig(kind="httproute", max_replicas=10)

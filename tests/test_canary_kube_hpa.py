@@ -163,3 +163,33 @@ def test_a_floor_someone_else_set_while_warming_stands_a_scale_back(
     restore = fake_kube.requests_to("PATCH", f"/horizontalpodautoscalers/{HPA}")[-1]
     assert restore.body["spec"] == {"minReplicas": 2, "maxReplicas": 2}
     assert _bounds(fake_kube) == (2, 2, {})
+
+
+def test_a_scale_back_releases_the_floor_when_the_hpa_had_scaled_above_it(
+    fake_kube: FakeKube, tmp_path: Path
+) -> None:
+    # The HPA (1..2) runs the canary at 2 for its load, above its floor of 1. A step raises the
+    # floor to 3 and times out: the scale-back gives the HPA back its own floor (1), not the 2
+    # its load had chosen, and leaves no mark; the HPA keeps 2 for the load.
+    seed(fake_kube, stable=4, canary=1, weights=(95, 5), hpa=True)
+    fake_kube.controller.hpa_recommendation[HPA] = 2
+    _set_floor(fake_kube, 1)
+    fake_kube.settle()
+    assert _deployment_replicas(fake_kube) == 2
+    r = rig(fake_kube, tmp_path, replica_capacity_rps=10.0, min_canary_replicas=3, warm_timeout=1.0)
+    fake_kube.set_ready_delay("llama-v2", None)
+    result = r.run("step")
+    assert result.outcome == "refused", result.message
+    assert result.message.endswith("; canary scaled back to 2 replicas")
+    restore = fake_kube.requests_to("PATCH", f"/horizontalpodautoscalers/{HPA}")[-1]
+    assert restore.body["spec"] == {"minReplicas": 1, "maxReplicas": 2}
+    assert restore.body["metadata"]["annotations"] == GONE
+    fake_kube.settle()
+    assert _bounds(fake_kube) == (1, 2, {})
+    assert _deployment_replicas(fake_kube) == 2
+
+
+def _deployment_replicas(fake: FakeKube) -> int:
+    obj = fake.get("deployments", NS, "llama-v2")
+    assert obj is not None
+    return int(obj["spec"]["replicas"])

@@ -46,7 +46,8 @@ def scale_track(
 ) -> None:
     """Scale Deployment ``name`` to ``replicas``. With an HPA: set its ``minReplicas`` (and
     ``maxReplicas`` when below, or back to what it was when the console raised it), carrying the
-    HPA's ``resourceVersion``; the HPA then moves the Deployment. An HPA stands down while its
+    HPA's ``resourceVersion``; the HPA then moves the Deployment. Below what the HPA runs now,
+    the floor goes back to the HPA's own and the HPA decides. An HPA stands down while its
     target is at zero, so zero (and waking from zero) also go through ``/scale``; at zero the
     HPA's floor and ceiling go back to what they were before the console raised them.
 
@@ -64,15 +65,18 @@ def scale_track(
             if "annotations" in bounds["metadata"]:
                 _patch_hpa(calls, spec, hpa, bounds)
         return
-    _patch_hpa(calls, spec, hpa, hpa_bounds(hpa, replicas))
-    if calls.desired(spec, name) == 0:
+    now = wanted(deployment) if deployment is not None else calls.desired(spec, name)
+    # Fewer than the HPA runs now: a scale-back or a trim, so give the HPA back its own floor
+    # (the count it had may have been its load's choice, not a floor to hold).
+    _patch_hpa(calls, spec, hpa, hpa_bounds(hpa, None if replicas < now else replicas))
+    if now == 0:
         _scale(calls, spec, name, replicas, None, None)
 
 
 def hpa_bounds(hpa: Any, replicas: int | None) -> dict[str, Any]:
     """The patch moving ``hpa``'s floor to ``replicas`` and its ceiling to at least the floor.
-    None: the target goes to zero, so the floor goes back to the one it had before the console
-    raised it. Each bound goes back to its value from before the console raised it when the
+    None: the console lets go (the target goes to zero, or below what the HPA runs), so the floor
+    goes back to the one it had before the console raised it. Each bound goes back to its value from before the console raised it when the
     console's value is still there (someone else's stands), and the annotations go with it."""
     annotations = hpa.metadata.annotations or {}
     current_max, current_min = hpa.spec.max_replicas, hpa.spec.min_replicas or 1

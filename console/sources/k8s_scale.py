@@ -76,8 +76,9 @@ def scale_track(
 def hpa_bounds(hpa: Any, replicas: int | None) -> dict[str, Any]:
     """The patch moving ``hpa``'s floor to ``replicas`` and its ceiling to at least the floor.
     None: the console lets go (the target goes to zero, or below what the HPA runs), so the floor
-    goes back to the one it had before the console raised it. Each bound goes back to its value from before the console raised it when the
-    console's value is still there (someone else's stands), and the annotations go with it."""
+    goes back to the one it had before the console raised it. Each bound goes back to its value
+    from before the console raised it when the console's value is still there (someone else's
+    stands), and the annotations go with it."""
     annotations = hpa.metadata.annotations or {}
     current_max, current_min = hpa.spec.max_replicas, hpa.spec.min_replicas or 1
     base_min, theirs = _base(annotations, ORIGINAL_MIN, RAISED_MIN, current_min)

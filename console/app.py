@@ -147,6 +147,7 @@ class ConsoleApp(CanaryActions, App[None]):
         from console.screens.cost import CostScreen
 
         if not isinstance(self.screen, CostScreen):
+            self.clear_notifications()  # "Working out the cost…" is done; nothing over the chart
             self.push_screen(CostScreen(report, f"Cost of {self.ctx.deployment.name}", source))
 
     def action_logs(self, what: str) -> None:

@@ -242,3 +242,14 @@ async def test_d_is_unavailable_with_one_deployment() -> None:
         await pilot.press("d")
         await pilot.pause()
         assert app.dashboard.snapshot.deployment == "llama"
+
+
+async def test_the_cost_screen_opens_without_a_toast_over_it() -> None:
+    from console.screens.cost import CostScreen
+
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_polls(pilot, app)
+        await pilot.press("c")  # notifies "Working out the cost…" and starts the worker
+        await wait_until(pilot, lambda: isinstance(app.screen, CostScreen), "the cost screen")
+        assert not any("Working out the cost" in n.message for n in app._notifications)

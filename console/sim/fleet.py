@@ -18,7 +18,10 @@ from console.sim.track import BAD_REQUEST_SHARE, Pod, TrackSim
 from console.sim.truth import exact_values
 from console.sim.workload import ArrivalProcess, poisson
 
-DEFAULT_WARMUP_S = 600
+#: History simulated before the first poll: the default 5-minute window plus its 1-minute rate
+#: window, so the first paint has full sparklines (and the gates their 5 minutes). Each second
+#: costs start-up time; longer windows fill in as the console runs.
+DEFAULT_WARMUP_S = 360
 TRUTH_S = 900
 LOAD_TIME_S = (40.0, 120.0)
 MAX_WEIGHT = 1_000_000

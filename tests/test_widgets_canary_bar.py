@@ -70,3 +70,25 @@ async def test_nothing_to_show_is_blank_and_narrow_is_cut() -> None:
     assert text == " " * 40
     text, _ = await shown(CanaryBarData(STEPS, 5.0, observed=5.3, gates="pass"), 30)
     assert len(text) == 30
+
+
+async def test_new_data_that_reads_the_same_is_not_repainted() -> None:
+    app = BarApp()
+    async with app.run_test(size=(100, 3)) as pilot:
+        bar = app.query_one(CanaryBar)
+        bar.data = CanaryBarData(STEPS, 5.0, observed=5.31, gates="pass")
+        await pilot.pause()
+        repaints: list[int] = []
+        original = bar.refresh
+
+        def counting_refresh(*args: object, **kwargs: object) -> CanaryBar:
+            repaints.append(1)
+            return original(*args, **kwargs)  # type: ignore[arg-type]
+
+        bar.refresh = counting_refresh  # type: ignore[method-assign]
+        bar.data = CanaryBarData(STEPS, 5.0, observed=5.34, gates="pass")  # still "5.3%"
+        await pilot.pause()
+        assert repaints == [] and "observed 5.3%" in bar.plain
+        bar.data = CanaryBarData(STEPS, 5.0, observed=5.9, gates="pass")
+        await pilot.pause()
+        assert repaints == [1] and "observed 5.9%" in bar.plain

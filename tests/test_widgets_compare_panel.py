@@ -272,3 +272,40 @@ async def test_shared_scale_makes_heights_comparable() -> None:
         await pilot.pause()
         top = rows(panel)[2]
         assert "█" not in top[:middle] and "█" in top[middle:]  # stable is half the canary
+
+
+async def test_new_data_that_reads_the_same_is_not_repainted() -> None:
+    app = PanelApp(panel_data())
+    async with app.run_test(size=(80, 12)) as pilot:
+        await pilot.pause()
+        panel = app.query_one(ComparePanel)
+        repaints: list[int] = []
+        original = panel.refresh
+
+        def counting_refresh(*args: object, **kwargs: object) -> ComparePanel:
+            repaints.append(1)
+            return original(*args, **kwargs)  # type: ignore[arg-type]
+
+        panel.refresh = counting_refresh  # type: ignore[method-assign]
+        # Other data that draws the same: each sparkline is scaled to its own range.
+        same = panel_data()
+        doubled = tuple(2 * v for v in SPARK)
+        panel.data = PanelData(
+            same.title,
+            Column(same.stable.label, same.stable.lines, spark=doubled),
+            Column(same.canary.label, same.canary.lines, spark=doubled),
+            note=same.note,
+            shared_scale=False,
+        )
+        await pilot.pause()
+        assert panel.data != same and repaints == []
+        changed = PanelData(
+            "Latency", column("stable", "121", "req/s"), column("canary", "9.5", "req/s")
+        )
+        panel.data = changed
+        await pilot.pause()
+        assert repaints and "121" in "\n".join(rows(panel))
+        repaints.clear()
+        panel.data = PanelData("Tokens", changed.stable, changed.canary)  # a new title only
+        await pilot.pause()
+        assert repaints and panel.border_title is not None and "Tokens" in str(panel.border_title)

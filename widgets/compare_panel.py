@@ -79,8 +79,9 @@ class ComparePanel(Widget):
     compact_title_width: ClassVar[int] = 10
     """Cells given to the title in compact mode, so that stacked panels line up."""
 
-    data: reactive[PanelData | None] = reactive(None)
-    """What the panel shows; None draws an empty box."""
+    data: reactive[PanelData | None] = reactive(None, repaint=False)
+    """What the panel shows; None draws an empty box. (``watch_data`` repaints, and only when
+    the panel reads differently.)"""
 
     class Selected(Message):
         """The operator clicked the panel (e.g. to zoom into this metric group)."""
@@ -107,6 +108,7 @@ class ComparePanel(Widget):
         self._cache: list[Strip] = []
         self._styles: dict[str, Style] = {}
         self._scale: tuple[float | None, float | None] = (None, None)
+        self._titles: tuple[str | None, str | None] = (None, None)
         self.set_reactive(ComparePanel.data, data)
         self._update_titles(data)
 
@@ -121,20 +123,30 @@ class ComparePanel(Widget):
 
     def watch_data(self, old: PanelData | None, data: PanelData | None) -> None:
         self._update_titles(data)
+        shown = self._cache if self._cache_key is not None else None
         self._cache_key = None
-        # A new layout only when the number of value lines changes; values alone just repaint.
-        self.refresh(layout=_rows(old) != _rows(data))
+        if _rows(old) != _rows(data):
+            self.refresh(layout=True)  # another number of value lines: another height
+        elif shown is None or not self.is_mounted:
+            self.refresh()
+        else:
+            self.render_line(0)  # rebuilds the rows
+            if self._cache != shown:  # values that read the same (and flat sparklines): no paint
+                self.refresh()
 
     def _update_titles(self, data: PanelData | None) -> None:
-        if data is None:
-            self.border_title = None
-            self.border_subtitle = None
+        # Setting a border title repaints the widget, so only a new text is set.
+        title = subtitle = None
+        if data is not None:
+            title = clean(data.title)
+            labels = dict.fromkeys((data.stable.spark_label, data.canary.spark_label))
+            spark = " │ ".join(label for label in labels if label)
+            subtitle = clean(" · ".join(part for part in (spark, data.note) if part)) or None
+        if (title, subtitle) == self._titles:
             return
-        self.border_title = Content(clean(data.title))
-        labels = dict.fromkeys((data.stable.spark_label, data.canary.spark_label))
-        spark = " │ ".join(label for label in labels if label)
-        subtitle = " · ".join(part for part in (spark, data.note) if part)
-        self.border_subtitle = Content(clean(subtitle)) if subtitle else None
+        self._titles = (title, subtitle)
+        self.border_title = None if title is None else Content(title)
+        self.border_subtitle = None if subtitle is None else Content(subtitle)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

@@ -60,25 +60,37 @@ def replica_counts(
     return stable, max(canary, math.floor(stable * percent / (100 - percent) + 1e-9))
 
 
+Counts = tuple[float, int, int]  # (step percent, stable replicas, canary replicas)
+
+
+def choose_step(
+    deployment: DeploymentConfig, before: Split, rps: float
+) -> tuple[Counts | None, list[Counts]]:
+    """The first step above the canary's share that whole replicas reach within
+    ``router.max_replicas``, and the steps passed over for the cap on the way."""
+    current = before.canary_percent
+    cap = deployment.router.max_replicas
+    over_cap: list[Counts] = []
+    for percent in deployment.steps:
+        if percent <= current + 1e-9:
+            continue
+        stable, canary = replica_counts(deployment, before, rps, percent)
+        if _share(stable, canary) <= current + 1e-9:  # whole replicas cannot reach it
+            continue
+        if cap is not None and max(stable, canary) > cap:
+            over_cap.append((percent, stable, canary))
+            continue
+        return (percent, stable, canary), over_cap
+    return None, over_cap
+
+
 def plan_step(
     deployment: DeploymentConfig, state: ClusterState, snapshot: FleetSnapshot, gates: GateReport
 ) -> Plan:
     before = split_of(state)
-    current = before.canary_percent
     rps = observed_rps(snapshot)
     cap = deployment.router.max_replicas
-    chosen = None
-    over_cap: list[tuple[float, int, int]] = []
-    for percent in deployment.steps:
-        if percent > current + 1e-9:
-            stable, canary = replica_counts(deployment, before, rps or 0.0, percent)
-            if _share(stable, canary) <= current + 1e-9:  # whole replicas cannot reach it
-                continue
-            if cap is not None and max(stable, canary) > cap:
-                over_cap.append((percent, stable, canary))
-                continue
-            chosen = percent, stable, canary
-            break
+    chosen, over_cap = choose_step(deployment, before, rps or 0.0)
     if chosen is None:
         if over_cap:
             return _over_cap(state, rps, gates, over_cap, cap or 0)
@@ -104,7 +116,7 @@ def plan_step(
     )
 
 
-def _skipped(over_cap: list[tuple[float, int, int]], cap: int) -> tuple[str, ...]:
+def _skipped(over_cap: list[Counts], cap: int) -> tuple[str, ...]:
     return tuple(
         f"step {percent:g}% skipped: it needs replicas stable/canary {stable}/{canary}, over "
         f"router.max_replicas = {cap}"
@@ -116,7 +128,7 @@ def _over_cap(
     state: ClusterState,
     rps: float | None,
     gates: GateReport,
-    over_cap: list[tuple[float, int, int]],
+    over_cap: list[Counts],
     cap: int,
 ) -> Plan:
     """Every step left needs more replicas than the cap allows: refused, nothing written."""

@@ -13,10 +13,11 @@ class SnapshotReady(Message):
 
     bubble = False  # posted to the widget that handles it, by its own worker
 
-    def __init__(self, snapshot: FleetSnapshot, gates: GateReport | None) -> None:
+    def __init__(self, snapshot: FleetSnapshot, gates: GateReport | None, took_s: float) -> None:
         super().__init__()
         self.snapshot = snapshot
         self.gates = gates
+        self.took_s = took_s  # how long the dashboard's snapshot took to fetch
 
 
 class PollFailed(Message):

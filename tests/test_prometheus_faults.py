@@ -210,6 +210,33 @@ async def test_slow_prometheus_times_out_without_freezing(tmp_path: Path, histor
         assert watch.most == 1
 
 
+async def test_slow_raw_refreshes_suggest_recording_rules_once(
+    tmp_path: Path, history: Path
+) -> None:
+    with (
+        Prometheus(openmetrics=history, ready_query="count_over_time(tgi_queue_size[1h])") as p,
+        SlowProxy(p.port) as proxy,
+    ):
+        app = console_app(tmp_path, f"http://127.0.0.1:{proxy.port}")
+
+        def hints() -> list[str]:
+            return [n.message for n in app._notifications if n.title == "Slow refreshes"]
+
+        async with app.run_test(size=(160, 48)) as pilot:
+            dash = app.dashboard
+            await wait_until(pilot, lambda: dash.polls >= 2, "quick polls")
+            assert hints() == []  # quick refreshes say nothing
+            # Every answer held 0.12 s: a refresh takes more than half the 0.2 s interval, and
+            # each query stays well within its 0.5 s timeout.
+            proxy.delay = 0.12
+            await wait_until(pilot, lambda: hints() != [], "the hint", 30)
+            assert "inference-console prometheus rules" in hints()[0]
+            assert "recording_rules = true" in hints()[0]
+            polls = dash.polls
+            await wait_until(pilot, lambda: dash.polls >= polls + 3, "more slow polls", 30)
+            assert len(hints()) == 1  # said once
+
+
 async def test_bad_override_query_shows_prometheus_error(tmp_path: Path, history: Path) -> None:
     with Prometheus(openmetrics=history, ready_query="count_over_time(tgi_queue_size[1h])") as p:
         bad = "sum(rate(vllm:num_requests_waiting{$sel}))"

@@ -55,6 +55,7 @@ class DashboardScreen(Screen[None]):
         self._activity: tuple[str, tuple[int, int] | None] = ("", None)
         self._header_at = float("-inf")
         self._routes = RouteReader()  # the split from the cluster when the metrics lack it
+        self._slow = SlowRefreshHint(self)
 
     @property
     def console(self) -> ConsoleApp:
@@ -137,7 +138,9 @@ class DashboardScreen(Screen[None]):
         ctx = self.console.ctx
         settings = ctx.settings
         try:
+            started = time.monotonic()
             snapshot = ctx.metrics.snapshot(spec, settings.ui.rate_window, history_s)
+            took = time.monotonic() - started
             snapshot = self._routes.fill(snapshot, ctx.cluster, spec, ctx.clock.now())
             report = None
             if want_gates:
@@ -152,7 +155,7 @@ class DashboardScreen(Screen[None]):
         except Exception as err:  # a backend bug must not kill the console
             self.post_message(PollFailed(f"internal error while polling: {type(err).__name__}"))
             return
-        self.post_message(SnapshotReady(snapshot, report))
+        self.post_message(SnapshotReady(snapshot, report, took))
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
         self._polling = False
@@ -169,6 +172,7 @@ class DashboardScreen(Screen[None]):
         if message.gates is not None:
             self.gates = message.gates
         self._show()
+        self._slow.saw(message.took_s)
         self._schedule(next_beat(time.monotonic(), self.console.ctx.settings.refresh_interval))
 
     def on_poll_failed(self, message: PollFailed) -> None:
@@ -253,3 +257,36 @@ def _settle() -> None:
     tracked object (47 ms every ~20 s idle). Collect first, so no garbage is frozen with it."""
     gc.collect()
     gc.freeze()
+
+
+class SlowRefreshHint:
+    """Says once when refreshes from raw Prometheus series take more than half the interval
+    (three in a row; the first poll also fetches history): each query reads every pod's series,
+    and the recorded series cost the same whatever the fleet size."""
+
+    IN_A_ROW = 3
+
+    def __init__(self, screen: DashboardScreen) -> None:
+        self.screen = screen
+        self.slow = 0
+        self.said = False
+
+    def saw(self, took_s: float) -> None:
+        settings = self.screen.console.ctx.settings
+        prometheus = settings.prometheus
+        if self.said or prometheus is None or prometheus.recording_rules:
+            return
+        self.slow = self.slow + 1 if took_s > settings.refresh_interval / 2 else 0
+        if self.slow < self.IN_A_ROW:
+            return
+        self.said = True
+        self.screen.notify(
+            f"A refresh takes {took_s:.2f} s, over half the {settings.refresh_interval:g} s "
+            "interval: every query reads every pod's series. Recording rules cost the same "
+            "whatever the fleet size: `inference-console prometheus rules`, then "
+            "[prometheus] recording_rules = true.",
+            title="Slow refreshes",
+            severity="warning",
+            markup=False,
+            timeout=12,
+        )

@@ -209,7 +209,9 @@ async def test_hostile_lines_through_file_audit_and_filter(tmp_path: Path) -> No
 
 
 async def test_arriving_lines_are_painted_with_the_next_refresh(tmp_path: Path) -> None:
-    # One poll at start-up and then none for an hour: only poll_now refreshes.
+    # One poll at start-up and then none for an hour: only poll_now refreshes. The audit file
+    # exists, so its source has nothing to say (no "waiting for" line held with ours).
+    (tmp_path / "audit.jsonl").touch()
     app = console_app(tmp_path, ["first"], refresh_s=3600)
     async with app.run_test(size=(100, 30)) as pilot:
         pane = app.dashboard.logs
@@ -233,6 +235,7 @@ async def test_a_busy_source_is_painted_without_waiting(tmp_path: Path) -> None:
     from console.model import LogLine
     from console.screens.logs_pane import IN_FLIGHT
 
+    (tmp_path / "audit.jsonl").touch()  # no "waiting for" line from the audit source
     app = console_app(tmp_path, [], refresh_s=3600)
     async with app.run_test(size=(100, 30)) as pilot:
         pane = app.dashboard.logs

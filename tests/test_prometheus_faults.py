@@ -224,8 +224,7 @@ async def test_slow_raw_refreshes_suggest_recording_rules_once(
 
         async with app.run_test(size=(160, 48)) as pilot:
             dash = app.dashboard
-            await wait_until(pilot, lambda: dash.polls >= 2, "quick polls")
-            assert hints() == []  # quick refreshes say nothing
+            await wait_until(pilot, lambda: dash.polls >= 1, "a first poll")
             # Every answer held 0.12 s: a refresh takes more than half the 0.2 s interval, and
             # each query stays well within its 0.5 s timeout.
             proxy.delay = 0.12

@@ -31,7 +31,8 @@ TABS = (("server-logs", "Logs"), ("audit-log", "Audit"))
 #: Batches a source may have in flight to the screen before it waits (bounds memory).
 IN_FLIGHT = 8
 #: Longest arriving lines wait to be painted with the dashboard's next refresh: one frame a
-#: second carries both when the fleet is quiet, and a busy log repaints at most this often.
+#: second carries both when the fleet is quiet, and a trickle of lines repaints at most this
+#: often. A busy source is shown as soon as it has taken every slot.
 HOLD_S = 0.25
 
 
@@ -255,15 +256,15 @@ class LogsPane(Vertical):
 
     def _show_bar(self) -> None:
         current = self.query_one(ContentSwitcher).current
+        status = self.active.status
+        if (current, status) == self._bar_shown:
+            return  # the same text: no repaint
+        self._bar_shown = (current, status)
         parts: list[Content] = []
         for tab_id, title in TABS:
             style = "bold reverse" if tab_id == current else "dim"
             parts.append(Content.styled(f" {title} ", style))
         parts.append(Content(" "))
-        status = self.active.status
-        if (current, status) == self._bar_shown:
-            return  # the same text: no repaint
-        self._bar_shown = (current, status)
         parts.append(status_content(status))
         # One line of fixed height (the stylesheet): a new text never needs a new layout.
         self.query_one("#logs-bar", Static).update(Content("").join(parts), layout=False)

@@ -49,7 +49,7 @@ def build(name: str) -> App[None]:
         args = build_parser().parse_args(["--demo"])
         from console.app import ConsoleApp
 
-        return ConsoleApp(build_context(load(args)))
+        return ConsoleApp(build_context(load(args)), own_process=True)  # as the command runs it
     raise SystemExit(f"unknown app {name!r}")
 
 

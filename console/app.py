@@ -33,9 +33,12 @@ class ConsoleApp(CanaryActions, App[None]):
     BINDINGS = keymap.bindings()
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, *, own_process: bool = False) -> None:
+        """``own_process``: the app is the process (the command, not a test or an embedding), so
+        it may tune the process's garbage collector after start-up (see ``settle_gc``)."""
         super().__init__()
         self.ctx = ctx
+        self.own_process = own_process
         self.window_s = ctx.settings.ui.window
         themes.register_themes(self)
         wanted = ctx.settings.ui.theme

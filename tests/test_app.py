@@ -253,3 +253,24 @@ async def test_the_cost_screen_opens_without_a_toast_over_it() -> None:
         await pilot.press("c")  # notifies "Working out the cost…" and starts the worker
         await wait_until(pilot, lambda: isinstance(app.screen, CostScreen), "the cost screen")
         assert not any("Working out the cost" in n.message for n in app._notifications)
+
+
+async def test_the_command_freezes_start_up_objects_after_the_first_paint() -> None:
+    import gc
+
+    from console.app import ConsoleApp
+    from tests.support import demo_context
+
+    # An app in a process of its own (the command) freezes what start-up built, once.
+    app = ConsoleApp(demo_context(), own_process=True)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_polls(pilot, app)
+            await wait_until(pilot, lambda: gc.get_freeze_count() > 0, "the freeze")
+    finally:
+        gc.unfreeze()  # this process runs many apps: give the objects back to the collector
+    # One among many (the tests) leaves the collector alone.
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_polls(pilot, app, 2)
+        assert gc.get_freeze_count() == 0

@@ -51,5 +51,5 @@ def run(args: argparse.Namespace) -> int:
         )
     from console.app import ConsoleApp
 
-    ConsoleApp(ctx).run()
+    ConsoleApp(ctx, own_process=True).run()
     return EXIT_OK

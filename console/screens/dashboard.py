@@ -164,8 +164,8 @@ class DashboardScreen(Screen[None]):
             self._schedule(0.0)
             return
         self.polls += 1
-        if self.polls == 1:
-            self.call_after_refresh(_settle)
+        if self.polls == 1 and self.console.own_process:
+            self.call_after_refresh(settle_gc)
         self.failures = 0
         self.last_error = ""
         self.snapshot = message.snapshot
@@ -251,10 +251,12 @@ class DashboardScreen(Screen[None]):
             self._show_header()
 
 
-def _settle() -> None:
+def settle_gc() -> None:
     """After the first paint: what start-up built (modules, styles, the simulated fleet) lives
     as long as the app, so keep it out of the collector's full passes, which rescan every
-    tracked object (47 ms every ~20 s idle). Collect first, so no garbage is frozen with it."""
+    tracked object (47 ms every ~20 s idle). Collect first, so no garbage is frozen with it.
+    Only when the app is the process: frozen objects are never collected, so a process that
+    runs app after app (the tests) would keep every one of them."""
     gc.collect()
     gc.freeze()
 

@@ -131,6 +131,19 @@ def no_step_left(
     state: ClusterState, rps: float | None, gates: GateReport, by_replicas: bool = False
 ) -> Plan:
     """A step refused because the canary has reached the last step already."""
+    why = f"the canary already has {split_of(state).canary_percent:g}%: no step left"
+    return refused_step(state, rps, gates, why, by_replicas=by_replicas)
+
+
+def refused_step(
+    state: ClusterState,
+    rps: float | None,
+    gates: GateReport,
+    refusal: str,
+    notes: tuple[str, ...] = (),
+    by_replicas: bool = False,
+) -> Plan:
+    """A step with no step to take: the split stays as it is, and ``refusal`` says why."""
     before = split_of(state)
     return Plan(
         "step",
@@ -139,7 +152,8 @@ def no_step_left(
         state.route.resource_version,
         observed_rps=rps,
         gates=gates,
-        refusal=f"the canary already has {before.canary_percent:g}%: no step left",
+        refusal=refusal,
+        notes=notes,
         by_replicas=by_replicas,
     )
 

@@ -22,6 +22,7 @@ from console.canary_plan import (
     needed_replicas,
     no_step_left,
     observed_rps,
+    refused_step,
     split_of,
     step_refusal,
 )
@@ -132,22 +133,12 @@ def _over_cap(
     cap: int,
 ) -> Plan:
     """Every step left needs more replicas than the cap allows: refused, nothing written."""
-    before = split_of(state)
     percent, stable, canary = over_cap[0]
-    return Plan(
-        "step",
-        before,
-        before,
-        state.route.resource_version,
-        observed_rps=rps,
-        gates=gates,
-        refusal=(
-            f"no step within router.max_replicas = {cap}: the next, {percent:g}%, needs "
-            f"replicas stable/canary {stable}/{canary}"
-        ),
-        notes=_skipped(over_cap, cap),
-        by_replicas=True,
+    why = (
+        f"no step within router.max_replicas = {cap}: the next, {percent:g}%, needs "
+        f"replicas stable/canary {stable}/{canary}"
     )
+    return refused_step(state, rps, gates, why, _skipped(over_cap, cap), by_replicas=True)
 
 
 def plan_revert(

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from textual.pilot import Pilot
+from textual.widget import Widget
 
 from console.app import ConsoleApp
 from console.clock import ManualClock
@@ -60,3 +61,16 @@ async def wait_logs(pilot: Pilot[object], app: ConsoleApp) -> None:
 
     stream = app.dashboard.query_one("#server-logs", LogStream)
     await wait_until(pilot, lambda: stream.received > 0, "the first log lines")
+
+
+def count_repaints(widget: Widget) -> list[int]:
+    """A list that grows by one each time ``widget.refresh`` is called from now on."""
+    repaints: list[int] = []
+    original = widget.refresh
+
+    def counting(*args: object, **kwargs: object) -> Widget:
+        repaints.append(1)
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    widget.refresh = counting  # type: ignore[method-assign]
+    return repaints

@@ -259,20 +259,25 @@ def test_replica_counts_never_put_the_canary_above_the_step() -> None:
         assert c >= canary and 100 * c / (s + c) <= percent + 1e-9
 
 
-def test_steps_over_max_replicas_are_skipped_and_said(fake_kube: FakeKube, tmp_path: Path) -> None:
-    # 20 req/s at 10 a replica, canary 10 % (9 : 1): 12 % would take 8 : 1, over a cap of 5, so
-    # the step goes to 25 % (3 : 1) and the plan says why 12 % was skipped.
+def _capped(fake: FakeKube, tmp_path: Path, steps: tuple[float, ...]) -> Rig:
+    """20 req/s at 10 a replica, canary 10 % (9 : 1), router.max_replicas = 5."""
     router = RouterConfig(kind="replicas", max_replicas=5)
-    r = _rig(
-        fake_kube,
+    return _rig(
+        fake,
         tmp_path,
         stable=9,
         canary=1,
         metrics=(18.0, 2.0),
         replica_capacity_rps=10.0,
         router=router,
-        steps=(10, 12, 25, 100),
+        steps=steps,
     )
+
+
+def test_steps_over_max_replicas_are_skipped_and_said(fake_kube: FakeKube, tmp_path: Path) -> None:
+    # 20 req/s at 10 a replica, canary 10 % (9 : 1): 12 % would take 8 : 1, over a cap of 5, so
+    # the step goes to 25 % (3 : 1) and the plan says why 12 % was skipped.
+    r = _capped(fake_kube, tmp_path, steps=(10, 12, 25, 100))
     plan, _ = r.ctl.plan("step")
     skipped = "step 12% skipped: it needs replicas stable/canary 8/1, over router.max_replicas = 5"
     assert skipped in plan.describe()
@@ -287,17 +292,7 @@ def test_steps_over_max_replicas_are_skipped_and_said(fake_kube: FakeKube, tmp_p
 def test_no_step_within_max_replicas_is_refused_and_nothing_written(
     fake_kube: FakeKube, tmp_path: Path
 ) -> None:
-    router = RouterConfig(kind="replicas", max_replicas=5)
-    r = _rig(
-        fake_kube,
-        tmp_path,
-        stable=9,
-        canary=1,
-        metrics=(18.0, 2.0),
-        replica_capacity_rps=10.0,
-        router=router,
-        steps=(10, 12),
-    )
+    r = _capped(fake_kube, tmp_path, steps=(10, 12))
     start = len(fake_kube.requests)
     result = r.run("step")
     assert result.outcome == "refused"

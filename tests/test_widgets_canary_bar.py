@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 
 import themes
+from tests.support import count_repaints
 from widgets.canary_bar import CanaryBar, CanaryBarData
 
 STEPS = (1.0, 5.0, 10.0, 25.0, 50.0, 100.0)
@@ -78,14 +79,7 @@ async def test_new_data_that_reads_the_same_is_not_repainted() -> None:
         bar = app.query_one(CanaryBar)
         bar.data = CanaryBarData(STEPS, 5.0, observed=5.31, gates="pass")
         await pilot.pause()
-        repaints: list[int] = []
-        original = bar.refresh
-
-        def counting_refresh(*args: object, **kwargs: object) -> CanaryBar:
-            repaints.append(1)
-            return original(*args, **kwargs)  # type: ignore[arg-type]
-
-        bar.refresh = counting_refresh  # type: ignore[method-assign]
+        repaints = count_repaints(bar)
         bar.data = CanaryBarData(STEPS, 5.0, observed=5.34, gates="pass")  # still "5.3%"
         await pilot.pause()
         assert repaints == [] and "observed 5.3%" in bar.plain

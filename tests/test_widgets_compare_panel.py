@@ -9,6 +9,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 
 import themes
+from tests.support import count_repaints
 from widgets.compare_panel import ComparePanel
 from widgets.data import Cell, Column, PanelData
 
@@ -279,14 +280,7 @@ async def test_new_data_that_reads_the_same_is_not_repainted() -> None:
     async with app.run_test(size=(80, 12)) as pilot:
         await pilot.pause()
         panel = app.query_one(ComparePanel)
-        repaints: list[int] = []
-        original = panel.refresh
-
-        def counting_refresh(*args: object, **kwargs: object) -> ComparePanel:
-            repaints.append(1)
-            return original(*args, **kwargs)  # type: ignore[arg-type]
-
-        panel.refresh = counting_refresh  # type: ignore[method-assign]
+        repaints = count_repaints(panel)
         # Other data that draws the same: each sparkline is scaled to its own range.
         same = panel_data()
         doubled = tuple(2 * v for v in SPARK)

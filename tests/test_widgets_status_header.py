@@ -10,6 +10,7 @@ from textual.app import App, ComposeResult
 from textual.color import Color
 
 import themes
+from tests.support import count_repaints
 from widgets.data import HeaderData
 from widgets.header_layout import (
     HEALTH_BADGES,
@@ -218,14 +219,7 @@ async def test_new_data_that_reads_the_same_is_not_repainted() -> None:
     async with app.run_test(size=(120, 3)) as pilot:
         await pilot.pause()
         header = app.query_one(StatusHeader)
-        repaints: list[int] = []
-        original = header.refresh
-
-        def counting_refresh(*args: object, **kwargs: object) -> StatusHeader:
-            repaints.append(1)
-            return original(*args, **kwargs)  # type: ignore[arg-type]
-
-        header.refresh = counting_refresh  # type: ignore[method-assign]
+        repaints = count_repaints(header)
         header.data = replace(CALM, age_s=0.41)  # still "0.4s ago"
         await pilot.pause()
         assert repaints == [] and "0.4s" in header.plain

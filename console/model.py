@@ -143,6 +143,15 @@ class FleetSnapshot(_Value):
     canary: CanaryState | None = None
     error: str | None = None
 
+    def observed_share(self) -> float | None:
+        """The canary's share of the requests it measured, percent (None: no traffic seen)."""
+        stable = self.tracks.get(Track.STABLE)
+        canary = self.tracks.get(Track.CANARY)
+        if stable is None or canary is None:
+            return None
+        total = (stable.requests_per_s or 0.0) + (canary.requests_per_s or 0.0)
+        return None if total <= 0 else 100.0 * (canary.requests_per_s or 0.0) / total
+
 
 class DeploymentSpec(_Value):
     """Which Kubernetes objects make up one deployment's two tracks."""

@@ -11,7 +11,7 @@ import pytest
 
 from console.audit import verify
 from console.canary import Outcome, Progress, ReadOnlyError
-from console.canary_plan import needed_replicas
+from console.canary.plan import needed_replicas
 from console.config import GatesConfig
 from console.errors import ConflictError, ForbiddenError
 from console.model import Track

@@ -9,11 +9,11 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from console.app import ConsoleApp
 from console.clock import ManualClock
 from console.config import RouterConfig, default_audit_path
 from console.model import Track
-from console.screens.confirm import ConfirmScreen
+from console.tui.app import ConsoleApp
+from console.tui.screens.confirm import ConfirmScreen
 from tests.support import T0, demo_app, demo_context, wait_logs, wait_polls, wait_until
 from widgets.canary_bar import CanaryBar
 from widgets.log_stream import LogStream

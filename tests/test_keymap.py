@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from console import keymap
-from console.screens.help import help_content
+from console.tui.screens.help import help_content
 
 
 def test_ids_and_keys_are_unique_including_reserved() -> None:

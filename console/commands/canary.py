@@ -14,8 +14,15 @@ from typing import TYPE_CHECKING, Any
 from console.commands.common import EXIT_OK, EXIT_USAGE, add_source_options, fail, load
 
 if TYPE_CHECKING:
-    from console.canary import CanaryController, Outcome, Progress
-    from console.canary_plan import Plan
+    from console.canary import Action, CanaryController, Outcome, Plan, Progress
+
+#: The controller's action for each sub-command (status shows what a step would do).
+ACTIONS: dict[str, Action] = {
+    "status": "step",
+    "step": "step",
+    "revert": "revert",
+    "mirror": "mirror",
+}
 
 EXIT_FAILED = 1
 EXIT_REFUSED = 3
@@ -74,11 +81,11 @@ def run(args: argparse.Namespace) -> int:
             fail(problem)
         return EXIT_USAGE
     command = args.canary_command
-    action = "emergency-revert" if getattr(args, "emergency", False) else command
+    action: Action = ACTIONS[command]
+    if getattr(args, "emergency", False):
+        action = "emergency-revert"
     try:
-        plan, snapshot = ctl.plan(
-            "step" if command == "status" else action, getattr(args, "percent", None)
-        )
+        plan, snapshot = ctl.plan(action, getattr(args, "percent", None))
     except ConsoleError as err:
         return fail(str(err))
     if command == "status":

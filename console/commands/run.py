@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         ctx.settings = ctx.settings.model_copy(
             update={"ui": ctx.settings.ui.model_copy(update={"theme": args.theme})}
         )
-    from console.app import ConsoleApp
+    from console.tui.app import ConsoleApp
 
     ConsoleApp(ctx, own_process=True).run()
     return EXIT_OK

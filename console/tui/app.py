@@ -11,12 +11,12 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 import themes
-from console import keymap
-from console.canary_actions import CanaryActions
 from console.context import AppContext
 from console.errors import ConsoleError, SourceError
-from console.screens.dashboard import DashboardScreen
-from console.screens.help import HelpScreen
+from console.tui import keymap
+from console.tui.canary_keys import CanaryKeys
+from console.tui.screens.dashboard import DashboardScreen
+from console.tui.screens.help import HelpScreen
 from console.units import format_duration
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 WINDOWS_S: tuple[float, ...] = (300.0, 900.0, 3600.0)
 
 
-class ConsoleApp(CanaryActions, App[None]):
+class ConsoleApp(CanaryKeys, App[None]):
     """inference-console: stable and canary side by side for one deployment at a time."""
 
     TITLE = "inference-console"
@@ -108,7 +108,7 @@ class ConsoleApp(CanaryActions, App[None]):
         self.dashboard.toggle_compact()
 
     def action_cost(self) -> None:
-        from console.screens.cost import CostScreen  # not needed to start: imported on use
+        from console.tui.screens.cost import CostScreen  # not needed to start: imported on use
 
         if not isinstance(self.screen, CostScreen):
             self.notify("Working out the cost…", timeout=2)
@@ -147,7 +147,7 @@ class ConsoleApp(CanaryActions, App[None]):
         self.notify(reason, title="Cost", severity="error", markup=False)
 
     def _show_cost(self, report: CostReport, source: str) -> None:
-        from console.screens.cost import CostScreen
+        from console.tui.screens.cost import CostScreen
 
         if not isinstance(self.screen, CostScreen):
             self.clear_notifications()  # "Working out the cost…" is done; nothing over the chart

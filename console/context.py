@@ -8,7 +8,7 @@ from typing import Any
 
 from console.clock import Clock, SystemClock
 from console.config import DeploymentConfig, Settings
-from console.sources.base import Cluster, MetricsSource
+from console.sources.base import Cluster, MetricsSource, UsageSource
 from console.sources.logs import LogFeeds
 
 
@@ -30,6 +30,8 @@ class AppContext:
     fleets: dict[str, Any] = field(default_factory=dict)
     #: The log sources of a deployment (server logs and audit), built on demand.
     log_feeds: Callable[[DeploymentConfig], LogFeeds] | None = None
+    #: The cost meter's measured inputs for a deployment (None: nothing measures them).
+    usage_source: Callable[[DeploymentConfig], UsageSource | None] | None = None
 
     @property
     def deployment(self) -> DeploymentConfig:

@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from console.clock import Clock, SystemClock
-from console.commands.common import Loaded
-from console.config import ConfigError, DeploymentConfig
+from console.config import ConfigError, DeploymentConfig, Loaded
 from console.context import AppContext
 from console.errors import SourceError
 from console.model import DeploymentSpec, FleetSnapshot
-from console.sources.base import Cluster
+from console.sources.base import Cluster, UsageSource
 from console.sources.logs import LogFeeds, build_log_feeds
 
 if TYPE_CHECKING:
     from console.canary import CanaryController
+    from console.cost.usage import Usage
+    from console.sim import SimFleet
 
 
 class _PerDeployment:
@@ -78,7 +79,7 @@ def build_context(
             else "Showing the embedded simulated fleet (--demo)."
         )
     sources: dict[str, object] = {}
-    fleets: dict[str, object] = {}
+    fleets: dict[str, SimFleet] = {}
     cluster: Cluster | None = None
     kube = None
     if settings.kubernetes is not None and not loaded.demo:
@@ -107,6 +108,19 @@ def build_context(
     def log_feeds(deployment: DeploymentConfig) -> LogFeeds:
         return build_log_feeds(settings, deployment, fleets.get(deployment.name), kube)
 
+    def usage_source(deployment: DeploymentConfig) -> UsageSource | None:
+        # Imported on use: the cost model is not needed to start.
+        if prometheus is not None and settings.prometheus is not None:
+            from console.sources.prometheus_config import cost_inputs
+
+            return cost_inputs(settings.prometheus, prometheus.client)
+        fleet = fleets.get(deployment.name)
+        if fleet is None:
+            return None
+        from console.sources.cost_inputs import SimCostInputs
+
+        return SimCostInputs(fleet)
+
     return AppContext(
         settings=settings,
         deployments=deployments,
@@ -120,7 +134,31 @@ def build_context(
         deployment_index=index,
         fleets=fleets,
         log_feeds=log_feeds,
+        usage_source=usage_source,
     )
+
+
+def measured_usage(loaded: Loaded, horizon_s: float, clock: Clock | None = None) -> Usage | None:
+    """The cost meter's measured inputs for a one-off command: the simulated fleet's (demo) or
+    Prometheus's (None without either). Raises SourceError when they cannot be read."""
+    spec = loaded.deployment.spec()
+    if loaded.demo:
+        from console.sim import build_sim
+        from console.sources.cost_inputs import SimCostInputs
+
+        sim = loaded.settings.sim
+        fleet, source, _ = build_sim(sim.scenario, sim.seed, spec, clock or SystemClock())
+        try:
+            return SimCostInputs(fleet).usage(spec, horizon_s)
+        finally:
+            source.close()
+    prom = loaded.settings.prometheus
+    if prom is None:
+        return None
+    from console.sources.prometheus_config import build_client, cost_inputs
+
+    with build_client(prom) as client:
+        return cost_inputs(prom, client).usage(spec, horizon_s)
 
 
 def build_controller(ctx: AppContext) -> CanaryController:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from console.commands.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, fail
+from console.commands.common import EXIT_FAILURE, EXIT_OK, fail, fail_problems
 
 
 def register(sub: Any) -> None:
@@ -33,9 +33,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             settings = load_settings(config if config.exists() else None)
         except ConfigError as err:
-            for problem in err.problems:
-                fail(problem)
-            return EXIT_USAGE
+            return fail_problems(err)
         path = settings.audit.path
     verdict = verify(path)
     if verdict.ok:

@@ -11,7 +11,13 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from console.commands.common import EXIT_OK, EXIT_USAGE, add_source_options, fail, load
+from console.commands.common import (
+    EXIT_OK,
+    add_source_options,
+    fail,
+    fail_problems,
+    load,
+)
 
 if TYPE_CHECKING:
     from console.canary import Action, CanaryController, Outcome, Plan, Progress
@@ -77,9 +83,7 @@ def run(args: argparse.Namespace) -> int:
         ctx = build_context(load(args), read_only=getattr(args, "read_only", False))
         ctl = build_controller(ctx)
     except ConfigError as err:
-        for problem in err.problems:
-            fail(problem)
-        return EXIT_USAGE
+        return fail_problems(err)
     command = args.canary_command
     action: Action = ACTIONS[command]
     if getattr(args, "emergency", False):

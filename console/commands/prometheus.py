@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from console.commands.common import EXIT_OK, EXIT_USAGE, fail
+from console.commands.common import EXIT_OK, EXIT_USAGE, fail, fail_problems
 
 DESCRIPTION = """\
 Print a Prometheus rules file recording, for each track of the configured deployments (the pods
@@ -65,9 +65,7 @@ def run(args: argparse.Namespace) -> int:
                 raise ValueError
             interval = window_name(seconds)
     except ConfigError as err:
-        for problem in err.problems:
-            fail(problem)
-        return EXIT_USAGE
+        return fail_problems(err)
     except ValueError:
         return fail(
             f"--interval: {args.interval!r}: not a whole number of seconds, 1s or more", EXIT_USAGE

@@ -6,7 +6,12 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from console.commands.common import EXIT_OK, EXIT_USAGE, add_source_options, fail, load
+from console.commands.common import (
+    EXIT_OK,
+    add_source_options,
+    fail_problems,
+    load,
+)
 from console.config import SCENARIOS, ConfigError
 
 
@@ -42,9 +47,7 @@ def run(args: argparse.Namespace) -> int:
             loaded, scenario=args.scenario, seed=args.seed, read_only=args.read_only
         )
     except ConfigError as err:
-        for problem in err.problems:
-            fail(problem)
-        return EXIT_USAGE
+        return fail_problems(err)
     if args.theme:
         ctx.settings = ctx.settings.model_copy(
             update={"ui": ctx.settings.ui.model_copy(update={"theme": args.theme})}

@@ -11,6 +11,7 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 import themes
+from console.config import WINDOWS_S
 from console.context import AppContext
 from console.errors import ConsoleError, SourceError
 from console.tui import keymap
@@ -21,8 +22,6 @@ from console.units import format_duration
 
 if TYPE_CHECKING:
     from console.cost import CostReport
-
-WINDOWS_S: tuple[float, ...] = (300.0, 900.0, 3600.0)
 
 
 class ConsoleApp(CanaryKeys, App[None]):
@@ -117,26 +116,17 @@ class ConsoleApp(CanaryKeys, App[None]):
     @work(thread=True, exclusive=True, group="cost", exit_on_error=False)
     def _cost_report(self) -> None:
         from console.cost import WEEK_S
-        from console.cost_usage import MissingInputs, cost_report, merge_cost_config
-        from console.sources.cost_inputs import SimCostInputs
-        from console.sources.prometheus import PrometheusSource
+        from console.cost.usage import MissingInputs, cost_report, merge_cost_config
 
         ctx = self.ctx
         deployment = ctx.deployment
         config = merge_cost_config(ctx.settings.cost, deployment.cost)
         try:
             horizon = config.horizon or WEEK_S
-            fleet = ctx.fleets.get(deployment.name)
-            prom = ctx.settings.prometheus
-            if isinstance(ctx.metrics, PrometheusSource) and prom is not None:
-                from console.sources.prometheus_config import cost_inputs
-
-                inputs = cost_inputs(prom, ctx.metrics.client)
-                usage = inputs.usage(deployment.spec(), horizon)
-            elif fleet is not None:
-                usage = SimCostInputs(fleet).usage(deployment.spec(), horizon)
-            else:
+            source = ctx.usage_source(deployment) if ctx.usage_source else None
+            if source is None:
                 raise SourceError("no source of token and replica figures for the cost meter")
+            usage = source.usage(deployment.spec(), horizon)
             report = cost_report({}, config, usage)
         except (ConsoleError, MissingInputs) as err:
             self.call_from_thread(self._cost_failed, str(err))

@@ -68,7 +68,7 @@ def _burn(snapshot: FleetSnapshot | None, ctx: AppContext) -> float | None:
     ]
     if not running:
         return None
-    from console.cost_usage import burn_per_hour, merge_cost_config
+    from console.cost.usage import burn_per_hour, merge_cost_config
 
     config = merge_cost_config(ctx.settings.cost, ctx.deployment.cost)
     return burn_per_hour(config, sum(running))

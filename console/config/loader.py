@@ -11,11 +11,8 @@ from typing import Any
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-# The sections are importable from here, as they always were.
-from console.config_sections import (
+from console.config.sections import (
     APP_DIR,
-    SCENARIOS,
-    WINDOWS_S,
     AuditConfig,
     CostConfig,
     DeploymentConfig,
@@ -24,36 +21,10 @@ from console.config_sections import (
     KubernetesConfig,
     LogsConfig,
     PrometheusConfig,
-    RouterConfig,
     SimConfig,
-    ThresholdsConfig,
     UIConfig,
-    default_audit_path,
 )
-
-__all__ = [
-    "APP_DIR",
-    "DEMO_DEPLOYMENT",
-    "ENV_PREFIX",
-    "SCENARIOS",
-    "WINDOWS_S",
-    "AuditConfig",
-    "ConfigError",
-    "CostConfig",
-    "DeploymentConfig",
-    "GatesConfig",
-    "KubernetesConfig",
-    "LogsConfig",
-    "PrometheusConfig",
-    "RouterConfig",
-    "Settings",
-    "SimConfig",
-    "ThresholdsConfig",
-    "UIConfig",
-    "default_audit_path",
-    "default_config_path",
-    "load_settings",
-]
+from console.errors import ConfigError
 
 ENV_PREFIX = "INFERENCE_CONSOLE_"
 
@@ -117,14 +88,6 @@ DEMO_DEPLOYMENT = DeploymentConfig(
     model="llama-3-8b",
     gates=GatesConfig(min_requests=100),
 )
-
-
-class ConfigError(Exception):
-    """A configuration that cannot be used; ``problems`` holds one precise line each."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 def default_config_path() -> Path:

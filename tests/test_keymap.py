@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console import keymap
+from console.tui import keymap
 from console.tui.screens.help import help_content
 
 

@@ -23,6 +23,8 @@ class AppContext:
     clock: Clock = field(default_factory=SystemClock)
     demo: bool = False
     read_only: bool = False
+    #: Where read-only came from (the flag, the file, the environment, or why it was forced).
+    read_only_reason: str = ""
     notice: str = ""  # shown once at start, e.g. why the simulated fleet is in use
     notice_title: str = "Simulated fleet"
     deployment_index: int = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from console.clock import Clock, SystemClock
-from console.config import ConfigError, DeploymentConfig, Loaded
+from console.config import AuditConfig, ConfigError, DeploymentConfig, Loaded, demo_audit_path
 from console.context import AppContext
 from console.errors import SourceError
 from console.model import DeploymentSpec, FleetSnapshot
@@ -55,6 +55,9 @@ def build_context(
     from console.sim import build_sim
 
     settings = loaded.settings
+    if loaded.demo:
+        # Actions on the simulated fleet go to its own trail, never the configured one.
+        settings = settings.model_copy(update={"audit": AuditConfig(path=demo_audit_path())})
     clock = clock or SystemClock()
     deployments: list[DeploymentConfig] = (
         [loaded.deployment] if loaded.demo else list(settings.deployments)
@@ -63,6 +66,14 @@ def build_context(
     notice = ""
     notice_title = "Simulated fleet"
     prometheus = None
+    simulated_metrics = loaded.demo or settings.prometheus is None
+    if not simulated_metrics and (scenario is not None or seed is not None):
+        flags = " and ".join(
+            f for f, v in (("--scenario", scenario), ("--seed", seed)) if v is not None
+        )
+        raise ConfigError(
+            [f"{flags}: apply to the simulated fleet; {loaded.config_path} reads Prometheus"]
+        )
     if settings.prometheus is not None and not loaded.demo:
         from console.sources.prometheus_config import build_source
 
@@ -96,7 +107,11 @@ def build_context(
             if deployment is deployments[index] and cluster is None:
                 cluster = sim_cluster
     metrics = prometheus or _PerDeployment(sources, f"sim:{scenario}")
+    reasons = ["--read-only"] if read_only else []
+    if settings.read_only_from:
+        reasons.append(settings.read_only_from)
     if kube is not None and prometheus is None:
+        reasons.append("[kubernetes] without [prometheus]: the metrics are simulated")
         # Gates judged on simulated metrics must never change a real cluster.
         read_only = True
         notice_title = "Read-only"
@@ -129,6 +144,7 @@ def build_context(
         clock=clock,
         demo=loaded.demo,
         read_only=read_only or settings.read_only,
+        read_only_reason="; ".join(reasons),
         notice=notice,
         notice_title=notice_title,
         deployment_index=index,

@@ -11,7 +11,8 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 
 from console.clock import ManualClock
-from console.commands.common import Loaded, load
+from console.commands.common import load
+from console.config import Loaded
 from console.context import AppContext
 from console.factory import build_context
 from console.tui.app import ConsoleApp

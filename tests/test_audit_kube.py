@@ -8,8 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from console.commands.common import Loaded
-from console.config import load_settings
+from console.config import Loaded, load_settings
 from console.factory import build_context
 from console.model import LogLine, Track
 from console.sources.k8s_calls import Calls

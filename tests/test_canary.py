@@ -190,11 +190,11 @@ def test_cancel_during_warm_up_never_shifts(tmp_path: Path) -> None:
     thread.join(10)
     assert not thread.is_alive()
     result = out[0]
-    assert result.outcome == "partial", result.message
+    assert result.outcome == "cancelled", result.message
     assert "cancelled while llama-v2 had 1/" in result.message
     assert "set_weights" not in [w[0] for w in cluster.writes()]
     assert cluster.inner.read(ctl.spec).route.canary_weight == 5
-    assert records(audit)[-1]["outcome"] == "partial"
+    assert records(audit)[-1]["outcome"] == "cancelled"
     assert verify(audit).ok
 
 

@@ -17,7 +17,7 @@ from console.canary.routers import router_for
 from console.canary.writer import ProgressFn, Writer
 from console.clock import Clock
 from console.config import DeploymentConfig
-from console.errors import ConflictError, ConsoleError, WarmTimeout
+from console.errors import Cancelled, ConflictError, ConsoleError, WarmTimeout
 from console.gates import evaluate
 from console.model import FleetSnapshot
 from console.sources.base import Cluster, MetricsSource
@@ -93,7 +93,7 @@ class CanaryController:
         if plan.refusal:
             result = Outcome("refused", plan.refusal, plan, plan.before)
         else:
-            result = self._carry_out(plan, cancel, progress)
+            result = self._carry_out(plan, self.writer.for_action(cancel), cancel, progress)
         # The Event goes first so that the outcome record can say when it could not be left.
         reason = f"Canary{plan.action.title().replace('-', '')}"
         try:
@@ -108,17 +108,25 @@ class CanaryController:
             self._record(plan, snapshot, "outcome", result, result.message)
         except AuditError as err:
             result = replace(
-                result, message=f"{result.message} (the outcome was not audited: {err})"
+                result,
+                message=f"{result.message} (the outcome was not audited: {err})",
+                audited=False,
             )
         progress(Progress("done", result.message))
         return result
 
-    def _carry_out(self, plan: Plan, cancel: threading.Event, progress: ProgressFn) -> Outcome:
+    def _carry_out(
+        self, plan: Plan, writer: Writer, cancel: threading.Event, progress: ProgressFn
+    ) -> Outcome:
         changed = Done()
         try:
-            return self.router.run(self.writer, plan, cancel, progress, changed)
+            return self.router.run(writer, plan, cancel, progress, changed)
+        except Cancelled as err:
+            # The operator (or a signal) said stop: nothing more was written after this point.
+            actual, _ = writer.reread()
+            return Outcome("cancelled", f"{err}" + done_words(changed), plan, actual)
         except ConflictError as err:
-            actual, now = self.writer.reread()
+            actual, now = writer.reread()
             return Outcome(
                 "partial" if changed else "failed",
                 f"stopped: {err}; now {now}" + done_words(changed),
@@ -126,9 +134,9 @@ class CanaryController:
                 actual,
             )
         except WarmTimeout as err:
-            return self.router.scale_back(self.writer, plan, err, changed)
+            return self.router.scale_back(writer, plan, err, changed)
         except ConsoleError as err:
-            actual, now = self.writer.reread()
+            actual, now = writer.reread()
             expected = self.router.expected_route(plan, changed)
             if actual is not None and _route(actual) != expected:
                 # A write that failed on the way back (a dropped answer) may still have been

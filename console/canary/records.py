@@ -11,7 +11,7 @@ from console.canary.plan import Plan, Split
 from console.model import FleetSnapshot, Track
 
 Phase = Literal["warm", "shift", "trim", "scale", "done"]
-Result = Literal["ok", "refused", "failed", "partial"]
+Result = Literal["ok", "refused", "failed", "partial", "cancelled"]
 RecordPhase = Literal["intent", "outcome"]
 
 
@@ -33,6 +33,8 @@ class Outcome:
     message: str
     plan: Plan
     after: Split | None = None
+    #: False when the outcome record could not be written (the message says why).
+    audited: bool = True
 
     @property
     def ok(self) -> bool:

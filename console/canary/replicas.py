@@ -285,9 +285,7 @@ def _run_step(
     writer.warm(Track.CANARY, b.canary_replicas, a.canary_replicas, cancel, progress, changed, True)
     if plan.trim_stable_to is not None:
         progress(Progress("trim", f"stable → {plan.trim_stable_to} replicas"))
-        writer.cluster.scale(
-            writer.spec, Track.STABLE, plan.trim_stable_to, expected=b.stable_replicas
-        )
+        writer.scale(Track.STABLE, plan.trim_stable_to, expected=b.stable_replicas)
         changed.scaled_to(Track.STABLE, b.stable_replicas, plan.trim_stable_to)
     return Outcome(
         "ok",
@@ -311,12 +309,12 @@ def _run_revert(
         )
     elif a.stable_replicas > b.stable_replicas:  # an emergency: not waited for
         progress(Progress("scale", f"stable → {a.stable_replicas} replicas, not waited for"))
-        writer.cluster.scale(writer.spec, Track.STABLE, a.stable_replicas)
+        writer.scale(Track.STABLE, a.stable_replicas)
         changed.scaled_to(Track.STABLE, b.stable_replicas, a.stable_replicas)
     progress(Progress("shift", "canary → 0 replicas: all traffic → stable"))
     emergency = plan.action == "emergency-revert"
     expected = None if emergency else b.canary_replicas  # all to stable is always safe
-    writer.cluster.scale(writer.spec, Track.CANARY, 0, expected=expected)
+    writer.scale(Track.CANARY, 0, expected=expected)
     changed.scaled_to(Track.CANARY, b.canary_replicas, 0)
     if emergency:
         return Outcome(

@@ -137,7 +137,7 @@ class Router(ABC):
     def run_mirror(self, writer: Writer, plan: Plan, progress: ProgressFn) -> Outcome:
         percent = plan.after.mirror_percent or 0.0
         progress(Progress("shift", f"mirror → {percent:g}%"))
-        writer.cluster.set_mirror(writer.spec, percent, plan.resource_version)
+        writer.set_mirror(percent, plan.resource_version)
         return Outcome("ok", f"mirroring {percent:g}% of traffic to the canary", plan, plan.after)
 
     def expected_route(self, plan: Plan, changed: Done) -> tuple[int, int, float]:
@@ -159,7 +159,7 @@ class Router(ABC):
             before, now = changed.scaled[track]
             try:
                 expected = now if self.ready_pods_serve else None
-                writer.cluster.scale(writer.spec, track, before, expected=expected)
+                writer.scale(track, before, expected=expected)
             except ConsoleError as undo:
                 message += f"; scaling the {track.value} back to {before} failed: {undo}"
                 break

@@ -168,14 +168,12 @@ class WeightRouter(Router):
         b, a = plan.before, plan.after
         writer.warm(Track.CANARY, b.canary_replicas, plan.warm_canary_to, cancel, progress, changed)
         progress(Progress("shift", f"weights → {a.stable_weight}/{a.canary_weight}"))
-        writer.cluster.set_weights(
-            writer.spec, a.stable_weight, a.canary_weight, plan.resource_version
-        )
+        writer.set_weights(a.stable_weight, a.canary_weight, plan.resource_version)
         changed.route_written = True
         changed.append(f"canary at {a.canary_percent:g}%")
         if plan.trim_stable_to is not None:
             progress(Progress("trim", f"stable → {plan.trim_stable_to} replicas"))
-            writer.cluster.scale(writer.spec, Track.STABLE, plan.trim_stable_to)
+            writer.scale(Track.STABLE, plan.trim_stable_to)
             changed.append(f"stable trimmed to {plan.trim_stable_to}")
         return Outcome(
             "ok", f"canary {b.canary_percent:g}% → {a.canary_percent:g}%", plan, plan.after
@@ -195,12 +193,12 @@ class WeightRouter(Router):
                 Track.STABLE, b.stable_replicas, plan.warm_stable_to, cancel, progress, changed
             )
         progress(Progress("shift", "all traffic → stable"))
-        writer.cluster.set_weights(writer.spec, a.stable_weight, 0, plan.resource_version)
+        writer.set_weights(a.stable_weight, 0, plan.resource_version)
         changed.route_written = True
         changed.append("all traffic on stable")
         if a.canary_replicas != b.canary_replicas:
             progress(Progress("scale", f"canary → {a.canary_replicas} replicas"))
-            writer.cluster.scale(writer.spec, Track.CANARY, a.canary_replicas)
+            writer.scale(Track.CANARY, a.canary_replicas)
         return Outcome("ok", f"reverted: canary {b.canary_percent:g}% → 0%", plan, plan.after)
 
     def run_emergency(
@@ -218,7 +216,7 @@ class WeightRouter(Router):
         stable = plan.after.stable_weight
         retried = ""
         try:
-            writer.cluster.set_weights(writer.spec, stable, 0, plan.resource_version)
+            writer.set_weights(stable, 0, plan.resource_version)
         except ConflictError:
             route = writer.cluster.read(writer.spec).route
             seen = self.words(route)
@@ -227,7 +225,7 @@ class WeightRouter(Router):
                 f"and the route read {seen}"
             )
             progress(Progress("shift", f"EMERGENCY: the route changed ({seen}); writing again"))
-            writer.cluster.set_weights(writer.spec, stable, 0, route.resource_version)
+            writer.set_weights(stable, 0, route.resource_version)
         changed.route_written = True
         changed.append("all traffic on stable")
         return Outcome(

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from console.canary.plan import Split, split_of
 from console.canary.records import Done, Progress
 from console.config import DeploymentConfig
-from console.errors import ConsoleError
+from console.errors import Cancelled, ConsoleError
 from console.model import DeploymentSpec, DeploymentStatus, RouteState, Track
 from console.sources.base import Cluster
 
@@ -20,12 +20,33 @@ ProgressFn = Callable[[Progress], None]
 @dataclass(frozen=True)
 class Writer:
     """What a running action writes through: the cluster, the deployment, and how the router
-    words a split it reads back (``words``)."""
+    words a split it reads back (``words``). Once ``cancel`` is set no write starts: the action
+    stops at its next safe point, whatever it was waiting for (``Cancelled``)."""
 
     cluster: Cluster
     deployment: DeploymentConfig
     spec: DeploymentSpec
     words: Callable[[RouteState], str]
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    def for_action(self, cancel: threading.Event) -> Writer:
+        return replace(self, cancel=cancel)
+
+    def _check(self, what: str) -> None:
+        if self.cancel.is_set():
+            raise Cancelled(f"cancelled before {what}")
+
+    def scale(self, track: Track, replicas: int, expected: int | None = None) -> None:
+        self._check(f"scaling the {track.value} to {replicas}")
+        self.cluster.scale(self.spec, track, replicas, expected=expected)
+
+    def set_weights(self, stable: int, canary: int, resource_version: str) -> None:
+        self._check(f"shifting traffic (weights {stable}/{canary})")
+        self.cluster.set_weights(self.spec, stable, canary, resource_version)
+
+    def set_mirror(self, percent: float, resource_version: str) -> None:
+        self._check(f"setting the mirror to {percent:g}%")
+        self.cluster.set_mirror(self.spec, percent, resource_version)
 
     def warm(
         self,
@@ -42,7 +63,7 @@ class Writer:
         ``current`` (how the replica-ratio router notices someone else's change)."""
         if wanted > current:
             progress(Progress("warm", f"scaling {track.value} {current} → {wanted}", 0, wanted))
-            self.cluster.scale(self.spec, track, wanted, expected=current if check else None)
+            self.scale(track, wanted, expected=current if check else None)
             changed.scaled_to(track, current, wanted)
 
         def report(status: DeploymentStatus) -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from console.config import Loaded, resolve
 from console.errors import ProblemsError
+
+if TYPE_CHECKING:
+    from console.context import AppContext
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -15,10 +18,11 @@ EXIT_USAGE = 2
 
 
 def add_source_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--config", type=Path, metavar="FILE", help="configuration file (TOML)")
-    group.add_argument("--demo", action="store_true", help="use the embedded simulated fleet")
-    parser.add_argument("--deployment", metavar="NAME", help="deployment to use (default: first)")
+    """The global options (``--config``, ``--demo``, ``--deployment``, ``--read-only``,
+    ``--scenario``, ``--seed``) on a sub-command's parser, honoured before or after it."""
+    from console.commands.options import add_global_options
+
+    add_global_options(parser)
 
 
 def load(args: argparse.Namespace) -> Loaded:
@@ -27,6 +31,19 @@ def load(args: argparse.Namespace) -> Loaded:
         getattr(args, "config", None),
         bool(getattr(args, "demo", False)),
         getattr(args, "deployment", None),
+    )
+
+
+def context(args: argparse.Namespace, *, read_only: bool = False) -> AppContext:
+    """The console's backends for a sub-command, with every global option applied
+    (``read_only``: the command itself never writes). Raises ConfigError."""
+    from console.factory import build_context
+
+    return build_context(
+        load(args),
+        scenario=getattr(args, "scenario", None),
+        seed=getattr(args, "seed", None),
+        read_only=read_only or bool(getattr(args, "read_only", False)),
     )
 
 

@@ -29,15 +29,14 @@ def register(sub: Any) -> None:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    rules.add_argument("--config", type=Path, metavar="FILE", help="configuration file (TOML)")
     rules.add_argument(
         "--profile", choices=("vllm", "tgi", "sglang"), help="server family (default: config)"
     )
-    rules.add_argument("--deployment", metavar="NAME", help="only this deployment (default: all)")
     rules.add_argument(
         "--interval", metavar="DURATION", help="evaluation interval of the groups (default: global)"
     )
-    rules.set_defaults(func=run)
+    # --config and --deployment (only this one; default: all) are the global options.
+    rules.set_defaults(func=run, ignores=("demo", "scenario", "seed"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from console.sources.recording import rules_yaml, window_name
     from console.units import parse_duration
 
-    path: Path | None = args.config
+    path: Path | None = getattr(args, "config", None)
     if path is None and default_config_path().exists():
         path = default_config_path()
     try:
@@ -74,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     if args.profile:
         prom = prom.model_copy(update={"profile": args.profile})
     deployments = settings.deployments or [DEMO_DEPLOYMENT]
-    if args.deployment:
+    if getattr(args, "deployment", None):
         deployments = [d for d in deployments if d.name == args.deployment]
         if not deployments:
             return fail(f"--deployment: {args.deployment!r}: no such deployment", EXIT_USAGE)

@@ -6,26 +6,13 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from console.commands.common import (
-    EXIT_OK,
-    add_source_options,
-    fail_problems,
-    load,
-)
-from console.config import SCENARIOS, ConfigError
+from console.commands.common import EXIT_OK, fail_problems, load
+from console.commands.options import add_global_options
+from console.config import ConfigError
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
-    add_source_options(parser)
-    parser.add_argument(
-        "--read-only",
-        action="store_true",
-        help="watch only: every command that changes the cluster is disabled",
-    )
-    parser.add_argument(
-        "--scenario", choices=SCENARIOS, help="simulated fleet scenario (default: healthy)"
-    )
-    parser.add_argument("--seed", type=int, help="simulated fleet random seed")
+    add_global_options(parser, top=True)
     parser.add_argument("--theme", help="console-dark, console-light or console-colorblind")
     parser.add_argument(
         "--log-file",

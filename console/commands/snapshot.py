@@ -89,10 +89,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from console.commands.common import load
+    from console.commands.common import context
     from console.config import ConfigError
     from console.errors import ConsoleError
-    from console.factory import build_context
     from console.units import parse_duration
 
     if args.schema:
@@ -107,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
             f"--window: {args.window!r}: not a positive duration (e.g. 30s, 5m)", EXIT_USAGE
         )
     try:
-        ctx = build_context(load(args), read_only=True)
+        ctx = context(args, read_only=True)
     except ConfigError as err:
         return fail_problems(err)
     try:

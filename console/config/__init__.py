@@ -29,6 +29,7 @@ from console.config.sections import (
     ThresholdsConfig,
     UIConfig,
     default_audit_path,
+    demo_audit_path,
 )
 from console.errors import ConfigError
 
@@ -54,6 +55,7 @@ __all__ = [
     "UIConfig",
     "default_audit_path",
     "default_config_path",
+    "demo_audit_path",
     "load_settings",
     "resolve",
 ]

@@ -39,7 +39,12 @@ def resolve(path: Path | None, demo: bool, wanted: str | None) -> Loaded:
             path = candidate
         else:
             demo = True
+    explicit = path is not None and not demo
     settings = load_settings(None if demo else path)
+    if explicit and path != default_config_path() and not settings.deployments:
+        raise ConfigError(
+            [f"{path}: no [[deployments]]: nothing to show (--demo shows the simulated fleet)"]
+        )
     if demo or not settings.deployments:
         deployments = [DEMO_DEPLOYMENT]
         demo = True

@@ -23,6 +23,7 @@ SEVERITY: dict[Result, SeverityLevel] = {
     "refused": "warning",
     "partial": "error",
     "failed": "error",
+    "cancelled": "warning",
 }
 
 

@@ -117,6 +117,8 @@ class CanaryState(_Value):
     mirror_percent: float | None = None
     health: Health = Health.NONE
     health_reason: str = ""
+    #: When the weights last changed (epoch seconds; None: not seen change since start).
+    changed_at: float | None = None
 
     @property
     def next_weight(self) -> float | None:

@@ -68,7 +68,7 @@ def test_failing_gates_refuse_the_step_and_change_nothing(tmp_path: Path) -> Non
     ctl, cluster, clock, audit = controller(tmp_path, "failing-canary")
     result, _ = run_driven(ctl, clock, "step")
     assert result.outcome == "refused"
-    assert result.message.startswith("gates: canary 5xx share")
+    assert result.message.startswith("gates: canary error share")
     assert cluster.writes() == []
     assert [r["outcome"] for r in records(audit)] == [None, "refused"]
 
@@ -214,6 +214,6 @@ def test_too_few_requests_refuse_with_wait(tmp_path: Path) -> None:
     result, _ = run_driven(ctl, clock, "step")
     assert result.outcome == "refused"
     assert result.message.startswith("gates: inconclusive — wait: ")
-    assert result.message.endswith("of 1000000 canary requests in the last 300s")
+    assert result.message.endswith("of 1000000 canary requests in the last 5m")
     assert cluster.writes() == []
     assert records(audit)[-1]["gates"][0]["status"] == "inconclusive"

@@ -69,7 +69,10 @@ class CanaryController:
             emergency = action == "emergency-revert"
             plan = router.plan_revert(self.deployment, state, snapshot, emergency)
         elif action == "mirror":
-            plan = router.plan_mirror(state, percent if percent is not None else 0.0)
+            chosen = percent if percent is not None else 0.0
+            plan = router.plan_mirror(self.deployment, state, snapshot, chosen)
+        elif action == "finish":
+            plan = router.plan_finish(self.deployment, state, snapshot)
         else:
             raise ValueError(f"unknown action {action!r}")
         return plan, snapshot

@@ -7,13 +7,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
+from console.config import DeploymentConfig
 from console.gates import GateReport
 from console.model import ClusterState, FleetSnapshot, Track
 
 #: HTTPRoute weights are relative; the console writes them out of this total.
 WEIGHT_TOTAL = 100
 
-Action = Literal["step", "revert", "emergency-revert", "mirror"]
+Action = Literal["step", "revert", "emergency-revert", "mirror", "finish"]
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,33 @@ def refused_step(
         gates=gates,
         refusal=refusal,
         notes=notes,
+    )
+
+
+def plan_finish(deployment: DeploymentConfig, state: ClusterState, snapshot: FleetSnapshot) -> Plan:
+    """The end of a release: the canary carries everything, so the old stable is scaled down
+    (to ``finish_keep_stable``, kept warm for a quick rollback) and the release is recorded as
+    complete. Refused before 100 % or while the canary cannot carry everything."""
+    before = split_of(state)
+    rps = observed_rps(snapshot)
+    keep = min(deployment.finish_keep_stable, before.stable_replicas)
+    after = Split(before.stable_weight, before.canary_weight, keep, before.canary_replicas, None)
+    needed = max(
+        needed_replicas(rps or 0.0, 1.0, deployment.replica_capacity_rps, deployment.headroom),
+        1,
+    )
+    refusal = ""
+    if before.canary_percent < 100 - 1e-9:
+        refusal = f"the canary has {before.canary_percent:g}%: a release finishes at 100%"
+    elif state.canary.ready < needed:
+        refusal = (
+            f"the canary has {state.canary.ready} ready of {needed} needed to carry "
+            f"{rps or 0:.1f} req/s alone"
+        )
+    elif before.mirror_percent:
+        refusal = f"mirroring {before.mirror_percent:g}% is on: turn it off (m, 0) first"
+    return Plan(
+        "finish", before, after, state.route.resource_version, observed_rps=rps, refusal=refusal
     )
 
 

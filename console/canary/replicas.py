@@ -39,6 +39,7 @@ class ReplicaRouter(Router):
     """Two Deployments behind one Service: the split is the ratio of their ready pods."""
 
     ready_pods_serve = True
+    mirror_refusal = "the replica-ratio router has no route to mirror traffic with"
 
     def _step(
         self,

@@ -9,7 +9,13 @@ import threading
 from abc import ABC, abstractmethod
 from dataclasses import replace
 
-from console.canary.plan import Plan, plan_mirror
+from console.canary.plan import (
+    Plan,
+    needed_replicas,
+    observed_rps,
+    plan_finish,
+    plan_mirror,
+)
 from console.canary.records import Done, Outcome, Progress, Result, done_words, replicas_word
 from console.canary.writer import ProgressFn, Writer
 from console.config import DeploymentConfig
@@ -24,6 +30,8 @@ class Router(ABC):
     #: A ready canary pod takes traffic at once (the split is the ratio of ready pods), and each
     #: /scale write checks the count it read (standing in for the route's resourceVersion).
     ready_pods_serve: bool = False
+    #: Why this router cannot mirror traffic (empty: it can).
+    mirror_refusal: str = ""
 
     # Planning (reads only) ------------------------------------------------------------------
 
@@ -46,9 +54,48 @@ class Router(ABC):
     ) -> Plan:
         return self._worded(self._revert(deployment, state, snapshot, emergency))
 
-    def plan_mirror(self, state: ClusterState, percent: float) -> Plan:
+    def plan_mirror(
+        self,
+        deployment: DeploymentConfig,
+        state: ClusterState,
+        snapshot: FleetSnapshot,
+        percent: float,
+    ) -> Plan:
+        """Mirrored copies are load on the canary: when its replicas cannot take them beside
+        its live share, the plan warms it first (and waits until ready)."""
         plan = plan_mirror(state, percent)
-        return replace(plan, lines=(*mirror_lines(plan), *plan.notes))
+        if self.mirror_refusal and not plan.refusal:
+            plan = replace(plan, refusal=self.mirror_refusal)
+        b = plan.before
+        rps = observed_rps(snapshot)
+        if not plan.refusal and rps is not None and percent > (b.mirror_percent or 0):
+            live = rps / (1 + (b.mirror_percent or 0) / 100)  # mirrored copies are not live
+            load = live * (b.canary_percent + percent) / 100
+            needed = needed_replicas(
+                load, 1.0, deployment.replica_capacity_rps, deployment.headroom
+            )
+            note = (
+                f"the canary takes {live * percent / 100:.1f} req/s mirrored beside "
+                f"{live * b.canary_percent / 100:.1f} req/s live: {needed} replica(s) at "
+                f"{deployment.replica_capacity_rps:g} req/s each with "
+                f"{deployment.headroom:.0%} headroom"
+            )
+            if needed > b.canary_replicas:
+                after = replace(plan.after, canary_replicas=needed)
+                plan = replace(plan, after=after, warm_canary_to=needed, notes=(note,))
+            else:
+                plan = replace(plan, notes=(note,))
+        plan = replace(plan, observed_rps=rps)
+        warm = []
+        if plan.warm_canary_to is not None:
+            warm = [f"scale canary {b.canary_replicas} → {plan.warm_canary_to} and wait ready"]
+        return replace(plan, lines=(*warm, *mirror_lines(plan), *plan.notes))
+
+    def plan_finish(
+        self, deployment: DeploymentConfig, state: ClusterState, snapshot: FleetSnapshot
+    ) -> Plan:
+        plan = plan_finish(deployment, state, snapshot)
+        return replace(plan, lines=tuple(finish_lines(plan)))
 
     def _worded(self, plan: Plan) -> Plan:
         return replace(plan, lines=tuple(self.describe(plan)))
@@ -101,7 +148,9 @@ class Router(ABC):
             return self.run_revert(writer, plan, cancel, progress, changed)
         if plan.action == "emergency-revert":
             return self.run_emergency(writer, plan, cancel, progress, changed)
-        return self.run_mirror(writer, plan, progress)
+        if plan.action == "finish":
+            return self.run_finish(writer, plan, progress, changed)
+        return self.run_mirror(writer, plan, cancel, progress, changed)
 
     @abstractmethod
     def run_step(
@@ -134,11 +183,44 @@ class Router(ABC):
     ) -> Outcome:
         """All traffic to stable at once, without waiting for stable's capacity."""
 
-    def run_mirror(self, writer: Writer, plan: Plan, progress: ProgressFn) -> Outcome:
+    def run_mirror(
+        self,
+        writer: Writer,
+        plan: Plan,
+        cancel: threading.Event,
+        progress: ProgressFn,
+        changed: Done,
+    ) -> Outcome:
+        b = plan.before
+        if plan.warm_canary_to is not None:
+            writer.warm(
+                Track.CANARY, b.canary_replicas, plan.warm_canary_to, cancel, progress, changed
+            )
         percent = plan.after.mirror_percent or 0.0
         progress(Progress("shift", f"mirror → {percent:g}%"))
-        writer.set_mirror(percent, plan.resource_version)
+        version = plan.resource_version
+        if changed:  # the warm-up may have moved the route's version on (an HPA, a reconcile)
+            version = writer.cluster.read(writer.spec).route.resource_version
+        writer.set_mirror(percent, version)
         return Outcome("ok", f"mirroring {percent:g}% of traffic to the canary", plan, plan.after)
+
+    def run_finish(
+        self, writer: Writer, plan: Plan, progress: ProgressFn, changed: Done
+    ) -> Outcome:
+        b, a = plan.before, plan.after
+        if a.stable_replicas < b.stable_replicas:
+            progress(Progress("scale", f"stable → {a.stable_replicas} replicas"))
+            expected = b.stable_replicas if self.ready_pods_serve else None
+            writer.scale(Track.STABLE, a.stable_replicas, expected=expected)
+            changed.scaled_to(Track.STABLE, b.stable_replicas, a.stable_replicas)
+        kept = f", {replicas_word(a.stable_replicas)} kept warm" if a.stable_replicas else ""
+        return Outcome(
+            "ok",
+            f"release complete: canary at 100%, stable {b.stable_replicas} → "
+            f"{a.stable_replicas}{kept}",
+            plan,
+            a,
+        )
 
     def expected_route(self, plan: Plan, changed: Done) -> tuple[int, int, float]:
         """What the route should read after what the action has done (stable, canary, mirror)."""
@@ -168,6 +250,25 @@ class Router(ABC):
         actual, _ = writer.reread()
         outcome: Result = "partial" if changed else "refused"
         return Outcome(outcome, message + (done_words(changed) if changed else ""), plan, actual)
+
+
+def finish_lines(plan: Plan) -> list[str]:
+    b, a = plan.before, plan.after
+    lines = []
+    if a.stable_replicas < b.stable_replicas:
+        lines.append(
+            f"scale stable (the old version: no traffic at 100%) {b.stable_replicas} → "
+            f"{a.stable_replicas}"
+        )
+    else:
+        lines.append(f"stable has {replicas_word(b.stable_replicas)}: nothing to scale")
+    if a.stable_replicas:
+        lines.append(
+            f"keep {replicas_word(a.stable_replicas)} of stable warm for a quick rollback "
+            "(finish_keep_stable)"
+        )
+    lines.append("record the release as complete (audit trail and a cluster Event)")
+    return lines
 
 
 def mirror_lines(plan: Plan) -> list[str]:

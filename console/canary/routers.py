@@ -12,7 +12,9 @@ _WEIGHTS = WeightRouter()
 ROUTERS: dict[str, Router] = {
     "httproute": _WEIGHTS,
     "istio": _WEIGHTS,
-    "kserve": _WEIGHTS,
+    "kserve": WeightRouter(
+        mirror_refusal="KServe has no traffic mirroring; use an httproute or istio router to mirror"
+    ),
     "replicas": ReplicaRouter(),
 }
 

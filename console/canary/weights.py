@@ -30,6 +30,9 @@ from console.model import ClusterState, FleetSnapshot, RouteState, Track
 class WeightRouter(Router):
     """A route whose weights the console writes (with the resourceVersion it read)."""
 
+    def __init__(self, mirror_refusal: str = "") -> None:
+        self.mirror_refusal = mirror_refusal
+
     # Planning -------------------------------------------------------------------------------
 
     def _step(
@@ -97,7 +100,7 @@ class WeightRouter(Router):
             0,
             warm_stable or before.stable_replicas,
             before.canary_replicas if emergency else 0,
-            before.mirror_percent,
+            0.0 if before.mirror_percent else before.mirror_percent,  # a revert ends the mirror
         )
         notes: tuple[str, ...] = ()
         if emergency:
@@ -142,10 +145,21 @@ class WeightRouter(Router):
             )
         if plan.trim_stable_to is not None:
             lines.append(f"trim stable {b.stable_replicas} → {plan.trim_stable_to}")
+        if plan.action in ("revert", "emergency-revert") and b.mirror_percent:
+            lines.append(f"turn the mirror off (it sends {b.mirror_percent:g}% to the canary)")
         if plan.action == "revert" and a.canary_replicas != b.canary_replicas:
             lines.append(f"scale canary {b.canary_replicas} → {a.canary_replicas}")
         lines.extend(plan.notes)
         return lines
+
+    def _mirror_off(self, writer: Writer, plan: Plan, progress: ProgressFn, changed: Done) -> None:
+        """A revert ends mirroring: copies of live traffic to a reverted canary help no one."""
+        if not plan.before.mirror_percent:
+            return
+        progress(Progress("shift", "mirror → off"))
+        version = writer.cluster.read(writer.spec).route.resource_version  # after our own write
+        writer.set_mirror(0.0, version)
+        changed.append("mirror off")
 
     def words(self, route: RouteState) -> str:
         mirror = "" if route.mirror_percent is None else f", mirror {route.mirror_percent:g}%"
@@ -196,6 +210,7 @@ class WeightRouter(Router):
         writer.set_weights(a.stable_weight, 0, plan.resource_version)
         changed.route_written = True
         changed.append("all traffic on stable")
+        self._mirror_off(writer, plan, progress, changed)
         if a.canary_replicas != b.canary_replicas:
             progress(Progress("scale", f"canary → {a.canary_replicas} replicas"))
             writer.scale(Track.CANARY, a.canary_replicas)
@@ -228,6 +243,10 @@ class WeightRouter(Router):
             writer.set_weights(stable, 0, route.resource_version)
         changed.route_written = True
         changed.append("all traffic on stable")
+        try:
+            self._mirror_off(writer, plan, progress, changed)
+        except ConflictError:  # the mirror off is always safe too: once more, freshly read
+            self._mirror_off(writer, plan, progress, changed)
         return Outcome(
             "ok",
             "EMERGENCY revert: all traffic shifted to stable at once, without "

@@ -97,6 +97,8 @@ class DeploymentConfig(_Section):
     min_canary_replicas: int = Field(default=1, ge=0)
     warm_timeout: Duration = 600.0
     trim_stable: bool = False
+    #: Replicas of the old stable a finish keeps warm, so a rollback needs no cold start.
+    finish_keep_stable: int = Field(default=0, ge=0, le=10000)
     gates: GatesConfig = GatesConfig()
     cost: CostConfig = CostConfig()
     model: str | None = None

@@ -13,7 +13,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from console.commands.common import EXIT_OK, add_source_options, context, fail, fail_problems
-from console.commands.signals import stop_on_signals
+from console.signals import stop_on_signals
 
 if TYPE_CHECKING:
     from console.canary import Action, CanaryController, Outcome, Plan, Progress

@@ -48,8 +48,45 @@ class ConsoleApp(CanaryKeys, App[None]):
         self.push_screen(self.dashboard)
         if self.ctx.notice:
             self.notify(self.ctx.notice, title=self.ctx.notice_title, markup=False, timeout=6)
+        if self.own_process:
+            self._catch_stop_signals()
+
+    def _catch_stop_signals(self) -> None:
+        """SIGINT, SIGTERM, SIGHUP (an SSH link dropped) and SIGQUIT: a running action stops at
+        its next safe point and is audited, then the console quits and restores the terminal."""
+        import asyncio
+
+        from console.signals import STOP_SIGNALS
+
+        loop = asyncio.get_running_loop()
+        for sig in STOP_SIGNALS:
+            loop.add_signal_handler(sig, self.stop_and_quit)
+
+    async def action_quit(self) -> None:
+        self.quit_or_ask()
+
+    def action_help_quit(self) -> None:
+        self.quit_or_ask()  # ctrl+c: what a person pressing it means
+
+    def quit_or_ask(self) -> None:
+        """Quit; while a canary action runs, ask first (never leave it running headless)."""
+        if not self.canary_running:
+            self.exit()
+            return
+        from console.tui.screens.leaving import LeavingScreen
+
+        if isinstance(self.screen, LeavingScreen):
+            return
+
+        def answered(cancel: bool | None) -> None:
+            if cancel:
+                self.stop_and_quit()
+
+        self.push_screen(LeavingScreen(self._running_action), callback=answered)
 
     def on_unmount(self) -> None:
+        if self._canary_cancel is not None:
+            self._canary_cancel.set()  # however the app ends, the action stops at a safe point
         self.ctx.close()
 
     # Commands -------------------------------------------------------------------------------

@@ -120,10 +120,6 @@ class DashboardScreen(Screen[None]):
     def _poll(self) -> None:
         if self._polling:
             return
-        if not self.is_active and self.snapshot is not None:
-            # A modal is open: keep the last values and look again later.
-            self._schedule(self.console.ctx.settings.refresh_interval)
-            return
         ctx = self.console.ctx
         now = ctx.clock.now()
         want_gates = now - self._gates_at >= GATES_EVERY_S
@@ -167,7 +163,11 @@ class DashboardScreen(Screen[None]):
             self.call_after_refresh(settle_gc)
         self.failures = 0
         self.last_error = ""
+        before = self.snapshot.canary if self.snapshot is not None else None
         self.snapshot = message.snapshot
+        after = message.snapshot.canary
+        if (before and before.weight_percent) != (after and after.weight_percent):
+            self.app.refresh_bindings()  # the keys that can act depend on the split
         if message.gates is not None:
             self.gates = message.gates
         self._show()

@@ -12,19 +12,14 @@ from console.errors import SourceError
 from console.model import DeploymentSpec, FleetSnapshot, Track
 from console.present import PANELS
 from console.tui.screens.help import HelpScreen
-from tests.support import T0, demo_app, demo_context, wait_polls, wait_until
+from tests.support import T0, demo_app, demo_context, header_text, wait_polls
+from tests.waiting import wait_until
 from widgets.compare_panel import ComparePanel
-from widgets.status_header import StatusHeader
 
 
 def panel_text(app: object, panel_id: str) -> str:
     panel = app.screen.query_one(f"#panel-{panel_id}", ComparePanel)  # type: ignore[attr-defined]
     return "\n".join(panel.render_line(y).text for y in range(panel.size.height))
-
-
-def header_text(app: object) -> str:
-    header = app.screen.query_one(StatusHeader)  # type: ignore[attr-defined]
-    return "\n".join(header.render_line(y).text for y in range(header.size.height))
 
 
 async def test_first_poll_fills_every_panel() -> None:

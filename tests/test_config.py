@@ -111,6 +111,7 @@ def test_cli_bad_config_exits_2_with_lines_and_no_traceback(
     assert all(line.startswith(f"inference-console: {path}: ") for line in lines)
 
 
+@pytest.mark.slow
 def test_real_command_bad_config_exit_status(tmp_path: Path) -> None:
     path = write(tmp_path, 'refresh_interval = "-3s"\n')
     result = subprocess.run(

@@ -10,7 +10,8 @@ from pathlib import Path
 from console.clock import ManualClock
 from console.factory import build_context
 from console.tui.app import ConsoleApp
-from tests.support import T0, demo_loaded, wait_polls, wait_until
+from tests.support import T0, demo_loaded, wait_polls
+from tests.waiting import wait_until
 from widgets.compare_panel import ComparePanel
 from widgets.log_stream import LogStream
 

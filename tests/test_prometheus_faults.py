@@ -19,12 +19,11 @@ from console.factory import build_context
 from console.sources.prometheus import PrometheusSource
 from console.tui.app import ConsoleApp
 from tests import prom_profiles as P
-from tests.fake_kube.fixture import fake_kube
 from tests.prom import Prometheus
-from tests.support import wait_until
-from tests.test_app import header_text
+from tests.support import header_text
+from tests.waiting import wait_until
 
-__all__ = ["fake_kube"]  # a fixture used below
+pytestmark = pytest.mark.slow  # starts processes
 
 
 class SlowProxy:

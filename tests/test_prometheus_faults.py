@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 import tests.prom
+from console.clock import backoff
 from console.commands.common import load
 from console.factory import build_context
 from console.sources.prometheus import PrometheusSource
@@ -108,22 +109,29 @@ def console_app(tmp_path: Path, url: str, extra: str = "") -> ConsoleApp:
 
 
 class Overlap:
-    """Counts snapshot calls and the most that ever ran at once (instrumenting the real source)."""
+    """Counts snapshot calls and the most that ever ran at once, and notes when each failing one
+    started (instrumenting the real source)."""
 
     def __init__(self, source: PrometheusSource) -> None:
         self.calls = 0
         self.active = 0
         self.most = 0
+        self.failed_at: list[float] = []
         self._lock = threading.Lock()
         real = source.snapshot
 
         def snapshot(*args: Any, **kwargs: Any) -> Any:
+            started = time.monotonic()
             with self._lock:
                 self.calls += 1
                 self.active += 1
                 self.most = max(self.most, self.active)
             try:
                 return real(*args, **kwargs)
+            except Exception:
+                with self._lock:
+                    self.failed_at.append(started)
+                raise
             finally:
                 with self._lock:
                     self.active -= 1
@@ -157,11 +165,13 @@ async def test_prometheus_stopped_and_restarted(
             # The newest samples are a little old: rate() covers part of the window.
             assert 5.0 < (before["stable"].requests_per_s or 0) < 6.5  # type: ignore[index]
             first.stop()
-            await wait_until(pilot, lambda: dash.failures >= 1, "a failed poll")
-            calls_at_failure = watch.calls
-            await pilot.pause(2.0)
-            # Back-off: 0.4 s, 0.8 s, 1.6 s ... rather than a poll every 0.2 s.
-            assert watch.calls - calls_at_failure <= 4
+            await wait_until(pilot, lambda: len(watch.failed_at) >= 3, "three failed polls")
+            # Backing off: each failed poll waits longer for the next (0.4 s, then 0.8 s),
+            # rather than one poll every 0.2 s.
+            interval = app.ctx.settings.refresh_interval
+            one, two, three = watch.failed_at[:3]
+            assert two - one >= backoff(interval, 1) > interval
+            assert three - two >= backoff(interval, 2) > backoff(interval, 1)
             assert dash.is_stale() and "STALE" in header_text(app)
             assert f"cannot reach Prometheus at {first.url}: connection refused" in dash.last_error
             shown = [n.message for n in app._notifications]

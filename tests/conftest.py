@@ -5,7 +5,6 @@ every test that starts a process."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -14,10 +13,9 @@ from typing import Any
 
 import pytest
 
+from tests.environment import clear_settings_environment
 from tests.fake_kube import FakeKube
 from tests.prom import HOUR, Prometheus, PrometheusWeek, Week
-
-ENV_PREFIX = "INFERENCE_CONSOLE_"
 
 
 @pytest.fixture(autouse=True)
@@ -29,9 +27,7 @@ def private_state(
     state = tmp_path_factory.mktemp("state")
     monkeypatch.setenv("XDG_STATE_HOME", str(state))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(state / "config"))
-    for name in list(os.environ):
-        if name.startswith(ENV_PREFIX):
-            monkeypatch.delenv(name)
+    clear_settings_environment(monkeypatch)
 
 
 # -- processes only under the ``slow`` marker ---------------------------------------------------

@@ -14,7 +14,8 @@ from console.config import RouterConfig, demo_audit_path
 from console.model import Track
 from console.tui.app import ConsoleApp
 from console.tui.screens.confirm import ConfirmScreen
-from tests.support import T0, demo_app, demo_context, wait_logs, wait_polls, wait_until
+from tests.support import T0, demo_app, demo_context, wait_logs, wait_polls
+from tests.waiting import wait_until
 from widgets.canary_bar import CanaryBar
 from widgets.log_stream import LogStream
 from widgets.status_header import StatusHeader

@@ -13,12 +13,9 @@ import pytest
 from console.cli import build_parser, main
 from console.commands.common import context
 from tests.canary_kube_support import label, writes
-from tests.conftest import PrometheusWeek
 from tests.fake_kube import FakeKube
-from tests.fake_kube.fixture import fake_kube
 from tests.kube_support import seed
-
-__all__ = ["fake_kube"]
+from tests.prom import PrometheusWeek
 
 Position = Callable[[list[str], list[str]], list[str]]
 

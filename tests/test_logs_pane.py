@@ -10,7 +10,9 @@ from pathlib import Path
 from console.clock import ManualClock
 from console.factory import build_context
 from console.tui.app import ConsoleApp
-from tests.support import T0, demo_loaded, wait_polls, wait_until
+from console.tui.screens.logs_pane import FilterInput
+from tests.support import T0, demo_loaded, wait_polls
+from tests.waiting import wait_until
 from widgets.compare_panel import ComparePanel
 from widgets.log_stream import LogStream
 
@@ -76,11 +78,17 @@ async def test_filter_with_the_slash_key(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: stream(app).status.total == 6, "new lines")
         assert stream(app).status.shown == 3
         assert "PUT /d 502" in shown(app) and "201" not in shown(app)
+        # Escape leaves the filter as it was: not applied, not cleared.
+        prompt = app.dashboard.logs.query_one(FilterInput)
+        await pilot.press("slash", "z")
+        # The prompt opens on the filter, selected: typing replaces it.
+        await wait_until(pilot, lambda: prompt.value == "z", "the edited filter")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not prompt.display, "the prompt to close")
+        assert stream(app).status.filter == "5\\d\\d"
+        assert stream(app).status.shown == 3
         await pilot.press("X")
         assert stream(app).status.shown == 6
-        # Escape leaves the filter as it was.
-        await pilot.press("slash", "z", "escape")
-        assert stream(app).status.filter == ""
         assert app.is_running
 
 

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from console.canary.state import RouteReader
-from console.clock import next_beat
+from console.clock import backoff, next_beat
 from console.errors import ConsoleError
 from console.gates import GateReport, evaluate
 from console.model import DeploymentSpec, FleetSnapshot
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 #: Poll the gates window (for the health badge) at most this often.
 GATES_EVERY_S = 10.0
-MAX_BACKOFF_S = 30.0
 
 
 class DashboardScreen(Screen[None]):
@@ -184,8 +183,7 @@ class DashboardScreen(Screen[None]):
             )
         self.last_error = message.reason
         self._show_header()
-        interval = self.console.ctx.settings.refresh_interval
-        self._schedule(min(interval * 2 ** min(self.failures, 6), max(MAX_BACKOFF_S, interval)))
+        self._schedule(backoff(self.console.ctx.settings.refresh_interval, self.failures))
 
     # Showing --------------------------------------------------------------------------------
 

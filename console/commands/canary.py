@@ -24,6 +24,7 @@ ACTIONS: dict[str, Action] = {
     "step": "step",
     "revert": "revert",
     "mirror": "mirror",
+    "finish": "finish",
 }
 
 EXIT_FAILED = 1
@@ -48,6 +49,7 @@ def register(sub: Any) -> None:
         ("step", "warm the canary, then shift it to the next weight of the plan"),
         ("revert", "make stable carry everything, then send all traffic to it"),
         ("mirror", "mirror a percentage of live traffic to the canary"),
+        ("finish", "at 100%: scale the old stable down and record the release as complete"),
     ):
         action = actions.add_parser(name, help=text)
         add_source_options(action)

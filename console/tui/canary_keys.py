@@ -7,11 +7,13 @@ the action and quits once its outcome is audited."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual import work
 
 from console.canary.routers import router_for
+from console.clock import speed_of
 from console.errors import ConsoleError
 from console.tui.messages import CanaryFinished, CanaryPlanned, CanaryProgress
 
@@ -146,13 +148,19 @@ class CanaryKeys:
         app = self._console()
         if not self.canary_running:
             app.dashboard.show_activity("", None)
+        else:  # an emergency revert pre-empting the running action: say that it stops first
+            first = f"cancel the running {self._running_action} at its next safe point"
+            if plan.refusal:  # e.g. nothing shifted yet: stopping it is all there is to do
+                first += f"; then nothing more ({plan.refusal})"
+            plan = replace(plan, refusal="", lines=(first, *plan.lines))
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self._start(message.controller, plan)
 
         clock = app.ctx.clock
-        app.push_screen(ConfirmScreen(plan, clock.now(), clock.now), callback=answered)
+        confirm = ConfirmScreen(plan, clock.now(), clock.now, speed_of(clock))
+        app.push_screen(confirm, callback=answered)
 
     # Running ----------------------------------------------------------------------------------
 

@@ -59,8 +59,10 @@ class ConfirmScreen(ModalScreen[bool]):
         plan: Plan,
         planned_at: float | None = None,
         now: Callable[[], float] | None = None,
+        speed: float = 1.0,
     ) -> None:
         super().__init__(id="confirm")
+        self.speed = speed  # clock seconds per wall second (a fast simulated fleet)
         self.plan = plan
         self.planned_at = planned_at
         self.now = now
@@ -90,7 +92,7 @@ class ConfirmScreen(ModalScreen[bool]):
         if self.planned_at is None or self.now is None:
             return
         now = self.now()
-        age = format_duration(max(now - self.planned_at, 0.0))
+        age = format_duration(max(now - self.planned_at, 0.0) / self.speed)
         text = f"planned {age} ago; a yes checks the gates again on fresh data first"
         self.query_one("#confirm-age", Static).update(Content.styled(text, "dim"))
 

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from console.canary.state import RouteReader
-from console.clock import backoff, next_beat
+from console.clock import backoff, next_beat, speed_of
 from console.errors import ConsoleError
 from console.gates import GateReport, evaluate
 from console.model import DeploymentSpec, FleetSnapshot
@@ -194,7 +194,8 @@ class DashboardScreen(Screen[None]):
             return bool(self.last_error)
         if self.last_error or self.snapshot.stale:
             return True
-        age = self.console.ctx.clock.now() - self.snapshot.at.timestamp()
+        clock = self.console.ctx.clock
+        age = (clock.now() - self.snapshot.at.timestamp()) / speed_of(clock)  # wall seconds
         return age > self.console.ctx.settings.stale_after_s
 
     def _show(self) -> None:

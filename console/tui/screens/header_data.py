@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from console.canary.routers import router_for
+from console.clock import speed_of
 from console.model import Health, Track
 from console.units import format_duration
 from widgets.status_header import HeaderData
@@ -27,7 +28,9 @@ def header_data(
 ) -> HeaderData:
     """What the header shows: a pure function of the context, the last snapshot and gate
     report, the window, whether the data is stale and the last poll error."""
-    age = None if snapshot is None else max(ctx.clock.now() - snapshot.at.timestamp(), 0.0)
+    age = None
+    if snapshot is not None:  # in wall seconds, whatever the simulated fleet's speed
+        age = max(ctx.clock.now() - snapshot.at.timestamp(), 0.0) / speed_of(ctx.clock)
     canary = snapshot.canary if snapshot else None
     health = Health.NONE.value
     reason = ""

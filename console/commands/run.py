@@ -25,7 +25,16 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
+
     from console.factory import build_context
+
+    if os.environ.get("TERM", "dumb") in ("dumb", "unknown", ""):
+        return fail(
+            "TERM is dumb (or unset): this terminal cannot show the full-screen console; set "
+            "TERM (e.g. xterm-256color) or use the sub-commands (snapshot, canary status …)",
+            2,
+        )
 
     try:
         loaded = load(args)
@@ -51,4 +60,4 @@ def run(args: argparse.Namespace) -> int:
         # its next safe point and its outcome is audited before the process exits.
         if not app.wait_for_action():
             return fail("a canary action was still running when the console ended", 1)
-    return EXIT_OK
+    return app.return_code or EXIT_OK

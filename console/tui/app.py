@@ -14,6 +14,7 @@ import themes
 from console.config import WINDOWS_S
 from console.context import AppContext
 from console.errors import ConsoleError, SourceError
+from console.outside import inert
 from console.tui import keymap
 from console.tui.canary_keys import CanaryKeys
 from console.tui.screens.dashboard import DashboardScreen
@@ -21,6 +22,8 @@ from console.tui.screens.help import HelpScreen
 from console.units import format_duration
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from console.cost import CostReport
 
 
@@ -83,6 +86,34 @@ class ConsoleApp(CanaryKeys, App[None]):
                 self.stop_and_quit()
 
         self.push_screen(LeavingScreen(self._running_action), callback=answered)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast goes through the outside-text boundary and is never markup: a server's
+        error text cannot set the terminal's title, blank it or write its clipboard."""
+        super().notify(
+            inert(message), title=inert(title), severity=severity, timeout=timeout, markup=False
+        )
+
+    def _fatal_error(self) -> None:
+        """An unexpected error in the app: the terminal is restored and gets one line; the
+        details (no local variables: they hold tokens) go to a 0600 crash file."""
+        import sys
+
+        from console.crash import one_line
+
+        error = sys.exc_info()[1] or RuntimeError("unknown error")
+        self.bell()
+        from rich.text import Text
+
+        self.exit(return_code=1, message=Text(f"inference-console: {one_line(error)}"))
 
     def on_unmount(self) -> None:
         if self._canary_cancel is not None:

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from console.canary import Plan
+from console.outside import inert
 from console.units import format_duration
 
 TITLES = {
@@ -30,17 +31,17 @@ def plan_content(plan: Plan) -> Content:
     """The plan as plain content: names and messages are never parsed as markup."""
     parts: list[Content | str | tuple[str, str]] = []
     for number, line in enumerate(plan.describe(), start=1):
-        parts.append(f" {number}. {line}\n")
+        parts.append(f" {number}. {inert(line)}\n")
     if plan.observed_rps is not None:
         parts.append((f"\n observed {plan.observed_rps:.1f} req/s in total\n", "dim"))
     if plan.gates is not None:
         parts.append("\n gates:\n")
         for gate in plan.gates.results:
             mark = {"pass": "✓", "fail": "✗"}.get(gate.status.value, "?")
-            parts.append(f"  {mark} {gate.detail}\n")
+            parts.append(f"  {mark} {inert(gate.detail)}\n")
     if plan.refusal:
         parts.append(("\n refused: ", "bold"))
-        parts.append(f"{plan.refusal}\n")
+        parts.append(f"{inert(plan.refusal)}\n")
     return Content.assemble(*parts)
 
 

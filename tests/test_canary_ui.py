@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
 from console.clock import ManualClock
@@ -309,3 +310,26 @@ async def test_polling_goes_on_under_a_dialog() -> None:
         await wait_until(pilot, lambda: app.screen is not app.dashboard, "the help screen")
         await wait_polls(pilot, app, 2)  # the header is never STALE behind a dialog
         assert not app.dashboard.is_stale()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_the_question_stays_on_screen_whatever_the_plan_length(
+    size: tuple[int, int],
+) -> None:
+    from dataclasses import replace
+
+    app = app_with(ManualClock(T0))
+    async with app.run_test(size=size) as pilot:
+        await wait_polls(pilot, app)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
+        plan = app.screen.plan  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        long = replace(plan, lines=tuple(f"line {i} of a long plan" for i in range(60)))
+        app.push_screen(ConfirmScreen(long))
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "again")
+        await pilot.pause(0.05)
+        question = app.screen.query_one("#confirm-question")
+        region = question.region
+        assert region.height >= 1 and region.bottom <= size[1], (size, region)
+        assert "y = yes" in str(question.render())

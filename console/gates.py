@@ -24,6 +24,8 @@ class GateResult:
     observed: float | None
     limit: float | None
     detail: str
+    short: str = ""
+    """The detail in a few words for a narrow screen (``5xx 8.45% > 2.00%``); whole, never cut."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,15 @@ class GateReport:
                     return r.detail
         return ""
 
+    @property
+    def short_reason(self) -> str:
+        """``reason`` in a few words (its gate's ``short``, else the reason itself)."""
+        for status in (GateStatus.FAIL, GateStatus.INCONCLUSIVE):
+            for r in self.results:
+                if r.status is status:
+                    return r.short or r.detail
+        return ""
+
 
 def evaluate(
     snapshot: FleetSnapshot, gates: GatesConfig, configured_percent: float | None = None
@@ -65,7 +76,12 @@ def evaluate(
         return GateReport(
             (
                 GateResult(
-                    "fresh", GateStatus.INCONCLUSIVE, None, None, f"inconclusive — wait: {why}"
+                    "fresh",
+                    GateStatus.INCONCLUSIVE,
+                    None,
+                    None,
+                    f"inconclusive — wait: {why}",
+                    "wait: metrics old",
                 ),
             )
         )
@@ -82,6 +98,7 @@ def evaluate(
                     float(gates.min_requests),
                     f"inconclusive — wait: {seen:.0f} of {gates.min_requests} canary requests "
                     f"in the last {snapshot.window_s:.0f}s",
+                    f"wait: {seen:.0f}/{gates.min_requests} req",
                 ),
             )
         )
@@ -125,6 +142,7 @@ def _error_gate(stable: TrackValues, canary: TrackValues, gates: GatesConfig) ->
             None,
             gates.max_error_share,
             "no error-share data for the canary",
+            "no 5xx data",
         )
     base = "n/a" if stable.error_share is None else f"{stable.error_share:.2%}"
     ok = observed <= gates.max_error_share
@@ -136,6 +154,7 @@ def _error_gate(stable: TrackValues, canary: TrackValues, gates: GatesConfig) ->
         gates.max_error_share,
         f"canary 5xx share {observed:.2%} {verb} the {gates.max_error_share:.2%} limit "
         f"(stable {base})",
+        f"5xx {observed:.2%} {'≤' if ok else '>'} {gates.max_error_share:.2%}",
     )
 
 
@@ -149,7 +168,12 @@ def _ratio_gate(
 ) -> GateResult:
     if canary is None or stable is None or stable <= 0:
         return GateResult(
-            name, GateStatus.INCONCLUSIVE, None, max_ratio, f"no {label} for both tracks yet"
+            name,
+            GateStatus.INCONCLUSIVE,
+            None,
+            max_ratio,
+            f"no {label} for both tracks yet",
+            f"no {_SHORT.get(name, label)} yet",
         )
     ratio = canary / stable
     if max_abs is not None and canary > max_abs:
@@ -159,6 +183,7 @@ def _ratio_gate(
             ratio,
             max_ratio,
             f"canary {label} {canary:.3g}s over the {max_abs:.3g}s limit",
+            f"{_SHORT.get(name, label)} {canary:.3g}s > {max_abs:.3g}s",
         )
     ok = ratio <= max_ratio
     return GateResult(
@@ -168,6 +193,7 @@ def _ratio_gate(
         max_ratio,
         f"canary {label} is {ratio:.2f}× stable ({canary:.3g}s vs {stable:.3g}s, "
         f"limit {max_ratio:.2f}×)",
+        f"{_SHORT.get(name, label)} {ratio:.2f}× {'≤' if ok else '>'} {max_ratio:.2f}×",
     )
 
 
@@ -182,6 +208,7 @@ def _share_gate(
             None,
             configured_percent,
             "no traffic to compare with the configured weight",
+            "no traffic",
         )
     observed = 100.0 * (canary.requests_per_s or 0.0) / total
     deviation = abs(observed - configured_percent) / configured_percent
@@ -192,4 +219,8 @@ def _share_gate(
         observed,
         configured_percent,
         f"canary gets {observed:.1f}% of requests, configured {configured_percent:g}%",
+        f"share {observed:.1f}% vs {configured_percent:g}%",
     )
+
+
+_SHORT = {"ttft_p99": "p99 TTFT", "itl_p99": "p99 ITL"}

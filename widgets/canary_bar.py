@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from widgets._strips import fit
+from widgets._strips import fit, pieces_width
 from widgets.safe_text import clean
 
 __all__ = ["CanaryBar", "CanaryBarData"]
@@ -25,6 +27,7 @@ class CanaryBarData:
     observed: float | None = None
     gates: str = ""  # pass | fail | inconclusive | ""
     gate_detail: str = ""
+    gate_short: str = ""  # the detail in a few words, for when the whole one does not fit
     mirror: float | None = None
     activity: str = ""
     progress: tuple[int, int] | None = None  # ready, wanted
@@ -129,8 +132,25 @@ class CanaryBar(Widget):
             pieces.append(("│ ", base))
             pieces.append((text, self._style("activity")))
         elif data.gate_detail and data.gates != "pass":
-            pieces.append((clean(data.gate_detail), self._style("muted")))
+            room = width - pieces_width(pieces)
+            detail = _whole(room, data.gate_detail, data.gate_short)
+            if detail:
+                pieces.append((detail, self._style("muted")))
         return fit(pieces, width, base)
+
+
+def _whole(room: int, detail: str, short: str) -> str:
+    """The gate detail as it fits: whole, without its parenthetical, in short, or not at all —
+    never a reason cut off in the middle."""
+    full = clean(detail)
+    bare = _PARENTHETICAL.sub("", full).strip()
+    for text in (full, bare, clean(short)):
+        if text and cell_len(text) <= room:
+            return text
+    return ""
+
+
+_PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
 
 
 def _meter(ready: int, wanted: int, cells: int = 10) -> str:

@@ -36,6 +36,12 @@ class Cell:
 
     text: str
     level: str = "normal"
+    short: str = ""
+    """A shorter form used when the line is too wide (``starting`` -> ``start``); never for
+    digits."""
+    drop: int = 0
+    """0: always shown. Otherwise the cell may be left out when the line is too wide, higher
+    numbers first — a lower-priority field goes before anything is cut."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +68,18 @@ class PanelData:
     canary: Column
     note: str = ""
     shared_scale: bool = False
+    aligned: bool = False
+    """Lay the value lines out as a table: one column per cell position, numbers right-aligned
+    (for lines of the same shape, e.g. a p50/p90/p99 header over rows of latencies)."""
+    spark_row: int = 0
+    """In the compact layout, the value line the one-row sparkline follows."""
+    value_window: str = ""
+    """What the values are computed over (``1m``), said once in the panel."""
+    chart_window: str = ""
+    """What the sparkline spans (``5m``); its axis runs from ``-5m`` to ``now``."""
+    heading: bool = False
+    """Compact layout: draw a row naming the tracks (and the windows) above the values — set on
+    the first panel of a stack, so the columns below are labelled once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +95,7 @@ class HeaderData:
     next_percent: float | None
     health: str
     health_reason: str = ""
+    health_short: str = ""  # the reason in a few words, shown when the whole one does not fit
     burn_per_hour: float | None = None
     read_only: bool = False
     error: str = ""

@@ -233,6 +233,7 @@ class DashboardScreen(Screen[None]):
             observed=observed_share(snapshot) if snapshot else None,
             gates=status,
             gate_detail=gates.reason if gates else "",
+            gate_short=gates.short_reason if gates else "",
             mirror=canary.mirror_percent if canary else None,
             activity=text,
             progress=progress,

@@ -21,10 +21,11 @@ def header_data(screen: DashboardScreen) -> HeaderData:
     age = None if snapshot is None else max(ctx.clock.now() - snapshot.at.timestamp(), 0.0)
     canary = snapshot.canary if snapshot else None
     health = Health.NONE
-    reason = ""
+    reason = short = ""
     if canary is not None and canary.weight_percent > 0:
         if screen.gates is not None:
             health, reason = screen.gates.health, screen.gates.reason
+            short = screen.gates.short_reason
         else:
             health = Health.INCONCLUSIVE
     return HeaderData(
@@ -37,6 +38,7 @@ def header_data(screen: DashboardScreen) -> HeaderData:
         next_percent=None if canary is None else _next(canary.weight_percent, ctx),
         health="no canary" if health is Health.NONE else health.value,
         health_reason=reason,
+        health_short=short,
         burn_per_hour=_burn(snapshot, ctx),
         read_only=ctx.read_only,
         error=screen.last_error or _stale_reason(snapshot),

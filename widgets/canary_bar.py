@@ -51,8 +51,10 @@ class CanaryBar(Widget):
     DEFAULT_CSS = """
     CanaryBar { height: 1; background: $boost; }
     CanaryBar > .canary-bar--done { color: $text-muted; }
-    CanaryBar > .canary-bar--current { background: $primary; color: $text; text-style: bold; }
-    CanaryBar > .canary-bar--todo { color: $text; }
+    CanaryBar > .canary-bar--current {
+        background: $primary; color: $background; text-style: bold;
+    }
+    CanaryBar > .canary-bar--todo { color: $foreground; }
     CanaryBar > .canary-bar--pass { color: $canary-healthy; text-style: bold; }
     CanaryBar > .canary-bar--fail { color: $canary-failing; text-style: bold; }
     CanaryBar > .canary-bar--inconclusive { color: $canary-inconclusive; }

@@ -55,23 +55,25 @@ class StatusHeader(Widget):
     StatusHeader > .status-header--app { color: $primary; text-style: bold; }
     StatusHeader > .status-header--deployment { text-style: bold; }
     StatusHeader > .status-header--muted { color: $text-muted; }
-    StatusHeader > .status-header--stale { background: $stale; color: $text; text-style: bold; }
+    StatusHeader > .status-header--stale {
+        background: $stale; color: $background; text-style: bold;
+    }
     StatusHeader > .status-header--healthy {
-        background: $canary-healthy; color: $text; text-style: bold;
+        background: $canary-healthy; color: $background; text-style: bold;
     }
     StatusHeader > .status-header--degraded {
-        background: $canary-degraded; color: $text; text-style: bold;
+        background: $canary-degraded; color: $background; text-style: bold;
     }
     StatusHeader > .status-header--failing {
-        background: $canary-failing; color: $text; text-style: bold;
+        background: $canary-failing; color: $background; text-style: bold;
     }
     StatusHeader > .status-header--inconclusive {
-        background: $canary-inconclusive; color: $text; text-style: bold;
+        background: $canary-inconclusive; color: $background; text-style: bold;
     }
     StatusHeader > .status-header--no-canary { color: $text-muted; text-style: bold; }
-    StatusHeader > .status-header--burn { color: $text; }
+    StatusHeader > .status-header--burn { color: $foreground; }
     StatusHeader > .status-header--read-only {
-        background: $primary-muted; color: $text; text-style: bold;
+        background: $primary-muted; color: $foreground; text-style: bold;
     }
     StatusHeader > .status-header--error { color: $level-bad; text-style: bold; }
     """

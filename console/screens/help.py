@@ -16,7 +16,11 @@ def help_content() -> Content:
     """The key table as plain content (nothing in it is parsed as markup)."""
     parts: list[Content] = []
     group = ""
-    for command in keymap.available():
+    commands = keymap.available()
+    # Columns as wide as their widest entry plus a gap, so a long title never runs into its help.
+    key_width = max((len(c.key_display or c.key) for c in commands), default=0) + 2
+    title_width = max((len(c.title) for c in commands), default=0) + 2
+    for command in commands:
         if command.group != group:
             group = command.group
             if parts:
@@ -25,7 +29,10 @@ def help_content() -> Content:
         key = command.key_display or command.key
         parts.append(
             Content.assemble(
-                (f"  {key:<6}", "bold"), f"{command.title:<12}", (command.help, "dim"), "\n"
+                (f"  {key:<{key_width}}", "bold"),
+                f"{command.title:<{title_width}}",
+                (command.help, "dim"),
+                "\n",
             )
         )
     parts.append(Content("\nPress escape, q or ? to close."))

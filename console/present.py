@@ -146,7 +146,11 @@ def _lines(
                 "ITL",
                 v.itl_s,
                 _latency_level(
-                    v.itl_s.p99, stable.itl_s.p99 if stable else None, track, math.inf, math.inf
+                    v.itl_s.p99,
+                    stable.itl_s.p99 if stable else None,
+                    track,
+                    t.itl_p99_warn_s,
+                    t.itl_p99_bad_s,
                 ),
             ),
             _quantile_line("E2E", v.e2e_s, _level(v.e2e_s.p99, t.e2e_p99_warn_s, t.e2e_p99_bad_s)),

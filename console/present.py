@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from console.config import ThresholdsConfig
+from console.markers import Marker, positions
 from console.model import FleetSnapshot, Quantiles, SizeStats, Track, TrackValues
 from console.units import format_bytes, format_duration, format_percent_of, format_si
 from widgets.data import Cell, Column, PanelData
@@ -43,11 +44,17 @@ the p50/p90/p99 heading)."""
 NA = "–"
 
 
-def present(snapshot: FleetSnapshot | None, thresholds: ThresholdsConfig) -> dict[str, PanelData]:
-    """Every panel's data, keyed by panel id. ``None`` (no data yet) gives placeholder panels."""
+def present(
+    snapshot: FleetSnapshot | None,
+    thresholds: ThresholdsConfig,
+    markers: Sequence[Marker] = (),
+) -> dict[str, PanelData]:
+    """Every panel's data, keyed by panel id. ``None`` (no data yet) gives placeholder panels.
+    ``markers`` are actions to mark on the sparklines where they fall in their time span."""
     out: dict[str, PanelData] = {}
     value_window = format_duration(snapshot.window_s) if snapshot else ""
     chart_window = _chart_window(snapshot)
+    marks = _marks(snapshot, markers)
     for index, spec in enumerate(PANELS):
         columns = []
         for track in (Track.STABLE, Track.CANARY):
@@ -72,6 +79,7 @@ def present(snapshot: FleetSnapshot | None, thresholds: ThresholdsConfig) -> dic
             spark_row=SPARK_ROW.get(spec.id, 0),
             value_window=value_window,
             chart_window=chart_window,
+            markers=marks,
             heading=index == 0,
         )
     return out
@@ -87,6 +95,19 @@ def _chart_window(snapshot: FleetSnapshot | None) -> str:
     ]
     span = max(spans, default=0.0)
     return format_duration(span) if span > 0 and math.isfinite(span) else ""
+
+
+def _marks(
+    snapshot: FleetSnapshot | None, markers: Sequence[Marker]
+) -> tuple[tuple[float, str], ...]:
+    """Markers as fractions of the sparklines' span: from the first point to the newest."""
+    if snapshot is None or not markers or not snapshot.histories:
+        return ()
+    history = next(iter(snapshot.histories.values()))
+    points = max((len(v) for v in history.series.values()), default=0)
+    if points < 2:
+        return ()
+    return positions(markers, history.start, history.start + history.step_s * (points - 1))
 
 
 def _stale(snapshot: FleetSnapshot | None) -> bool:

@@ -27,6 +27,9 @@ async def test_every_number_is_labelled_and_nothing_is_cut(
     app = demo_app(scenario)
     async with app.run_test(size=size) as pilot:
         await wait_polls(pilot, app)
+        await wait_until(pilot, lambda: app.dashboard.gates is not None, "the gates")
+        await wait_polls(pilot, app)  # a poll after the first: its layout has settled
+        await pilot.pause()
         compact = app.dashboard.has_class("-compact")
         everything = []
         for spec in PANELS:
@@ -48,11 +51,6 @@ async def test_every_number_is_labelled_and_nothing_is_cut(
         for unit in ("req/s", "2xx", "5xx", "/s", "ms", "serving", "starting", "waiting"):
             assert unit in screen, f"{unit} missing at {size}"
 
-        def gates_judged() -> bool:
-            return app.dashboard.gates is not None
-
-        await wait_until(pilot, gates_judged, "the gates")
-        await pilot.pause()
         for widget in (app.screen.query_one(CanaryBar), app.screen.query_one(StatusHeader)):
             line = widget.render_line(0).text
             assert "…" not in line, f"{type(widget).__name__} at {size}: {line}"

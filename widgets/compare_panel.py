@@ -18,6 +18,7 @@ from widgets._strips import Segments, fit, fit_segments, pieces_width, strip_of
 from widgets.cell_fit import fit_lines
 from widgets.data import Cell, Column, PanelData
 from widgets.safe_text import clean
+from widgets.spark_axis import axis_row, mark_row
 from widgets.sparkline import finite_values, render_sparkline
 
 __all__ = ["Cell", "Column", "ComparePanel", "PanelData"]
@@ -52,6 +53,7 @@ class ComparePanel(Widget):
         "compare-panel--label",
         "compare-panel--track-stable",
         "compare-panel--track-canary",
+        "compare-panel--marker",
     }
 
     SCOPED_CSS = False  # the compact rule must match ``.-compact ComparePanel`` from an ancestor
@@ -80,6 +82,7 @@ class ComparePanel(Widget):
     ComparePanel > .compare-panel--label { color: $text-muted; text-style: bold; }
     ComparePanel > .compare-panel--track-stable { color: $spark-stable; text-style: bold; }
     ComparePanel > .compare-panel--track-canary { color: $spark-canary; text-style: bold; }
+    ComparePanel > .compare-panel--marker { color: $foreground; text-style: bold reverse; }
     """
 
     compact_title_width: ClassVar[int] = 10
@@ -203,6 +206,7 @@ class ComparePanel(Widget):
             "spark-canary",
             "track-stable",
             "track-canary",
+            "marker",
         ):
             styles[name] = self.get_component_rich_style(f"compare-panel--{name}")
         self._styles = styles
@@ -293,16 +297,15 @@ class ComparePanel(Widget):
         sparks = self._spark(column, track, width, SPARK_ROWS)
         lines.extend(fit_segments(line, width, base) for line in sparks)
         if data.chart_window:
-            lines.append(fit_segments(self._axis(data.chart_window, width), width, base))
+            axis = self._axis(data.chart_window, width)
+            lines.append(fit_segments(self._mark(axis, data.markers, width), width, base))
         return lines
 
     def _axis(self, window: str, width: int) -> Pieces:
-        """``-5m ······ now`` under a sparkline: where its left and right edges are in time."""
-        start, end = f"-{clean(window)}", "now"
-        gap = width - cell_len(start) - cell_len(end)
-        if gap < 1:
-            return [(end.rjust(width), self._style("muted"))]
-        return [(start + " " * gap + end, self._style("muted"))]
+        return axis_row(window, width, self._style("muted"))
+
+    def _mark(self, row: Pieces, markers: tuple[tuple[float, str], ...], width: int) -> Pieces:
+        return mark_row(row, markers, width, self._styles["normal"], self._style("marker"))
 
     def _heading(self, track: str, width: int) -> Segments:
         """The compact layout's column heading: the track's word in its colour, the windows."""
@@ -367,7 +370,8 @@ class ComparePanel(Widget):
         if values_width <= 0:
             return [fit_segments(self._spark(column, track, width, 1)[0], width, base)]
         spark_width = width - values_width - 1
-        spark = fit_segments(self._spark(column, track, spark_width, 1)[0], spark_width, base)
+        line = self._spark(column, track, spark_width, 1)[0]
+        spark = fit_segments(self._mark(line, data.markers, spark_width), spark_width, base)
         row = min(max(data.spark_row, 0), len(lines) - 1)
         out = []
         for index, pieces in enumerate(lines):

@@ -77,6 +77,9 @@ class PanelData:
     """What the values are computed over (``1m``), said once in the panel."""
     chart_window: str = ""
     """What the sparkline spans (``5m``); its axis runs from ``-5m`` to ``now``."""
+    markers: tuple[tuple[float, str], ...] = ()
+    """Actions on the sparklines' time scale: (fraction from the left edge to ``now``, letter),
+    e.g. ``(0.8, "S")`` for a step four fifths of the way along."""
     heading: bool = False
     """Compact layout: draw a row naming the tracks (and the windows) above the values — set on
     the first panel of a stack, so the columns below are labelled once."""

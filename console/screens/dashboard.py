@@ -17,6 +17,7 @@ from console.canary_state import RouteReader
 from console.clock import next_beat
 from console.errors import ConsoleError
 from console.gates import GateReport, evaluate
+from console.markers import AuditMarkers, Marker
 from console.messages import PollFailed, SnapshotReady
 from console.model import DeploymentSpec, FleetSnapshot
 from console.present import PANELS, present
@@ -56,6 +57,8 @@ class DashboardScreen(Screen[None]):
         self._header_at = float("-inf")
         self._routes = RouteReader()  # the split from the cluster when the metrics lack it
         self._slow = SlowRefreshHint(self)
+        # Steps, reverts and mirrors from the audit trail, marked on the sparklines.
+        self._markers: AuditMarkers | None = None
 
     @property
     def console(self) -> ConsoleApp:
@@ -205,7 +208,13 @@ class DashboardScreen(Screen[None]):
         if snapshot is not None and self.is_stale() and not snapshot.stale:
             snapshot = snapshot.model_copy(update={"stale": True})
         self._shown_stale = self.is_stale()
-        panels = present(snapshot, self.console.ctx.settings.ui.thresholds)
+        markers: tuple[Marker, ...] = ()
+        if snapshot is not None:
+            if self._markers is None:
+                self._markers = AuditMarkers(self.console.ctx.settings.audit.path)
+            since = snapshot.at.timestamp() - self.console.window_s
+            markers = self._markers.read(self.console.ctx.deployment.name, since)
+        panels = present(snapshot, self.console.ctx.settings.ui.thresholds, markers)
         with self.app.batch_update():
             for spec in PANELS:
                 self.query_one(f"#panel-{spec.id}", ComparePanel).data = panels[spec.id]

@@ -117,7 +117,8 @@ def _engineering_detail(report: CostReport, weeks: float) -> str:
         if figure.value == 0 and figure.provenance == "default"
     ]
     if unset:  # a $0 that only means nobody said: named as such, not passed off as a cost
-        return f"not configured ([cost] {' and '.join(unset)})"
+        names = unset[0] if len(unset) == 1 else "engineering_*"
+        return f"not configured ([cost] {names})"
     return f"{hours.value:g} h/week × {price(rate.value)} × {weeks:.3g} wk"
 
 

@@ -155,5 +155,5 @@ def test_demo_rollout_cost_covers_the_canarys_actual_run_and_zeros_are_named(
     assert inputs["stable_gpu_hours"]["value"] == pytest.approx(5 * 168)
     assert main(["cost", "--demo"]) == 0
     text = capsys.readouterr().out
-    assert "not configured ([cost] engineering_hours_per_week and engineering_rate)" in text
+    assert "$0.00  not configured ([cost] engineering_*)" in text
     assert "0  default: not configured" in text

@@ -10,6 +10,7 @@ __all__ = [
     "LEVELS",
     "Cell",
     "Column",
+    "CostCurve",
     "HeaderData",
     "Level",
     "PanelData",
@@ -102,3 +103,15 @@ class HeaderData:
     burn_per_hour: float | None = None
     read_only: bool = False
     error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CostCurve:
+    """Two series of dollars (API, dedicated) at evenly spaced x from 0 to the right edge
+    (``x_max_label``), and marks as (fraction of the x range, label)."""
+
+    api: tuple[float, ...]
+    dedicated: tuple[float, ...]
+    x_max_label: str
+    y_label: str = "$"
+    marks: tuple[tuple[float, str], ...] = ()

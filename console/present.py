@@ -62,11 +62,18 @@ def present(
             stable = snapshot.tracks.get(Track.STABLE) if snapshot else None
             lines = _lines(spec.id, values, stable, track, thresholds, stale=_stale(snapshot))
             spark: Sequence[float | None] = ()
+            offset = None
             if snapshot and track in snapshot.histories:
-                spark = snapshot.histories[track].values(spec.spark_key)
+                history = snapshot.histories[track]
+                spark = history.values(spec.spark_key)
+                offset = _offset(history.start, history.step_s)
             columns.append(
                 Column(
-                    label=track.value, lines=lines, spark=tuple(spark), spark_label=spec.spark_label
+                    label=track.value,
+                    lines=lines,
+                    spark=tuple(spark),
+                    spark_label=spec.spark_label,
+                    spark_offset=offset,
                 )
             )
         out[spec.id] = PanelData(
@@ -83,6 +90,14 @@ def present(
             heading=index == 0,
         )
     return out
+
+
+def _offset(start: float, step: float) -> int | None:
+    """The first history point's index on the absolute time axis (None when it has none)."""
+    if not (step > 0 and math.isfinite(start) and math.isfinite(step)):
+        return None
+    index = start / step
+    return round(index) if abs(index) < 2**53 else None
 
 
 def _chart_window(snapshot: FleetSnapshot | None) -> str:

@@ -20,6 +20,7 @@ from widgets.data import Cell, Column, PanelData
 from widgets.safe_text import clean
 from widgets.spark_axis import axis_row, mark_row
 from widgets.sparkline import finite_values, render_sparkline
+from widgets.strip_diff import changed_regions
 
 __all__ = ["Cell", "Column", "ComparePanel", "PanelData"]
 
@@ -141,7 +142,12 @@ class ComparePanel(Widget):
         else:
             self.render_line(0)  # rebuilds the rows
             if self._cache != shown:  # values that read the same (and flat sparklines): no paint
-                self.refresh()
+                # Only the cells that changed go to the terminal (a number, a sparkline's end).
+                regions = changed_regions(shown, self._cache)
+                if regions is None:
+                    self.refresh()
+                elif regions:
+                    self.refresh(*regions)
 
     def _update_titles(self, data: PanelData | None) -> None:
         # Setting a border title repaints the widget, so only a new text is set.
@@ -234,7 +240,9 @@ class ComparePanel(Widget):
     def _spark(self, column: Column, track: str, width: int, rows: int) -> list[Pieces]:
         lo, hi = self._scale
         style = self._style(f"spark-{track}")
-        lines = render_sparkline(column.spark, width, rows, lo=lo, hi=hi)
+        lines = render_sparkline(
+            column.spark, width, rows, lo=lo, hi=hi, offset=column.spark_offset
+        )
         return [[(line, style)] for line in lines]
 
     def _build(self, width: int, compact: bool) -> list[Strip]:

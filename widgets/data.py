@@ -53,6 +53,9 @@ class Column:
     lines: tuple[tuple[Cell, ...], ...] = ()
     spark: tuple[float | None, ...] = ()
     spark_label: str = ""
+    spark_offset: int | None = None
+    """The absolute index of ``spark[0]`` (its time ÷ the spacing): columns are then bins fixed
+    in time, so a new point redraws one column rather than the whole sparkline."""
 
 
 @dataclass(frozen=True, slots=True)

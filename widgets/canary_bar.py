@@ -14,6 +14,7 @@ from textual.widget import Widget
 
 from widgets._strips import fit, pieces_width
 from widgets.safe_text import clean
+from widgets.strip_diff import changed_regions
 
 __all__ = ["CanaryBar", "CanaryBarData"]
 
@@ -73,9 +74,17 @@ class CanaryBar(Widget):
 
     def watch_data(self) -> None:
         shown, self._row = self._row, None
-        if shown is not None and self.is_mounted and self.render_line(0) == shown[1]:
+        if shown is None or not self.is_mounted:
+            self.refresh()
             return
-        self.refresh()
+        row = self.render_line(0)
+        if row == shown[1]:
+            return
+        regions = changed_regions([shown[1]], [row])  # only the cells that changed
+        if regions is None:
+            self.refresh()
+        elif regions:
+            self.refresh(*regions)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

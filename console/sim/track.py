@@ -181,10 +181,11 @@ class TrackSim:
             k = pod.counters
             itl_total = 0.0
             for value, steps in itl:
-                ii = ib + bisect_left(itl_bounds, value)
-                k[ii] += steps
-                c[ii] += steps
-                itl_total += value * steps
+                if steps:
+                    ii = ib + bisect_left(itl_bounds, value)
+                    k[ii] += steps
+                    c[ii] += steps
+                    itl_total += value * steps
             k[r2] += 1
             k[ps] += prompt
             k[gs] += out
@@ -242,8 +243,8 @@ class TrackSim:
             jitter = 0.85 + 0.3 * rnd()
             prefill = TTFT_BASE_S + prompt * PREFILL_S_PER_TOKEN * (1.0 + 0.5 * occ)
             ttft = prefill * ttft_f * jitter + wait
-            itl = _itl_groups(occ, out - 1, itl_f, rnd)
-            e2e = ttft + sum(value * steps for value, steps in itl)
+            itl, decode = _itl_groups(occ, out - 1, itl_f, rnd)
+            e2e = ttft + decode
             end = ceil(arrived - 1 + offset + e2e)
             if end <= t:
                 end = t + 1
@@ -281,18 +282,27 @@ class TrackSim:
             codes.popleft()
 
 
-def _itl_groups(occ: float, steps: int, factor: float, rnd: Callable[[], float]) -> ItlGroups:
-    """A request's inter-token latencies at batch occupancy ``occ`` (0-1): a decode step takes
-    longer the more sequences share it, a share of steps (growing with the batch) also carries
-    another request's prefill chunk, and a few stall for a long prefill or a preemption — so the
-    observations spread over vLLM's ITL buckets, and move with load."""
-    occ2 = occ * occ
-    pace = ITL_BASE_S * (1.0 + 0.35 * occ + 0.8 * occ2 * occ2) * factor * (0.8 + 0.4 * rnd())
-    stalled = min(int(steps * (0.004 + 0.01 * occ) + rnd()), steps)
-    slowed = min(int(steps * (0.03 + 0.12 * occ) + rnd()), steps - stalled)
-    groups = (
-        (pace, steps - slowed - stalled),
-        (pace * (1.8 + 1.7 * rnd()), slowed),
-        (pace * (5.0 + 6.0 * rnd()), stalled),
+def _itl_groups(
+    occ: float, steps: int, factor: float, rnd: Callable[[], float]
+) -> tuple[ItlGroups, float]:
+    """A request's inter-token latencies at batch occupancy ``occ`` (0-1), and their total: a
+    decode step takes longer the more sequences share it, a share of steps (growing with the
+    batch) also carries another request's prefill chunk, and a few stall for a long prefill or
+    a preemption — so the observations spread over vLLM's ITL buckets, and move with load.
+    (Groups may hold no steps; written out long-hand, as this runs for every request.)"""
+    occ4 = occ * occ
+    occ4 *= occ4
+    pace = ITL_BASE_S * (1.0 + 0.35 * occ + 0.8 * occ4) * factor * (0.8 + 0.4 * rnd())
+    stalled = int(steps * (0.004 + 0.01 * occ) + rnd())
+    if stalled > steps:
+        stalled = steps
+    slowed = int(steps * (0.03 + 0.12 * occ) + rnd())
+    if slowed > steps - stalled:
+        slowed = steps - stalled
+    fast = steps - slowed - stalled
+    slow = pace * (1.8 + 1.7 * rnd())
+    stall = pace * (5.0 + 6.0 * rnd())
+    return (
+        ((pace, fast), (slow, slowed), (stall, stalled)),
+        pace * fast + slow * slowed + stall * stalled,
     )
-    return tuple(g for g in groups if g[1] > 0)

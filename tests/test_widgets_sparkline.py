@@ -129,3 +129,11 @@ def test_bins_fixed_in_time_change_one_column_per_new_point() -> None:
     assert last[0] == max(series[0:3]) and last[-1] == max(series[96:99])
     # With an offset the whole sparkline is drawn the same width.
     assert len(render_sparkline(series[:100], 35, 2, offset=7)) == 2
+
+
+def test_bins_that_would_leave_blank_columns_fall_back_to_even_resampling() -> None:
+    series = [1.0] * 100
+    # 42 columns of 3 points would leave 8 blank: every column is drawn instead.
+    assert " " not in render_sparkline(series, 42, 1, offset=5)[0]
+    # 35 columns of 3: bins fixed in time, at most one column left blank.
+    assert render_sparkline(series, 35, 1, offset=5)[0].count(" ") <= 1

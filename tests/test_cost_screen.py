@@ -120,3 +120,26 @@ def test_the_curve_crosses_where_the_report_says() -> None:
 
 def test_cost_screen_snapshot_80x24(snap_compare: Any) -> None:
     assert snap_compare(CostApp(_report()), terminal_size=(80, 24))
+
+
+async def test_outlandish_volumes_draw_without_crashing() -> None:
+    def f(value: float, provenance: str = "measured") -> Figure:
+        return Figure(value=value, provenance=provenance)  # type: ignore[arg-type]
+
+    inputs = CostInputs(
+        input_tokens=f(1e300),
+        output_tokens=f(1e300),
+        price_in_per_mtok=f(1e300, "config"),
+        price_out_per_mtok=f(10.0, "config"),
+        gpu_hours=f(1e308),
+        gpu_hour_price=f(3.50, "config"),
+        engineering_hours_per_week=f(0, "default"),
+        engineering_rate=f(0, "default"),
+        horizon_s=f(86400 * 7, "default"),
+    )
+    app = CostApp(compute(inputs))
+    async with app.run_test(size=(80, 30)) as pilot:
+        await pilot.pause()
+        chart = app.screen.query_one("#cost-chart", CostChart)
+        drawn = "\n".join(chart.render_line(y).text for y in range(chart.size.height))
+        assert "dedicated TCO" in drawn and app.is_running

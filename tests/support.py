@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.widget import Widget
@@ -15,6 +17,7 @@ from console.context import AppContext
 from console.factory import build_context
 from console.tui.app import ConsoleApp
 from tests.waiting import wait_until
+from widgets.log_stream import LogStream
 from widgets.status_header import StatusHeader
 
 #: A weekday afternoon (UTC): the simulated daily cycle is near its peak.
@@ -67,3 +70,20 @@ def count_repaints(widget: Widget) -> list[int]:
 
     widget.refresh = counting  # type: ignore[method-assign]
     return repaints
+
+
+def file_app(tmp_path: Path, lines: list[str]) -> ConsoleApp:
+    """The demo console (simulated fleet, manual clock) following a log file of ``lines``; its
+    audit trail is the simulated fleet's own (``demo_audit_path()``)."""
+    log = tmp_path / "server.log"
+    log.write_text("".join(f"{line}\n" for line in lines))
+    loaded = demo_loaded()
+    logs = loaded.settings.logs.model_copy(update={"file": log, "sim": False})
+    settings = loaded.settings.model_copy(update={"logs": logs})
+    ctx = build_context(replace(loaded, settings=settings), clock=ManualClock(T0))
+    return ConsoleApp(ctx)
+
+
+def log_stream(app: ConsoleApp, which: str = "server-logs") -> LogStream:
+    """One of the log pane's streams (``server-logs`` or ``audit-log``)."""
+    return app.dashboard.query_one(f"#{which}", LogStream)

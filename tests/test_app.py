@@ -169,6 +169,8 @@ async def test_dead_source_marks_stale_keeps_values_and_recovers() -> None:
     app = demo_app_from(ctx)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_polls(pilot, app)
+        # Laid out for the data (its sparklines' time scale under them) before it is read.
+        await wait_until(pilot, lambda: "now" in panel_text(app, "volume"), "the time scale")
         before = panel_text(app, "volume")
         flaky.down = True
         app.dashboard.poll_now()

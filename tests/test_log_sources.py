@@ -217,3 +217,23 @@ def test_a_quiet_file_is_looked_at_less_often_until_lines_come() -> None:
     wait.busy()
     assert wait.idle() == 0.1
     assert IdleBackoff(2.0).idle() == 2.0  # slower than the cap asked for: kept
+
+
+def test_a_cold_starting_canary_shows_its_loading_and_its_refused_requests() -> None:
+    clock = ManualClock(T0)
+    fleet = SimFleet("cold-start", 7, clock=clock)
+    generator = SimLogGenerator(fleet)
+    generator.start()
+    clock.advance(20)
+    lines = generator.poll()
+    canary = [line for line in lines if line.track == "canary"]
+    loading = [line for line in canary if "Loading safetensors checkpoint shards" in line.text]
+    assert loading and all(line.source.startswith("llama-v2-") for line in loading)
+    refused = [line for line in canary if line.source == "gateway"]
+    assert refused, "requests sent to a track with no ready pod are logged"
+    assert all("503 UH no_healthy_upstream" in line.text for line in refused)
+    assert "0 of 2 pods ready" in refused[0].text
+    # As many lines as the canary's refused requests in that time (under the per-poll cap).
+    truth = fleet.ground_truth(Track.CANARY, 20)
+    assert truth.codes_per_s.server_error
+    assert len(refused) == min(round(truth.codes_per_s.server_error * 20), 40)

@@ -16,6 +16,7 @@ from console.canary.state import RouteReader
 from console.clock import backoff, next_beat, speed_of
 from console.errors import ConsoleError
 from console.gates import GateReport, evaluate
+from console.markers import AuditMarkers, Marker
 from console.model import DeploymentSpec, FleetSnapshot
 from console.present import PANELS, present
 from console.tui.messages import PollFailed, SnapshotReady
@@ -54,6 +55,8 @@ class DashboardScreen(Screen[None]):
         self._header_at = float("-inf")
         self._routes = RouteReader()  # the split from the cluster when the metrics lack it
         self._slow = SlowRefreshHint(self)
+        # Steps, reverts and mirrors from the audit trail, marked on the sparklines.
+        self._markers: AuditMarkers | None = None
 
     @property
     def console(self) -> ConsoleApp:
@@ -203,7 +206,13 @@ class DashboardScreen(Screen[None]):
         if snapshot is not None and self.is_stale() and not snapshot.stale:
             snapshot = snapshot.model_copy(update={"stale": True})
         self._shown_stale = self.is_stale()
-        panels = present(snapshot, self.console.ctx.settings.ui.thresholds)
+        markers: tuple[Marker, ...] = ()
+        if snapshot is not None:
+            if self._markers is None:
+                self._markers = AuditMarkers(self.console.ctx.settings.audit.path)
+            since = snapshot.at.timestamp() - self.console.window_s
+            markers = self._markers.read(self.console.ctx.deployment.name, since)
+        panels = present(snapshot, self.console.ctx.settings.ui.thresholds, markers)
         with self.app.batch_update():
             for spec in PANELS:
                 self.query_one(f"#panel-{spec.id}", ComparePanel).data = panels[spec.id]
@@ -231,6 +240,7 @@ class DashboardScreen(Screen[None]):
             observed=snapshot.observed_share() if snapshot else None,
             gates=status,
             gate_detail=gates.reason if gates else "",
+            gate_short=gates.short_reason if gates else "",
             mirror=canary.mirror_percent if canary else None,
             activity=text,
             progress=progress,

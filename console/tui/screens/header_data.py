@@ -33,12 +33,12 @@ def header_data(
         age = max(ctx.clock.now() - snapshot.at.timestamp(), 0.0) / speed_of(ctx.clock)
     canary = snapshot.canary if snapshot else None
     health = Health.NONE.value
-    reason = ""
+    reason = short = ""
     if canary is not None and canary.weight_percent >= 100 and _released(ctx, snapshot):
         health, reason = "released", "the old stable is scaled down"
     elif canary is not None and canary.weight_percent > 0:
         if gates is not None:
-            health, reason = gates.health.value, gates.reason
+            health, reason, short = gates.health.value, gates.reason, gates.short_reason
         else:
             health = Health.INCONCLUSIVE.value
         if canary.weight_percent >= 100 and not reason:
@@ -55,6 +55,7 @@ def header_data(
         next_percent=None if canary is None else _next(canary.weight_percent, ctx),
         health="no canary" if health == Health.NONE.value else health,
         health_reason=reason,
+        health_short=short,
         fleet=fleet_alert(snapshot, ctx.settings.ui.thresholds),
         burn_per_hour=_burn(snapshot, ctx),
         read_only=ctx.read_only,

@@ -18,11 +18,12 @@ def help_content(read_only: str = "") -> Content:
     parts: list[Content] = []
     group = ""
     commands = [c for c in keymap.available() if not (read_only and c.writes)]
-    width = max(len(c.title) for c in commands) + 2
+    # Columns as wide as their widest entry plus a gap, so a long title never runs into its help.
+    key_width = max((len(c.key_display or c.key) for c in commands), default=0) + 2
+    title_width = max((len(c.title) for c in commands), default=0) + 2
     if read_only:
-        parts.append(
-            Content.styled(f"read-only ({read_only}): no command changes the cluster\n\n", "bold")
-        )
+        said = f"read-only ({read_only}): no command changes the cluster\n\n"
+        parts.append(Content.styled(said, "bold"))
     for command in commands:
         if command.group != group:
             group = command.group
@@ -32,7 +33,10 @@ def help_content(read_only: str = "") -> Content:
         key = command.key_display or command.key
         parts.append(
             Content.assemble(
-                (f"  {key:<7}", "bold"), f"{command.title:<{width}}", (command.help, "dim"), "\n"
+                (f"  {key:<{key_width}}", "bold"),
+                f"{command.title:<{title_width}}",
+                (command.help, "dim"),
+                "\n",
             )
         )
     parts.append(Content("\nPress escape, q or ? to close."))

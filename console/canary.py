@@ -104,7 +104,9 @@ class CanaryController:
             self._record(plan, snapshot, "outcome", result, result.message)
         except AuditError as err:
             result = replace(
-                result, message=f"{result.message} (the outcome was not audited: {err})"
+                result,
+                message=f"{result.message} (the outcome was not audited: {err})",
+                audit_error=str(err),
             )
         progress(Progress("done", result.message))
         return result

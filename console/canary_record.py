@@ -29,6 +29,8 @@ class Outcome:
     message: str
     plan: Plan
     after: Split | None = None
+    #: Why the outcome record could not be written ("" when it was).
+    audit_error: str = ""
 
     @property
     def ok(self) -> bool:

@@ -1,4 +1,5 @@
-"""``inference-console audit verify [PATH]``: check the audit trail's hash chain."""
+"""``inference-console audit verify|anchor [PATH]``: check the audit trail's hash chain and its
+end against its head file; anchor a trail that has no head yet."""
 
 from __future__ import annotations
 
@@ -14,31 +15,64 @@ def register(sub: Any) -> None:
     actions = parser.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     check = actions.add_parser(
         "verify",
-        help="exit 0 when the hash chain is whole, 1 naming the first broken record",
+        help="exit 0 when the hash chain is whole and reaches its head, 1 naming the first "
+        "break, 2 when there is no trail",
     )
-    check.add_argument(
-        "path", nargs="?", type=Path, help="audit file (default: [audit] path from the config)"
+    anchor = actions.add_parser(
+        "anchor",
+        help="record the head of a trail whose chain is whole (a trail from before head "
+        "files, or one whose loss you accept)",
     )
-    check.add_argument("--config", type=Path, metavar="FILE", help="configuration file (TOML)")
+    for action in (check, anchor):
+        action.add_argument(
+            "path", nargs="?", type=Path, help="audit file (default: [audit] path from the config)"
+        )
+        action.add_argument("--config", type=Path, metavar="FILE", help="configuration file (TOML)")
     check.set_defaults(func=run)
+    anchor.set_defaults(func=run_anchor)
+
+
+def _path(args: argparse.Namespace) -> Path | int:
+    from console.config import ConfigError, default_config_path, load_settings
+
+    path: Path | None = args.path
+    if path is not None:
+        return path
+    config = args.config or default_config_path()
+    try:
+        settings = load_settings(config if config.exists() else None)
+    except ConfigError as err:
+        for problem in err.problems:
+            fail(problem)
+        return EXIT_USAGE
+    return settings.audit.path
 
 
 def run(args: argparse.Namespace) -> int:
     from console.audit import verify
-    from console.config import ConfigError, default_config_path, load_settings
+    from widgets.safe_text import clean
 
-    path: Path | None = args.path
-    if path is None:
-        config = args.config or default_config_path()
-        try:
-            settings = load_settings(config if config.exists() else None)
-        except ConfigError as err:
-            for problem in err.problems:
-                fail(problem)
-            return EXIT_USAGE
-        path = settings.audit.path
+    path = _path(args)
+    if isinstance(path, int):
+        return path
     verdict = verify(path)
     if verdict.ok:
-        print(verdict)
+        print(clean(str(verdict)))
         return EXIT_OK
-    return fail(str(verdict), EXIT_FAILURE)
+    return fail(clean(str(verdict)), EXIT_USAGE if verdict.missing else EXIT_FAILURE)
+
+
+def run_anchor(args: argparse.Namespace) -> int:
+    from console.audit_anchor import anchor
+    from console.errors import ConsoleError
+    from widgets.safe_text import clean
+
+    path = _path(args)
+    if isinstance(path, int):
+        return path
+    try:
+        said = anchor(path.expanduser())
+    except ConsoleError as err:
+        return fail(clean(str(err)), EXIT_FAILURE)
+    print(clean(said))
+    return EXIT_OK

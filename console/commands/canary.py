@@ -1,7 +1,8 @@
 """``inference-console canary status|step|revert|mirror``: the canary from scripts and CI.
 
 Nothing is written without ``--yes``. Exit status: 0 done (or status shown), 1 failed,
-2 bad usage or config, 3 refused (gates, read-only, nothing to do), 4 partial, 5 planned only."""
+2 bad usage or config, 3 refused (gates, read-only, nothing to do), 4 partial, 5 planned only,
+6 carried out but its outcome could not be written to the audit trail."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ EXIT_FAILED = 1
 EXIT_REFUSED = 3
 EXIT_PARTIAL = 4
 EXIT_PLANNED = 5
+EXIT_UNAUDITED = 6
 EXIT_BY_OUTCOME = {
     "ok": EXIT_OK,
     "failed": EXIT_FAILED,
@@ -120,6 +122,8 @@ def _carry_out(ctl: CanaryController, plan: Plan, snapshot: Any, as_json: bool) 
         )
     else:
         print(f"{plan.action}: {result.outcome}: {result.message}")
+    if result.audit_error:
+        return fail(f"the outcome was not audited: {result.audit_error}", EXIT_UNAUDITED)
     return EXIT_BY_OUTCOME[result.outcome]
 
 

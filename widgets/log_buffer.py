@@ -6,13 +6,13 @@ lines and filtering new ones cost time in proportion to the batch, not to the bu
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from typing import Any, cast
 
 from widgets._ring import Ring
-from widgets.log_format import LogItem, compile_filter
+from widgets.log_filter import LogFilter, Matcher, parse_filter
+from widgets.log_format import LogItem
 
 __all__ = ["LogBuffer", "count_below"]
 
@@ -26,22 +26,33 @@ class LogBuffer:
         self.items: Ring[LogItem] = Ring()
         self.base = 0  # sequence number of the oldest kept item
         self.view: Ring[int] = Ring()  # sequence numbers of the lines that pass the filter
-        self.filter = ""
-        self.pattern: re.Pattern[str] | None = None
-        self.regex = False
+        self.rule: LogFilter | None = None
 
     def __len__(self) -> int:
         return len(self.items)
+
+    @property
+    def filter(self) -> str:
+        return self.rule.text if self.rule is not None else ""
+
+    @property
+    def pattern(self) -> Matcher | None:
+        """The text part of the filter (for highlighting matches)."""
+        return self.rule.pattern if self.rule is not None else None
+
+    @property
+    def regex(self) -> bool:
+        return self.rule is not None and self.rule.regex
 
     def item(self, seq: int) -> LogItem:
         return self.items[seq - self.base]
 
     def matches(self, items: Sequence[LogItem]) -> int:
         """How many of ``items`` pass the filter."""
-        pattern = self.pattern
-        if pattern is None:
+        rule = self.rule
+        if rule is None:
             return len(items)
-        return sum(1 for item in items if pattern.search(item.text))
+        return sum(1 for item in items if rule.matches(item))
 
     def add(self, items: Sequence[LogItem]) -> tuple[list[int] | range, int]:
         """Keep ``items`` (oldest first), dropping the oldest beyond ``max_lines``.
@@ -57,13 +68,13 @@ class LogBuffer:
             items = items[skipped:]
         start = self.base + len(self.items)
         self.items.extend(items)
-        pattern = self.pattern
+        rule = self.rule
         matched: list[int] | range
-        if pattern is None:
+        if rule is None:
             matched = range(start, start + len(items))
         else:
-            search = pattern.search
-            matched = [start + i for i, item in enumerate(items) if search(item.text)]
+            test = rule.matches
+            matched = [start + i for i, item in enumerate(items) if test(item)]
         self.view.extend(matched)
         gone += self.drop_oldest(len(self.items) - self.max_lines)
         return matched, gone
@@ -80,22 +91,20 @@ class LogBuffer:
         return gone
 
     def set_filter(self, text: str) -> None:
-        """Keep only lines matching ``text`` (a regex, or literal text when it is not one) in the
-        view; empty text keeps every line."""
-        if text:
-            self.pattern, self.regex = compile_filter(text)
-        else:
-            self.pattern, self.regex = None, False
-        self.filter = text
+        """Keep only lines matching ``text`` in the view (``widgets.log_filter``: ``track:`` and
+        ``pod:`` terms, a regex or literal text); empty text keeps every line. Raises
+        FilterError when ``text`` cannot be used (the filter is then unchanged)."""
+        self.rule = parse_filter(text) if text.strip() else None
         self.refilter()
 
     def refilter(self) -> None:
-        pattern, base = self.pattern, self.base
+        rule, base = self.rule, self.base
         self.view.clear()
-        if pattern is None:
+        if rule is None:
             self.view.extend(range(base, base + len(self.items)))
         else:
-            self.view.extend(base + i for i, it in enumerate(self.items) if pattern.search(it.text))
+            test = rule.matches
+            self.view.extend(base + i for i, it in enumerate(self.items) if test(it))
 
     def clear(self) -> None:
         self.base += len(self.items)

@@ -204,8 +204,10 @@ class LogStream(ScrollView, can_focus=True):
             self.pause()
 
     def set_filter(self, text: str) -> bool:
-        """Show only lines matching ``text`` (a regular expression, or literal text when it is not
-        one); empty text shows every line. Returns whether it was taken as a regex."""
+        """Show only lines matching ``text`` (``widgets.log_filter``: ``track:``/``pod:`` terms, a
+        regular expression, or literal text when it is not one); empty text shows every line.
+        Returns whether it was taken as a regex; raises FilterError (nothing changed) when it
+        cannot be used."""
         self._lines.set_filter(text)
         self._rebuild()
         return self._lines.regex

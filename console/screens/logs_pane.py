@@ -19,6 +19,7 @@ from textual.widgets import ContentSwitcher, Input, Static
 from console.messages import LogBatch, LogsSaved
 from console.model import LogLine
 from console.sources.base import LogSource
+from widgets.log_filter import FilterError
 from widgets.log_stream import LogStatus, LogStream
 from widgets.safe_text import clean
 
@@ -214,7 +215,11 @@ class LogsPane(Vertical):
     @on(Input.Submitted)
     def _apply_filter(self, event: Input.Submitted) -> None:
         event.stop()
-        self.active.set_filter(event.value)
+        try:
+            self.active.set_filter(event.value)
+        except FilterError as err:  # the prompt stays open with the text, to be mended
+            self.notify(clean(str(err)), title="Filter", severity="error", markup=False)
+            return
         self.close_filter()
 
     @on(LogStream.StatusChanged)

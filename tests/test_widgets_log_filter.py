@@ -114,3 +114,30 @@ def test_catastrophic_patterns_finish(pattern: str, line: str) -> None:
     short = line[:12] + line[-1]
     expected = re.search(pattern, short) is not None
     assert parse_filter(pattern).matches(Line(short)) is expected
+
+
+BATCH = [
+    "GET /a 200 OK",
+    "",
+    "POST /b 503",
+    "  indented ÉRROR ünïcode",
+    "OK",
+    "x" * 300,
+    "tab\there",
+    "ends with space ",
+]
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"^GET", r"OK$", r"^$", r"\s", r"[^x]+", r"^\s+\S", r"érror", "ok", r"5\d\d|^x+$", r"\bOK\b"],
+)
+def test_a_batch_selects_exactly_the_lines_that_match_one_by_one(pattern: str) -> None:
+    """The view filters a batch in one search; it must pick what line-by-line search picks
+    (anchors at each line's ends, no match across two lines)."""
+    rule = parse_filter(pattern)
+    lines = [Line(text) for text in BATCH]
+    one_by_one = [i for i, line in enumerate(lines) if rule.matches(line)]
+    assert rule.select(lines) == one_by_one
+    flags = 0 if any(c.isupper() for c in pattern) else re.IGNORECASE
+    assert one_by_one == [i for i, text in enumerate(BATCH) if re.search(pattern, text, flags)]

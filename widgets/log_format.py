@@ -118,12 +118,13 @@ def _json_level(text: str) -> str | None:
     return None
 
 
-def display_text(text: str) -> str:
-    """What is drawn for ``text``: cut to ``MAX_DISPLAY_CHARS`` with a note of what was left out,
-    escape sequences removed and controls made visible (``widgets.safe_text.clean``)."""
+def display_text(text: str, length: int | None = None) -> str:
+    """What is drawn for ``text``: cut to ``MAX_DISPLAY_CHARS`` with a note of what was left out
+    (of ``length`` characters, when ``text`` is the start of a longer line), escape sequences
+    removed and controls made visible (``widgets.safe_text.clean``)."""
     if len(text) <= MAX_DISPLAY_CHARS:
         return clean(text)
-    hidden = len(text) - MAX_DISPLAY_CHARS
+    hidden = max(length or 0, len(text)) - MAX_DISPLAY_CHARS
     return f"{clean(text[:MAX_DISPLAY_CHARS])} … (+{hidden:,} chars)"
 
 

@@ -14,6 +14,7 @@ from rich.style import Style
 from textual.strip import Strip
 
 from widgets._strips import fit
+from widgets.log_budget import line_length
 from widgets.log_filter import Matcher
 from widgets.log_format import (
     LEVELS,
@@ -68,7 +69,7 @@ def render_item(
         pieces.append((label + " ", base + style(track)))
     level = item.level or detect_level(item.text)
     text_style = base + style(level) if level in LEVELS else base
-    text = display_text(item.text)
+    text = display_text(item.text, line_length(item))
     if pattern is None or not text:
         pieces.append((text, text_style))
     else:

@@ -19,6 +19,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from widgets._ring import Ring
+from widgets.log_budget import item_bytes, line_length
 from widgets.log_buffer import LogBuffer, count_below
 from widgets.log_format import LogItem, display_text
 from widgets.log_render import LineLayout, render_item
@@ -120,6 +121,7 @@ class LogStream(ScrollView, can_focus=True):
         self._lines = LogBuffer(max_lines)
         self._rows: Ring[tuple[int, int]] = Ring()  # (sequence, row within line) when wrapping
         self._pending: list[LogItem] = []
+        self._pending_bytes = 0
         self._moving = False
         self._cache: LRUCache[int, list[Strip]] = LRUCache(2048)
         self._cache_width = -1
@@ -154,16 +156,29 @@ class LogStream(ScrollView, can_focus=True):
             return
         self.received += len(items)
         if self.paused:
+            items = self._lines.budget.cut(items)
             self.new_lines += self._lines.matches(items)
             self._pending.extend(items)
-            excess = len(self._pending) - self.max_lines
-            if excess > 0:
-                del self._pending[:excess]
-                self._lines.dropped += excess
+            self._pending_bytes += sum(item_bytes(item) for item in items)
+            self._bound_pending()
             self._post_status()
             return
         self._ingest(items)
         self._post_status()
+
+    def _bound_pending(self) -> None:
+        """Lines held while paused stay within the buffer's line and byte budgets."""
+        pending = self._pending
+        drop = max(len(pending) - self.max_lines, 0)
+        freed = sum(item_bytes(item) for item in pending[:drop])
+        over = self._pending_bytes - freed - self._lines.max_bytes
+        while over > 0 and drop < len(pending) - 1:
+            size = item_bytes(pending[drop])
+            over, freed, drop = over - size, freed + size, drop + 1
+        if drop:
+            del pending[:drop]
+            self._pending_bytes -= freed
+            self._lines.dropped += drop
 
     def _ingest(self, items: Sequence[LogItem]) -> None:
         matched, gone = self._lines.add(items)
@@ -184,6 +199,7 @@ class LogStream(ScrollView, can_focus=True):
         if self.paused:
             self.paused = False
             pending, self._pending = self._pending, []
+            self._pending_bytes = 0
             self._ingest(pending)
         self.following = True
         self.new_lines = 0
@@ -224,6 +240,7 @@ class LogStream(ScrollView, can_focus=True):
         self._lines.clear()
         self._rows.clear()
         self._pending.clear()
+        self._pending_bytes = 0
         self.new_lines = 0
         self._cache.clear()
         self._update_size(removed_rows=0)
@@ -274,7 +291,8 @@ class LogStream(ScrollView, can_focus=True):
         prefix = self._layout().prefix_width
         rows: list[tuple[int, int]] = []
         for seq in seqs:
-            cells = prefix + cell_len(display_text(item(seq).text))
+            line = item(seq)
+            cells = prefix + cell_len(display_text(line.text, line_length(line)))
             rows.extend((seq, k) for k in range(max(math.ceil(cells / width), 1)))
         return rows
 

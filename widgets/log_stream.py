@@ -250,6 +250,10 @@ class LogStream(ScrollView, can_focus=True):
         """The whole text of every line that passes the filter, oldest first."""
         return self._lines.shown_texts()
 
+    def items_for_save(self) -> list[LogItem]:
+        """Every line that passes the filter (with its time, track and source), oldest first."""
+        return self._lines.shown_items()
+
     @property
     def status(self) -> LogStatus:
         lines = self._lines

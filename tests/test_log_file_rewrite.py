@@ -198,3 +198,29 @@ def test_reading_the_same_file_again_after_an_error_goes_on_where_it_was(tmp_pat
         assert follower.poll() == [b"b"]  # not "a" again
     finally:
         follower.close()
+
+
+def test_a_write_cut_back_and_redone_is_read_once_without_a_notice(tmp_path: Path) -> None:
+    """What the audit trail does on a failed append: a half record, cut back, then the next
+    record at the same place. Nothing is read twice, nothing glued, nothing said."""
+    path = tmp_path / "audit.jsonl"
+    path.write_text("one\ntwo\n")
+    follower = FileFollower(path)
+    try:
+        assert follower.tail(10) == [b"one", b"two"]
+        size = path.stat().st_size
+        with path.open("ab") as out:
+            out.write(b'{"half a rec')
+        assert follower.poll() == []
+        os.truncate(path, size)
+        assert follower.poll() == []
+        with path.open("ab") as out:
+            out.write(b'{"half again')
+        assert follower.poll() == []
+        os.truncate(path, size)
+        with path.open("ab") as out:  # cut back and redone between two looks
+            out.write(b"three\n")
+        assert follower.poll() == [b"three"]
+        assert follower.notices == []
+    finally:
+        follower.close()

@@ -124,8 +124,8 @@ class FileFollower:
             step = min(CHUNK, start)
             start -= step
             data = os.pread(self._fd, step, start) + data
-        self._seam = data[-SEAM_BYTES:]
         complete, sep, partial = data.rpartition(b"\n")
+        self._seam = (complete + sep)[-SEAM_BYTES:]
         self._partial = partial  # the start of a line still being written
         if not sep or lines <= 0:
             return []
@@ -148,18 +148,7 @@ class FileFollower:
             return []
 
     def _read(self, fd: int) -> list[bytes]:
-        size = os.fstat(fd).st_size
-        if size < self._offset:
-            self.notices.append(f"{self.path} was truncated; reading it from the start")
-            self._restart()
-        elif self._seam and os.pread(fd, len(self._seam), self._offset - len(self._seam)) != (
-            self._seam
-        ):
-            self.notices.append(
-                f"{self.path} was truncated and rewritten (now {size:,} bytes); "
-                "reading it from the start"
-            )
-            self._restart()
+        self._check_rewritten(fd, os.fstat(fd).st_size)
         chunks: list[bytes] = []
         total = 0
         while total < MAX_BATCH_BYTES:
@@ -171,15 +160,33 @@ class FileFollower:
             chunks.append(chunk)
         if not chunks:
             return self._check_rotated()
-        last = chunks[-1] if len(chunks[-1]) >= SEAM_BYTES else b"".join(chunks)
-        self._seam = (self._seam + last)[-SEAM_BYTES:]
         data = self._partial + b"".join(chunks)
         lines = data.split(b"\n")
         self._partial = lines.pop()
         if len(self._partial) > MAX_LINE_BYTES:
             lines.append(self._partial)
             self._partial = b""
+        done = len(data) - len(self._partial)  # bytes of whole lines, from the old line start
+        self._seam = (self._seam + data[max(done - SEAM_BYTES, 0) : done])[-SEAM_BYTES:]
         return lines
+
+    def _check_rewritten(self, fd: int, size: int) -> None:
+        """Start again from the top when the whole lines already read are no longer there (the
+        file shrank below them, or the bytes just before them differ: it was rewritten); read a
+        line still being written again when it changed (a write cut back and redone)."""
+        start = self._offset - len(self._partial)  # where the line being written begins
+        seam = self._seam
+        if size < start:
+            self.notices.append(f"{self.path} was truncated; reading it from the start")
+            self._restart()
+        elif seam and os.pread(fd, len(seam), start - len(seam)) != seam:
+            self.notices.append(
+                f"{self.path} was truncated and rewritten (now {size:,} bytes); "
+                "reading it from the start"
+            )
+            self._restart()
+        elif self._partial and os.pread(fd, len(self._partial), start) != self._partial:
+            self._offset, self._partial = start, b""
 
     def _restart(self) -> None:
         self._offset = 0

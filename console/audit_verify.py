@@ -112,8 +112,8 @@ def _against_head(
             False,
             count,
             None,
-            f"it ends at record {last_seq} ({size} bytes) but its head file says record "
-            f"{head.seq} ({head.size} bytes): records were cut off its end",
+            f"it ends at record {last_seq} ({size:,} bytes) but its head file says record "
+            f"{head.seq} ({head.size:,} bytes): records were cut off its end",
         )
     if at_head != head.hash:
         return Verdict(False, count, None, f"record {head.seq} is not the one its head file names")

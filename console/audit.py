@@ -57,11 +57,13 @@ class AuditError(ConsoleError):
 class AuditLog:
     """Appends records to ``path``; safe against other consoles appending at the same time.
 
-    ``last_repair`` says what the last append had to repair first (empty when nothing)."""
+    ``last_repair`` says what the last append had to repair first (empty when nothing);
+    ``repairs`` every repair this object made."""
 
     def __init__(self, path: Path) -> None:
         self.path = path.expanduser()
         self.last_repair = ""
+        self.repairs: list[str] = []
 
     def append(self, record: dict[str, Any]) -> dict[str, Any]:
         """Write ``record`` (plus ``seq``, ``time``, ``prev``, ``hash``) whole, fsync it, move the
@@ -70,11 +72,13 @@ class AuditLog:
         Raises AuditError when the record cannot be written whole (the file is then as it was),
         or when the trail is shorter than its head says (records were removed: nothing is
         appended to a trail that cannot be trusted)."""
+        self.last_repair = ""
         try:
             return self._append(record)
         except OSError as err:
+            repaired = f" (before that it {self.last_repair})" if self.last_repair else ""
             raise AuditError(
-                f"cannot write the audit trail {self.path}: {err.strerror or err}"
+                f"cannot write the audit trail {self.path}: {err.strerror or err}{repaired}"
             ) from None
 
     def _append(self, record: dict[str, Any]) -> dict[str, Any]:
@@ -95,6 +99,7 @@ class AuditLog:
                 }
                 if self.last_repair:
                     entry["repaired"] = self.last_repair
+                    self.repairs.append(self.last_repair)
                 entry["hash"] = record_hash(entry)
                 line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
                 data = line.encode("utf-8")

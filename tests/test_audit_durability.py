@@ -203,3 +203,25 @@ def test_a_failed_outcome_write_makes_the_cli_exit_non_zero(tmp_path: Path) -> N
     assert audit.read_bytes().count(b"\n") == 1  # the intent, whole; nothing of the outcome
     assert json.loads(audit.read_bytes())["phase"] == "intent"
     assert verify(audit).ok
+
+
+def test_the_cli_says_when_it_removed_a_torn_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    audit = tmp_path / "audit.jsonl"
+    write(audit, 1)
+    with audit.open("ab") as out:
+        out.write(b'{"seq":2,"action":"mir')
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[audit]\npath = "{audit}"\n\n[[deployments]]\nname = "llama"\n'
+        'namespace = "inference"\nstable = "llama-v1"\ncanary = "llama-v2"\n'
+    )
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert main(["canary", "mirror", "10", "--config", str(config), "--yes"]) == 0
+    err = capsys.readouterr().err
+    assert "audit trail: removed a torn record at the end (22 bytes, sha256 " in err
+    records = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert [r["seq"] for r in records] == [1, 2, 3]
+    assert "repaired" in records[1] and "repaired" not in records[2]
+    assert verify(audit).ok

@@ -108,6 +108,8 @@ def _carry_out(ctl: CanaryController, plan: Plan, snapshot: Any, as_json: bool) 
         result: Outcome = ctl.run(plan, snapshot, threading.Event(), progress)
     except ConsoleError as err:
         return fail(f"{err}; nothing was changed")
+    for repair in getattr(ctl.audit, "repairs", ()):
+        print(f"audit trail: {repair}", file=sys.stderr)
     if as_json:
         print(
             json.dumps(

@@ -225,3 +225,17 @@ def test_the_cli_says_when_it_removed_a_torn_record(
     assert [r["seq"] for r in records] == [1, 2, 3]
     assert "repaired" in records[1] and "repaired" not in records[2]
     assert verify(audit).ok
+
+
+def test_a_record_whose_head_cannot_be_moved_is_cut_back(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    log = write(path, 2)
+    before, head_before = path.read_bytes(), head_path(path).read_bytes()
+    blocker = tmp_path / f".audit.jsonl.head.{os.getpid()}.tmp"
+    blocker.mkdir()  # where the new head would be written first
+    with pytest.raises(AuditError, match="cannot move its head"):
+        log.append({"action": "step"})
+    assert path.read_bytes() == before and head_path(path).read_bytes() == head_before
+    blocker.rmdir()
+    assert log.append({"action": "step"})["seq"] == 3
+    assert str(verify(path)) == "audit trail intact: 3 records"

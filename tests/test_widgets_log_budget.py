@@ -75,6 +75,11 @@ async def test_lines_held_while_paused_stay_within_the_budget() -> None:
         stream.follow()
         assert stream.status.total == 200
         assert stream._lines.bytes <= stream._lines.max_bytes
+        # Cut once, when it arrived: shown with one marker, saved whole (the newest ones).
+        shown = stream._lines.item(stream._lines.base + 199).text
+        assert shown.count("[line cut:") == 1
+        assert shown.endswith(" [line cut: 1,000,000 chars, 983,616 not shown]")
+        assert stream.lines_for_save()[-1] == "p" * 1_000_000
 
 
 MEASURE = """

@@ -81,9 +81,12 @@ class LineBudget:
         """``items`` with every line over ``max_line_chars`` cut (the same sequence when none
         is)."""
         limit = self.max_line_chars
-        if all(len(item.text) <= limit for item in items):
+        if all(len(item.text) <= limit or isinstance(item, CutLine) for item in items):
             return items
-        return [self._cut(item) if len(item.text) > limit else item for item in items]
+        return [
+            self._cut(item) if len(item.text) > limit and not isinstance(item, CutLine) else item
+            for item in items
+        ]
 
     def _cut(self, item: LogItem) -> CutLine:
         text, limit = item.text, self.max_line_chars

@@ -22,7 +22,6 @@ from typing import Any
 from console.audit_head import Head, HeadError, head_path, read_head, write_head
 from console.audit_verify import GENESIS, Verdict, record_hash, verify
 from console.errors import ConsoleError
-from widgets.safe_text import clean
 
 __all__ = [
     "GENESIS",
@@ -222,14 +221,8 @@ def _last_record(handle: Any) -> dict[str, Any] | None:
 
 
 def _scrub(value: Any) -> Any:
-    """Secrets dropped, and text stored without its control characters (escape sequences
-    removed, other controls made visible)."""
     if isinstance(value, dict):
-        return {
-            clean(str(k)): _scrub(v) for k, v in value.items() if str(k).lower() not in SECRET_KEYS
-        }
+        return {k: _scrub(v) for k, v in value.items() if str(k).lower() not in SECRET_KEYS}
     if isinstance(value, list | tuple):
         return [_scrub(v) for v in value]
-    if isinstance(value, str):
-        return clean(value)
     return value

@@ -7,7 +7,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from console.log_save import save_lines, save_name
+from console.tui.log_save import save_lines, save_name
 from widgets.log_budget import LineBudget
 from widgets.log_buffer import LogBuffer
 

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from console.commands.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, fail
+from console.commands.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, fail, fail_problems
 
 
 def register(sub: Any) -> None:
@@ -27,45 +27,45 @@ def register(sub: Any) -> None:
         action.add_argument(
             "path", nargs="?", type=Path, help="audit file (default: [audit] path from the config)"
         )
-        action.add_argument("--config", type=Path, metavar="FILE", help="configuration file (TOML)")
-    check.set_defaults(func=run)
-    anchor.set_defaults(func=run_anchor)
+    # --config (its [audit] path) and --demo (the simulated fleet's trail) are global options.
+    check.set_defaults(func=run, ignores=("deployment", "scenario", "seed"))
+    anchor.set_defaults(func=run_anchor, ignores=("deployment", "scenario", "seed"))
 
 
 def _path(args: argparse.Namespace) -> Path | int:
-    from console.config import ConfigError, default_config_path, load_settings
+    """The trail named, the demo trail with ``--demo``, else ``[audit] path`` from the config;
+    an exit status when the config is bad."""
+    from console.config import ConfigError, default_config_path, demo_audit_path, load_settings
 
     path: Path | None = args.path
-    if path is not None:
-        return path
-    config = args.config or default_config_path()
-    try:
-        settings = load_settings(config if config.exists() else None)
-    except ConfigError as err:
-        for problem in err.problems:
-            fail(problem)
-        return EXIT_USAGE
-    return settings.audit.path
+    if path is None and getattr(args, "demo", False):
+        path = demo_audit_path()
+    if path is None:
+        config = getattr(args, "config", None) or default_config_path()
+        try:
+            settings = load_settings(config if config.exists() else None)
+        except ConfigError as err:
+            return fail_problems(err)
+        path = settings.audit.path
+    return path
 
 
 def run(args: argparse.Namespace) -> int:
     from console.audit import verify
-    from widgets.safe_text import clean
 
     path = _path(args)
     if isinstance(path, int):
         return path
     verdict = verify(path)
     if verdict.ok:
-        print(clean(str(verdict)))
+        print(verdict)
         return EXIT_OK
-    return fail(clean(str(verdict)), EXIT_USAGE if verdict.missing else EXIT_FAILURE)
+    return fail(str(verdict), EXIT_USAGE if verdict.missing else EXIT_FAILURE)
 
 
 def run_anchor(args: argparse.Namespace) -> int:
     from console.audit_anchor import anchor
     from console.errors import ConsoleError
-    from widgets.safe_text import clean
 
     path = _path(args)
     if isinstance(path, int):
@@ -73,6 +73,6 @@ def run_anchor(args: argparse.Namespace) -> int:
     try:
         said = anchor(path.expanduser())
     except ConsoleError as err:
-        return fail(clean(str(err)), EXIT_FAILURE)
-    print(clean(said))
+        return fail(str(err), EXIT_FAILURE)
+    print(said)
     return EXIT_OK

@@ -15,10 +15,10 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import ContentSwitcher, Input, Static
 
-from console.log_save import save_lines, save_name
-from console.messages import LogBatch, LogsSaved
 from console.model import LogLine
 from console.sources.base import LogSource
+from console.tui.log_save import save_lines, save_name
+from console.tui.messages import LogBatch, LogsSaved
 from widgets.log_filter import FilterError
 from widgets.log_format import LogItem
 from widgets.log_stream import LogStatus, LogStream
@@ -27,7 +27,7 @@ from widgets.safe_text import clean
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-    from console.app import ConsoleApp
+    from console.tui.app import ConsoleApp
 
 TABS = (("server-logs", "Logs"), ("audit-log", "Audit"))
 #: Batches a source may have in flight to the screen before it waits (bounds memory).
@@ -67,7 +67,7 @@ class LogsPane(Vertical):
 
     @property
     def console(self) -> ConsoleApp:
-        from console.app import ConsoleApp
+        from console.tui.app import ConsoleApp
 
         assert isinstance(self.app, ConsoleApp)
         return self.app
@@ -182,7 +182,7 @@ class LogsPane(Vertical):
         return self.query_one(f"#{current}", LogStream)
 
     def command(self, what: str) -> None:
-        """Run a log command by name (see ``console.keymap``)."""
+        """Run a log command by name (see ``console.tui.keymap``)."""
         stream = self.active
         if what == "maximise":
             self.screen.toggle_class("-logs-max")

@@ -19,6 +19,7 @@ __all__ = [
     "MAX_LINE_CHARS",
     "CutLine",
     "LineBudget",
+    "drop_oldest_over",
     "item_bytes",
     "line_length",
     "whole_text",
@@ -51,6 +52,22 @@ class CutLine:
 def item_bytes(item: LogItem) -> int:
     """What a kept line costs in memory, near enough for a budget."""
     return sys.getsizeof(item.text) + ITEM_OVERHEAD
+
+
+def drop_oldest_over(
+    items: list[LogItem], size: int, max_lines: int, max_bytes: int
+) -> tuple[int, int]:
+    """Drop the oldest of ``items`` (which take ``size`` bytes) until at most ``max_lines`` and
+    ``max_bytes`` remain, always keeping the newest; returns how many went and their bytes."""
+    drop = max(len(items) - max_lines, 0)
+    freed = sum(item_bytes(item) for item in items[:drop])
+    over = size - freed - max_bytes
+    while over > 0 and drop < len(items) - 1:
+        cost = item_bytes(items[drop])
+        over, freed, drop = over - cost, freed + cost, drop + 1
+    if drop:
+        del items[:drop]
+    return drop, freed
 
 
 def line_length(item: LogItem) -> int:

@@ -19,7 +19,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from widgets._ring import Ring
-from widgets.log_budget import item_bytes, line_length
+from widgets.log_budget import drop_oldest_over, item_bytes, line_length
 from widgets.log_buffer import LogBuffer, count_below
 from widgets.log_format import LogItem, display_text
 from widgets.log_render import LineLayout, render_item
@@ -168,17 +168,11 @@ class LogStream(ScrollView, can_focus=True):
 
     def _bound_pending(self) -> None:
         """Lines held while paused stay within the buffer's line and byte budgets."""
-        pending = self._pending
-        drop = max(len(pending) - self.max_lines, 0)
-        freed = sum(item_bytes(item) for item in pending[:drop])
-        over = self._pending_bytes - freed - self._lines.max_bytes
-        while over > 0 and drop < len(pending) - 1:
-            size = item_bytes(pending[drop])
-            over, freed, drop = over - size, freed + size, drop + 1
-        if drop:
-            del pending[:drop]
-            self._pending_bytes -= freed
-            self._lines.dropped += drop
+        dropped, freed = drop_oldest_over(
+            self._pending, self._pending_bytes, self.max_lines, self._lines.max_bytes
+        )
+        self._pending_bytes -= freed
+        self._lines.dropped += dropped
 
     def _ingest(self, items: Sequence[LogItem]) -> None:
         matched, gone = self._lines.add(items)

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from console.commands.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, fail, fail_problems
+from console.commands.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, fail, fail_problems, say
 
 
 def register(sub: Any) -> None:
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         return path
     verdict = verify(path)
     if verdict.ok:
-        print(verdict)
+        say(str(verdict))
         return EXIT_OK
     return fail(str(verdict), EXIT_USAGE if verdict.missing else EXIT_FAILURE)
 
@@ -74,5 +74,5 @@ def run_anchor(args: argparse.Namespace) -> int:
         said = anchor(path.expanduser())
     except ConsoleError as err:
         return fail(str(err), EXIT_FAILURE)
-    print(said)
+    say(said)
     return EXIT_OK

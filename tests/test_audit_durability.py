@@ -52,6 +52,7 @@ def append_with_file_size_limit(
     )
 
 
+@pytest.mark.slow
 def test_a_full_disk_keeps_no_part_of_the_record(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
     log = write(path, 3)
@@ -70,6 +71,7 @@ def test_a_full_disk_keeps_no_part_of_the_record(tmp_path: Path) -> None:
     assert str(verify(path)) == "audit trail intact: 4 records"
 
 
+@pytest.mark.slow
 def test_a_record_that_fits_is_written_under_the_same_limit(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
     write(path, 1)
@@ -161,6 +163,7 @@ def stat_mode(path: Path) -> int:
     return os.stat(path).st_mode & 0o777
 
 
+@pytest.mark.slow
 def test_a_failed_outcome_write_makes_the_cli_exit_non_zero(tmp_path: Path) -> None:
     """The intent fits under the file size limit, the outcome does not: the mirror is done, the
     outcome cannot be recorded (nothing of it is kept), and the exit status is not 0."""

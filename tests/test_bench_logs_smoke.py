@@ -8,6 +8,7 @@ import pytest
 from bench import log_filter, log_memory
 
 
+@pytest.mark.slow
 def test_log_memory_runs(capsys: pytest.CaptureFixture[str]) -> None:
     result = log_memory.main(lines=40)
     assert "byte budget (console)" in capsys.readouterr().out

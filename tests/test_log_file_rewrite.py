@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +14,41 @@ import pytest
 
 from console.sources.log_time import line_time
 from console.sources.logs_file import FileFollower, FileLogSource
-from tests.test_log_sources import follow
+from tests.waiting import eventually
+
+
+class Reader:
+    """Runs a file source's stream in a thread and collects the texts it yields."""
+
+    def __init__(self, path: Path, tail: int) -> None:
+        self.stop = threading.Event()
+        self.lines: list[str] = []
+        self._lock = threading.Lock()
+        source = FileLogSource(path, tail_lines=tail, poll_s=0.02)
+        self._thread = threading.Thread(target=self._run, args=(source,), daemon=True)
+        self._thread.start()
+
+    def _run(self, source: FileLogSource) -> None:
+        for batch in source.stream(self.stop):
+            with self._lock:
+                self.lines.extend(line.text for line in batch)
+
+    def texts(self) -> list[str]:
+        with self._lock:
+            return list(self.lines)
+
+    def wait_for(self, predicate: Callable[[list[str]], bool], what: str) -> list[str]:
+        eventually(lambda: predicate(self.texts()), what, detail=lambda: str(self.texts()[-5:]))
+        return self.texts()
+
+    def close(self) -> None:
+        self.stop.set()
+        self._thread.join(timeout=5)
+        assert not self._thread.is_alive()
+
+
+def follow(path: Path, tail: int = 3) -> Reader:
+    return Reader(path, tail)
 
 
 def stamp(text: str) -> float:
@@ -176,9 +212,7 @@ def test_the_file_source_uses_the_stamp_and_else_the_arrival_time(tmp_path: Path
     assert [line.time for line in lines] == [stamp("2026-12-04T20:12:01"), NOW]
 
 
-def _never():  # type: ignore[no-untyped-def]
-    import threading
-
+def _never() -> threading.Event:
     return threading.Event()
 
 

@@ -6,14 +6,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support import wait_until
-from tests.test_logs_pane import bar, console_app, stream
+from console.tui.app import ConsoleApp
+from tests.support import demo_app, file_app, log_stream
+from tests.waiting import wait_until
+
+
+def bar(app: ConsoleApp) -> str:
+    return str(app.dashboard.query_one("#logs-bar").render())
 
 
 async def test_track_term_shows_one_track(tmp_path: Path) -> None:
-    app = console_app(tmp_path, ["file line"], sim=True)
+    app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        log = stream(app)
+        log = log_stream(app)
         await wait_until(
             pilot,
             lambda: {log._lines.item(s).track for s in log._lines.view} >= {"stable", "canary"},
@@ -27,9 +32,9 @@ async def test_track_term_shows_one_track(tmp_path: Path) -> None:
 
 
 async def test_a_filter_re2_cannot_run_is_refused_and_the_prompt_stays(tmp_path: Path) -> None:
-    app = console_app(tmp_path, ["GET 500", "GET 200"])
+    app = file_app(tmp_path, ["GET 500", "GET 200"])
     async with app.run_test(size=(100, 30)) as pilot:
-        log = stream(app)
+        log = log_stream(app)
         await wait_until(pilot, lambda: log.status.total == 2, "the file's lines")
         await pilot.press("slash", *"(?<=GET )500", "enter")
         await wait_until(
@@ -45,9 +50,9 @@ async def test_a_filter_re2_cannot_run_is_refused_and_the_prompt_stays(tmp_path:
 
 
 async def test_a_catastrophic_pattern_leaves_the_console_answering(tmp_path: Path) -> None:
-    app = console_app(tmp_path, ["a" * 34 + "!"] * 300 + ["aaaa"])
+    app = file_app(tmp_path, ["a" * 34 + "!"] * 300 + ["aaaa"])
     async with app.run_test(size=(100, 30)) as pilot:
-        log = stream(app)
+        log = log_stream(app)
         await wait_until(pilot, lambda: log.status.total == 301, "the file's lines")
         await pilot.press("slash", *"(a+)+$", "enter")
         await wait_until(pilot, lambda: log.status.shown == 1, "the filter")

@@ -8,11 +8,12 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import sys
-import time
 from pathlib import Path
 
-from tests.test_tmux_smoke import Tmux
+import pytest
+
+from tests.tmux import Tmux, console_command
+from tests.waiting import eventually
 
 
 def log_rows(screen: str) -> list[str]:
@@ -27,6 +28,7 @@ def open_prompt(tmux: Tmux, current: str) -> None:
     tmux.wait_for(lambda s: "filter: regex or text" in s, "an empty prompt")
 
 
+@pytest.mark.slow
 def test_filter_by_track_refusal_catastrophe_and_save(tmp_path: Path) -> None:
     assert shutil.which("tmux"), "tmux is installed by scripts/install-system-deps.sh"
     env = {
@@ -36,7 +38,7 @@ def test_filter_by_track_refusal_catastrophe_and_save(tmp_path: Path) -> None:
         "TERM": "xterm-256color",
         "PATH": os.environ.get("PATH", ""),
     }
-    tmux = Tmux(120, 40, [sys.executable, "-m", "console", "--demo"], env)
+    tmux = Tmux(120, 40, console_command(["--demo"], env, tmp_path / "exit-status"))
     try:
         tmux.wait_for(lambda s: "req/s" in s and "Logs" in s, "the console with its log pane")
         tmux.keys("l")
@@ -72,10 +74,12 @@ def test_filter_by_track_refusal_catastrophe_and_save(tmp_path: Path) -> None:
         tmux.wait_for(lambda s: "filter text track:canary" in s, "canary again")
         tmux.keys("S")
         saved_dir = tmp_path / ".local" / "state" / "inference-console" / "logs"
-        deadline = time.monotonic() + 20
-        while not (saved_dir.exists() and any(saved_dir.iterdir())):
-            assert time.monotonic() < deadline, f"nothing saved:\n{tmux.screen()}"
-            time.sleep(0.1)  # polling for the file, with a deadline
+        eventually(
+            lambda: saved_dir.exists() and any(saved_dir.iterdir()),
+            "a saved file",
+            timeout=20,
+            detail=tmux.screen,
+        )
         (saved,) = saved_dir.iterdir()
         assert stat.S_IMODE(saved.stat().st_mode) == 0o600
         header, *lines = saved.read_text().splitlines()

@@ -10,11 +10,27 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.test_widgets_log_stream import StreamApp
+import pytest
+from textual.app import App, ComposeResult
+
 from widgets.log_budget import ITEM_OVERHEAD, LineBudget
 from widgets.log_buffer import LogBuffer
+from widgets.log_stream import LogStream
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+class StreamApp(App[None]):
+    def __init__(self, max_lines: int = 1000) -> None:
+        super().__init__()
+        self.max_lines = max_lines
+
+    def compose(self) -> ComposeResult:
+        yield LogStream(self.max_lines, id="log")
+
+    @property
+    def stream(self) -> LogStream:
+        return self.query_one(LogStream)
 
 
 @dataclass(frozen=True)
@@ -106,6 +122,7 @@ print(json.dumps({"before": before, "after": rss(), "lines": len(buf), "bytes": 
 """
 
 
+@pytest.mark.slow
 def test_two_thousand_lines_of_a_megabyte_do_not_take_gigabytes() -> None:
     done = subprocess.run(
         [sys.executable, "-c", MEASURE],

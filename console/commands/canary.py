@@ -161,7 +161,7 @@ def _carry_out(
     if isinstance(done, BaseException):
         raise done
     for repair in getattr(ctl.audit, "repairs", ()):
-        print(f"audit trail: {repair}", file=sys.stderr)
+        say(f"audit trail: {repair}", err=True)
     if as_json:
         print(
             json.dumps(

@@ -179,7 +179,7 @@ class FileFollower:
         if size < start:
             self.notices.append(f"{self.path} was truncated; reading it from the start")
             self._restart()
-        elif seam and os.pread(fd, len(seam), start - len(seam)) != seam:
+        elif seam and (start < len(seam) or os.pread(fd, len(seam), start - len(seam)) != seam):
             self.notices.append(
                 f"{self.path} was truncated and rewritten (now {size:,} bytes); "
                 "reading it from the start"

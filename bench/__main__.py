@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bench import (
     idle_cpu,
+    log_filter,
+    log_memory,
     log_throughput,
     refresh_cost,
     startup,
@@ -22,6 +24,10 @@ if __name__ == "__main__":
     wire_bytes.main(size=(160, 48))
     print()
     log_throughput.main()
+    print()
+    log_memory.main()
+    print()
+    log_filter.main()
     print()
     step_overhead.main()
     print()

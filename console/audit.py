@@ -19,9 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from console.audit_anchor import AnchorError, chain_end
 from console.audit_head import Head, HeadError, head_path, read_head, write_head
 from console.audit_verify import GENESIS, Verdict, record_hash, verify
 from console.errors import ConsoleError
+from console.outside import inert
 
 __all__ = [
     "GENESIS",
@@ -89,13 +91,15 @@ class AuditLog:
                 self.last_repair = _cut_torn_tail(handle.fileno())
                 size = os.fstat(handle.fileno()).st_size
                 last = _last_record(handle)
-                self._check_head(last, size)
+                anchored = self._check_head(handle.fileno(), last, size)
                 entry = {
                     "seq": (last.get("seq", 0) + 1) if last else 1,
                     "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
                     **_scrub(record),
                     "prev": last.get("hash", GENESIS) if last else GENESIS,
                 }
+                if anchored:
+                    entry["anchored"] = anchored
                 if self.last_repair:
                     entry["repaired"] = self.last_repair
                     self.repairs.append(self.last_repair)
@@ -114,21 +118,28 @@ class AuditLog:
             os.chmod(self.path, 0o600)
         return entry
 
-    def _check_head(self, last: dict[str, Any] | None, size: int) -> None:
+    def _check_head(self, fd: int, last: dict[str, Any] | None, size: int) -> str:
+        """Refuse a trail shorter than its head. A trail written before heads existed (records,
+        no head file) is anchored here when its whole chain checks out, and the new record says
+        so; a broken one is refused. Returns what was anchored (empty: nothing)."""
         try:
             head = read_head(self.path)
         except HeadError as err:
             raise AuditError(f"the audit trail {self.path} is not appended to: {err}") from None
         last_seq = last.get("seq", 0) if last else 0
         if head is None:
-            if size > 0:
+            if size == 0:
+                return ""
+            try:
+                seq, digest = chain_end(os.pread(fd, size, 0))
+            except AnchorError as err:
                 raise AuditError(
                     f"the audit trail {self.path} has records but no head file "
-                    f"({head_path(self.path).name}), so records cut off its end could not be "
-                    "detected; check it with `inference-console audit verify` and anchor it "
-                    "with `inference-console audit anchor`"
-                )
-            return
+                    f"({head_path(self.path).name}) and cannot be anchored: {err}; check it with "
+                    "`inference-console audit verify`"
+                ) from None
+            write_head(self.path, Head(seq, digest, size))
+            return f"the trail had no head file: its chain was whole and it was anchored at {seq}"
         if (
             not isinstance(last_seq, int)
             or last_seq < head.seq
@@ -139,6 +150,7 @@ class AuditLog:
                 f"{head.seq}: records were removed from its end; nothing more is appended to it "
                 "(see `inference-console audit verify`; move both files aside to start anew)"
             )
+        return ""
 
 
 def _write_whole(fd: int, start: int, data: bytes) -> None:
@@ -221,8 +233,14 @@ def _last_record(handle: Any) -> dict[str, Any] | None:
 
 
 def _scrub(value: Any) -> Any:
+    """No secret-named key at any depth, and every string through the outside-text boundary: a
+    record keeps the text, never the control characters or a credential it quoted."""
     if isinstance(value, dict):
-        return {k: _scrub(v) for k, v in value.items() if str(k).lower() not in SECRET_KEYS}
+        return {
+            inert(str(k)): _scrub(v) for k, v in value.items() if str(k).lower() not in SECRET_KEYS
+        }
     if isinstance(value, list | tuple):
         return [_scrub(v) for v in value]
+    if isinstance(value, str):
+        return inert(value)
     return value

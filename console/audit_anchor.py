@@ -28,7 +28,7 @@ def anchor(path: Path) -> str:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             data = handle.read()
-            seq, digest = _chain_end(data)
+            seq, digest = chain_end(data)
             try:
                 old = read_head(path)
             except HeadError:
@@ -43,7 +43,7 @@ def anchor(path: Path) -> str:
     return f"anchored {path} at record {seq}{was}"
 
 
-def _chain_end(data: bytes) -> tuple[int, str]:
+def chain_end(data: bytes) -> tuple[int, str]:
     prev, seq = GENESIS, 0
     if data and not data.endswith(b"\n"):
         raise AnchorError("its last record is torn: append once (which removes it) or fix it")

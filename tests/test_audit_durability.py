@@ -131,15 +131,39 @@ def test_an_emptied_or_deleted_trail_is_detected(tmp_path: Path) -> None:
     assert main(["audit", "verify", str(path)]) == 1
 
 
-def test_a_trail_without_its_head_is_reported_until_anchored(
+def test_a_trail_without_its_head_is_anchored_by_the_next_append_when_whole(
+    tmp_path: Path,
+) -> None:
+    # A trail written before heads existed: verify says so; the next append checks the whole
+    # chain, anchors it, and its record says it did.
+    path = tmp_path / "audit.jsonl"
+    log = write(path, 3)
+    head_path(path).unlink()
+    assert "no head file (audit.jsonl.head)" in str(verify(path))
+    entry = log.append({"action": "step"})
+    assert entry["anchored"].endswith("anchored at 3")
+    assert str(verify(path)) == "audit trail intact: 4 records"
+
+
+def test_a_broken_trail_without_its_head_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    log = write(path, 3)
+    head_path(path).unlink()
+    path.write_bytes(path.read_bytes().replace(b"record 1", b"record 9"))
+    before = path.read_bytes()
+    with pytest.raises(
+        AuditError, match=r"no head file .* cannot be anchored: the chain is broken"
+    ):
+        log.append({"action": "step"})
+    assert path.read_bytes() == before and not head_path(path).exists()
+
+
+def test_a_trail_without_its_head_can_be_anchored_by_hand(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "audit.jsonl"
     log = write(path, 3)
     head_path(path).unlink()
-    assert "no head file (audit.jsonl.head)" in str(verify(path))
-    with pytest.raises(AuditError, match="has records but no head file"):
-        log.append({"action": "step"})
     assert main(["audit", "anchor", str(path)]) == 0
     assert capsys.readouterr().out == f"anchored {path} at record 3\n"
     assert read_head(path) is not None

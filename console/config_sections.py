@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from console.model import DeploymentSpec
+from console.traffic.endpoints import EndpointsConfig
 from console.units import parse_duration
 
 APP_DIR = "inference-console"
@@ -98,6 +99,8 @@ class DeploymentConfig(_Section):
     trim_stable: bool = False
     gates: GatesConfig = GatesConfig()
     cost: CostConfig = CostConfig()
+    #: Each track's OpenAI-compatible endpoint, for test traffic (``request``, ``loadtest``…).
+    endpoints: EndpointsConfig | None = None
     model: str | None = None
     #: PromQL label matchers (no braces) replacing the default pod selector of a track.
     stable_selector: str | None = None

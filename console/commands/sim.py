@@ -27,6 +27,18 @@ def register(sub: Any) -> None:
     serve.add_argument("--scenario", choices=SCENARIOS, default="healthy")
     serve.add_argument("--seed", type=int, default=7)
     serve.add_argument("--model", default=DEMO_DEPLOYMENT.model or "llama-3-8b")
+    pace = serve.add_argument_group(
+        "injected pace (per track: 'canary=80ms'; without a track: both)",
+        "Fixed timings instead of the simulation's, so a load test or the capacity probe has a "
+        "known answer. /stable/v1 and /canary/v1 reach one track each.",
+    )
+    for flag, what in (
+        ("--ttft", "time to first token, e.g. 50ms"),
+        ("--itl", "inter-token latency, e.g. 10ms"),
+        ("--capacity", "requests/s each replica starts; more wait in its queue"),
+        ("--replicas", "replicas behind the track (with --capacity; default 1)"),
+    ):
+        pace.add_argument(flag, action="append", default=[], metavar="[TRACK=]VALUE", help=what)
     serve.set_defaults(func=run)
 
 
@@ -36,16 +48,23 @@ def run(args: argparse.Namespace) -> int:
     from console.clock import SystemClock
     from console.sim import SimFleet
     from console.sim.serve import build_app, start
+    from console.sim.serve_pace import build_pacing
 
     if not 0 <= args.port <= 65535:
         return fail(f"--port: {args.port}: not a port number (0-65535)", EXIT_USAGE)
+    try:
+        pacing = build_pacing(args.ttft, args.itl, args.capacity, args.replicas)
+    except ValueError as err:
+        return fail(str(err), EXIT_USAGE)
     fleet = SimFleet(
         scenario=args.scenario, seed=args.seed, deployment=DEMO_DEPLOYMENT.spec(),
         clock=SystemClock(),
     )  # fmt: skip
 
     async def serve() -> None:
-        runner, port = await start(build_app(fleet, args.model, args.seed), args.host, args.port)
+        runner, port = await start(
+            build_app(fleet, args.model, args.seed, pacing), args.host, args.port
+        )
         print(
             f"serving the simulated fleet ({args.scenario}, seed {args.seed}) on "
             f"http://{args.host}:{port}  (/v1, /metrics; Ctrl-C stops)",

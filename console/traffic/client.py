@@ -46,6 +46,8 @@ class Prompt:
     messages: tuple[dict[str, Any], ...] | None = None
     extra: tuple[tuple[str, Any], ...] = ()
     index: int | None = None
+    #: The answer should be JSON (asked with ``response_format`` or marked ``expect_json``).
+    json: bool = False
 
 
 def request_body(

@@ -96,10 +96,11 @@ class LoadRun:
     """A finished run: every request, how long it took and why it stopped."""
 
     results: list[RequestResult]
-    elapsed_s: float
+    elapsed_s: float  # start to the last answer (or the drain's end)
     stopped: str  # count | duration | error_budget | saturation | cancelled
     reason: str
     started_at: float  # wall-clock seconds
+    send_s: float = 0.0  # start to when sending stopped: the window of the achieved rate
 
 
 def arrivals(plan: LoadPlan) -> Iterator[float]:
@@ -140,6 +141,7 @@ class _Run:
         self.loop = asyncio.get_running_loop()
         self.t0 = self.loop.time()
         self.stop_future: asyncio.Future[None] = self.loop.create_future()
+        self.send_s = 0.0
 
     def elapsed(self) -> float:
         return self.loop.time() - self.t0
@@ -165,6 +167,7 @@ class _Run:
 
     def _stop(self, stopped: str, reason: str) -> bool:
         self.stopped, self.reason = stopped, reason
+        self.send_s = self.elapsed()
         return True
 
     def launch(self) -> asyncio.Task[RequestResult]:
@@ -270,7 +273,8 @@ async def run_load(
     elapsed = run.elapsed()
     if progress is not None:
         progress(_progress(run, final=True))
-    return LoadRun(run.results, elapsed, run.stopped or "count", run.reason, started_at)
+    send_s = run.send_s or elapsed
+    return LoadRun(run.results, elapsed, run.stopped or "count", run.reason, started_at, send_s)
 
 
 def _progress(run: _Run, final: bool = False) -> Progress:

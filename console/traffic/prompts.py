@@ -140,8 +140,12 @@ def _prompt(item: Any, where: str, default_max_tokens: int, index: int) -> Promp
     if not 1 <= max_tokens <= MAX_TOKENS:
         raise PromptError(f"{where}: max_tokens: {max_tokens}: must be in 1..{MAX_TOKENS}")
     extra: tuple[tuple[str, Any], ...] = ()
-    if isinstance(item.get("response_format"), dict):
-        extra = (("response_format", item["response_format"]),)
+    fmt = item.get("response_format")
+    if isinstance(fmt, dict):
+        extra = (("response_format", fmt),)
+    asked = item.get("expect_json") is True or (
+        isinstance(fmt, dict) and str(fmt.get("type", "")).startswith("json")
+    )
     messages = item.get("messages")
     if messages is not None:
         if not isinstance(messages, list) or not messages:
@@ -149,8 +153,8 @@ def _prompt(item: Any, where: str, default_max_tokens: int, index: int) -> Promp
         if not all(isinstance(m, dict) and isinstance(m.get("role"), str) for m in messages):
             raise PromptError(f"{where}: messages: each needs a 'role' and 'content'")
         text = " ".join(str(m.get("content", "")) for m in messages)
-        return Prompt(text, max_tokens, tuple(messages), extra, index)
+        return Prompt(text, max_tokens, tuple(messages), extra, index, asked)
     prompt = item.get("prompt")
     if not isinstance(prompt, str) or not prompt:
         raise PromptError(f"{where}: needs 'prompt' (a string) or 'messages'")
-    return Prompt(prompt, max_tokens, None, extra, index)
+    return Prompt(prompt, max_tokens, None, extra, index, asked)

@@ -60,10 +60,16 @@ def distribution(values: Iterable[float | None]) -> dict[str, float | None]:
     return out
 
 
-def summarize(results: Sequence[RequestResult], elapsed_s: float, slos: Slos) -> dict[str, Any]:
-    """The ``summary`` object: counts, rates, latency distributions, goodput and errors."""
+def summarize(
+    results: Sequence[RequestResult], elapsed_s: float, slos: Slos, send_s: float | None = None
+) -> dict[str, Any]:
+    """The ``summary`` object: counts, rates, latency distributions, goodput and errors.
+
+    ``achieved_rps`` is over the sending window (``send_s``); the other rates over the whole
+    run, until the last answer."""
     ok = [r for r in results if r.ok]
     elapsed = elapsed_s if elapsed_s > 0 and math.isfinite(elapsed_s) else float("nan")
+    window = send_s if send_s is not None and send_s > 0 and math.isfinite(send_s) else elapsed
     good = [r for r in ok if slos.met(r)]
     errors = Counter(r.error for r in results if r.error is not None)
     statuses = Counter(str(r.status) if r.status is not None else "none" for r in results)
@@ -75,7 +81,8 @@ def summarize(results: Sequence[RequestResult], elapsed_s: float, slos: Slos) ->
         "ok": len(ok),
         "failed": len(results) - len(ok),
         "elapsed_s": _finite(elapsed),
-        "achieved_rps": _finite(len(results) / elapsed),
+        "send_s": _finite(window),
+        "achieved_rps": _finite(len(results) / window),
         "ok_rps": _finite(len(ok) / elapsed),
         "output_tokens_per_s": _finite(tokens_out / elapsed),
         "input_tokens": tokens_in,

@@ -21,6 +21,7 @@ from console.units import format_duration
 
 if TYPE_CHECKING:
     from console.cost import CostReport
+    from console.traffic.provider import EndpointProvider
 
 WINDOWS_S: tuple[float, ...] = (300.0, 900.0, 3600.0)
 
@@ -44,6 +45,7 @@ class ConsoleApp(CanaryActions, App[None]):
         wanted = ctx.settings.ui.theme
         self.theme = wanted if wanted in self.available_themes else themes.DEFAULT_THEME
         self.dashboard = DashboardScreen()
+        self._traffic: EndpointProvider | None = None  # loopback simulator or configured
 
     def on_mount(self) -> None:
         self.push_screen(self.dashboard)
@@ -51,6 +53,8 @@ class ConsoleApp(CanaryActions, App[None]):
             self.notify(self.ctx.notice, title=self.ctx.notice_title, markup=False, timeout=6)
 
     def on_unmount(self) -> None:
+        if self._traffic is not None:
+            self._traffic.close()
         self.ctx.close()
 
     # Commands -------------------------------------------------------------------------------
@@ -152,6 +156,22 @@ class ConsoleApp(CanaryActions, App[None]):
         if not isinstance(self.screen, CostScreen):
             self.clear_notifications()  # "Working out the cost…" is done; nothing over the chart
             self.push_screen(CostScreen(report, f"Cost of {self.ctx.deployment.name}", source))
+
+    def action_traffic(self) -> None:
+        from console.screens.traffic import TrafficScreen  # imported on use
+        from console.traffic.provider import EndpointProvider
+
+        if isinstance(self.screen, TrafficScreen):
+            return
+        if self._traffic is None:
+            self._traffic = EndpointProvider()
+        ctx = self.ctx
+        fleet = ctx.fleets.get(ctx.deployment.name)
+        self.push_screen(
+            TrafficScreen(
+                self._traffic, ctx.deployment, fleet, ctx.read_only, self.dashboard.show_traffic
+            )
+        )
 
     def action_logs(self, what: str) -> None:
         self.dashboard.logs.command(what)

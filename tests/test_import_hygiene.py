@@ -22,6 +22,7 @@ CORE = sorted(
     ]
     + list((ROOT / "console" / "sources").glob("*.py"))
     + list((ROOT / "console" / "sim").glob("*.py"))
+    + list((ROOT / "console" / "traffic").glob("*.py"))
 )
 
 
@@ -36,6 +37,7 @@ def module_name(path: Path) -> str:
 def test_core_list_is_not_empty() -> None:
     names = {module_name(p) for p in CORE}
     assert {"console.model", "console.gates", "console.present", "console.sim"} <= names
+    assert {"console.traffic.generator", "console.traffic.client"} <= names
 
 
 @pytest.mark.parametrize("path", CORE, ids=module_name)

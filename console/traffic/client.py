@@ -7,6 +7,7 @@ tester's 500 streamed requests/s (``bench/loadgen.py`` measures both)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from console.traffic.sse import MalformedStream, SSEParser
 
 DONE = b"[DONE]"
 DETAIL_MAX = 300
+DRAIN_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -99,8 +101,8 @@ async def send(
                 result.error = error_class_of(response.status)
                 result.detail = _error_text(await _read_some(response), response.status)
                 result.e2e_s = clock() - started
-                return result
-            await _read_stream(response, result, started, keep_text, on_text)
+            else:
+                await _read_stream(response, result, started, keep_text, on_text)
     except asyncio.CancelledError:
         result.error = result.error or "aborted"
         raise
@@ -148,6 +150,7 @@ async def _read_stream(
                 result.e2e_s = now - started
                 result.tokens_out = _tokens_out(usage, counted)
                 result.text = "".join(pieces) if keep_text else ""
+                await _drain(response)
                 return
             try:
                 event = loads(data)
@@ -183,6 +186,20 @@ async def _read_stream(
     result.text = "".join(pieces) if keep_text else ""
     result.error = "incomplete"
     result.detail = "the stream ended without [DONE]"
+
+
+async def _drain(response: aiohttp.ClientResponse) -> None:
+    """Read to the end of the body (the chunked terminator follows ``[DONE]``), so that the
+    connection goes back to the pool: a response released unread closes its connection, and
+    every request would pay for a new one inside its TTFT. A server that holds the stream
+    open after ``[DONE]`` gets ``DRAIN_S``; then the connection is dropped."""
+
+    async def rest() -> None:
+        async for _ in response.content.iter_any():
+            pass
+
+    with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+        await asyncio.wait_for(rest(), DRAIN_S)
 
 
 def _content(event: dict[str, Any]) -> tuple[str, Any]:

@@ -47,6 +47,9 @@ class LoadPlan:
     #: Stop when more than this share of answered requests failed (after ``budget_after``).
     error_budget: float | None = None
     budget_after: int = 20
+    #: ``concurrency``: the streams start spread over this time rather than all at once (a
+    #: burst of simultaneous first requests measures the burst, and they would stay in step).
+    ramp_s: float = 1.0
     #: After the bound, how long requests still running may take before they are aborted.
     drain_s: float = 30.0
     timeouts: Timeouts = field(default_factory=Timeouts)
@@ -68,6 +71,8 @@ class LoadPlan:
             raise PlanError("--requests: a whole number in 1..10000000")
         if self.error_budget is not None and not 0 <= self.error_budget <= 1:
             raise PlanError("--error-budget: a share in 0..1 (e.g. 0.05)")
+        if not (math.isfinite(self.ramp_s) and 0 <= self.ramp_s <= 3600):
+            raise PlanError("--ramp: 0 to an hour")
         if not 1 <= self.max_in_flight <= 100_000:
             raise PlanError("--max-in-flight: a whole number in 1..100000")
 
@@ -206,12 +211,16 @@ class _Run:
             self.launch()
 
     async def closed_loop(self) -> None:
-        async def worker() -> None:
+        streams = self.plan.concurrency or 1
+        ramp = min(self.plan.ramp_s, self.plan.duration_s / 4)
+
+        async def worker(i: int) -> None:
+            await self._sleep(ramp * i / streams)
             while not self.should_stop():
                 waiting: set[asyncio.Future[Any]] = {self.launch(), self.stop_future}
                 await asyncio.wait(waiting, return_when="FIRST_COMPLETED")
 
-        workers = [self.loop.create_task(worker()) for _ in range(self.plan.concurrency or 1)]
+        workers = [self.loop.create_task(worker(i)) for i in range(streams)]
         watchdog = self.loop.create_task(self._watch())
         try:
             await asyncio.gather(*workers)

@@ -35,6 +35,7 @@ def plan_json(plan: LoadPlan, prompts: str) -> dict[str, Any]:
         "mode": plan.mode,
         "rate": plan.rate if plan.mode != "concurrency" else None,
         "concurrency": plan.concurrency if plan.mode == "concurrency" else None,
+        "ramp_s": plan.ramp_s if plan.mode == "concurrency" else None,
         "duration_s": plan.duration_s,
         "max_requests": plan.max_requests,
         "max_in_flight": plan.max_in_flight,

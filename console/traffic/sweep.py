@@ -18,7 +18,7 @@ MIN_GOODPUT = 0.95
 #: … and it sent, and was answered at, at least this share of its target rate.
 MIN_ACHIEVED = 0.95
 #: Fewer answers than this say too little about the serving rate: the SLOs alone judge.
-MIN_SERVED_SAMPLE = 10
+MIN_SERVED_SAMPLE = 5
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bench import (
     idle_cpu,
+    loadgen,
     log_throughput,
     refresh_cost,
     startup,
@@ -23,3 +24,5 @@ if __name__ == "__main__":
     step_overhead_kube.main()
     print()
     refresh_cost.main()
+    print()
+    loadgen.main()

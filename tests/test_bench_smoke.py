@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import startup, step_overhead, step_overhead_kube
+from bench import loadgen, startup, step_overhead, step_overhead_kube
 
 
 def test_step_overhead_on_the_simulated_cluster_runs(capsys: pytest.CaptureFixture[str]) -> None:
@@ -28,3 +28,10 @@ def test_step_overhead_on_kubernetes_runs(capsys: pytest.CaptureFixture[str]) ->
 def test_the_startup_apps_paint_and_exit() -> None:
     for app, until in (("bare", "frame"), ("console", "data")):
         assert startup.time_once(app, until) > 0
+
+
+def test_the_load_generator_bench_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    result = loadgen.main(rounds=1, seconds=0.5)
+    assert result["generator_rps"] > 0 and result["aiohttp_rps"] > 0 and result["httpx_rps"] > 0
+    assert result["ttft_generator_s"] >= loadgen.TTFT_S and result["ttft_raw_s"] >= loadgen.TTFT_S
+    assert "TTFT overhead" in capsys.readouterr().out

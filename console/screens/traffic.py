@@ -146,6 +146,16 @@ class TrafficScreen(Screen[None]):
             id="traffic-hint",
         )
 
+    def on_mount(self) -> None:
+        for ident, title in (
+            ("mode", "mode"),
+            ("rate", "req/s"),
+            ("concurrency", "streams"),
+            ("duration", "seconds"),
+            ("requests", "requests"),
+        ):
+            self.query_one(f"#traffic-{ident}").border_title = title
+
     def _title(self) -> Text:
         return Text(clean(f"Test traffic: {self.deployment.name} {self.track}"), no_wrap=True)
 

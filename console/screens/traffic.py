@@ -194,7 +194,7 @@ class TrafficScreen(Screen[None]):
         try:
             plan = self._plan()
         except (ValueError, PlanError) as err:
-            self.notify(str(err), title="Load test", severity="error", markup=False)
+            self.notify(clean(str(err)), title="Load test", severity="error", markup=False)
             return
         self._start()
         self._prepare_load(plan)
@@ -322,7 +322,7 @@ class TrafficScreen(Screen[None]):
         self.query_one("#traffic-progress", ProgressBar).update(progress=1.0)
         if message.error:
             self._figures([message.error])
-            self.notify(message.error, title="Traffic", severity="error", markup=False)
+            self.notify(clean(message.error), title="Traffic", severity="error", markup=False)
             return
         self._figures(message.lines)
         if message.headline:

@@ -254,6 +254,22 @@ def test_loadtest_writes_its_json_and_every_request(
     assert "TTFT" in capsys.readouterr().out
 
 
+def test_a_sweep_runs_its_rates_and_stops_after_one_that_does_not_hold(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The demo's stable track holds 4 × 8 req/s, its canary 8: 16 req/s is too much for it.
+    argv = ["loadtest", "--demo", "--mode", "sweep", "--step", "1s", "--json"]
+    assert main([*argv, "--track", "stable", "--rates", "4,8"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["kind"] == "sweep" and document["stopped"] == "count"
+    assert [s["plan"]["rate"] for s in document["steps"]] == [4.0, 8.0]
+    assert main([*argv, "--rates", "4,16,32"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert [s["plan"]["rate"] for s in document["steps"]] == [4.0, 16.0]
+    assert document["stopped"] == "saturation"
+    assert document["stop_reason"].startswith("16 req/s did not hold")
+
+
 def test_shadow_demo_compares_both_tracks(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["shadow", "--demo", "--json"]) == 0
     document = json.loads(capsys.readouterr().out)

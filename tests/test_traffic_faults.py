@@ -123,3 +123,46 @@ def test_a_server_that_echoes_the_token_never_gets_it_into_the_result(
     assert result.status == 401
     assert token not in result.detail
     assert "bad token: Bearer [token]" in result.detail
+
+
+def test_an_open_loop_stops_on_saturation_when_answers_do_not_come(server: FaultServer) -> None:
+    plan = LoadPlan(
+        mode="constant",
+        rate=100.0,
+        duration_s=10.0,
+        max_requests=1000,
+        max_in_flight=5,
+        drain_s=0.5,
+        timeouts=Timeouts(idle_s=30.0),
+    )
+    started = time.monotonic()
+    run = asyncio.run(run_load(endpoint(server.url, "stall"), plan, iter(PromptSource())))
+    assert run.stopped == "saturation"
+    assert "5 requests in flight at once" in run.reason
+    assert len(run.results) == 5
+    assert {r.error for r in run.results} == {"aborted"}  # cut at the end of the drain
+    assert time.monotonic() - started < 3.0
+
+
+def test_a_cancel_from_another_thread_stops_a_run_promptly(server: FaultServer) -> None:
+    import threading
+
+    cancel = threading.Event()
+    plan = LoadPlan(
+        mode="concurrency",
+        concurrency=4,
+        duration_s=60.0,
+        max_requests=1000,
+        ramp_s=0.0,
+        timeouts=Timeouts(idle_s=30.0),
+    )
+    timer = threading.Timer(0.3, cancel.set)
+    timer.start()
+    started = time.monotonic()
+    run = asyncio.run(
+        run_load(endpoint(server.url, "stall"), plan, iter(PromptSource()), cancel=cancel)
+    )
+    timer.join()
+    assert run.stopped == "cancelled"
+    assert {r.error for r in run.results} == {"aborted"} and len(run.results) == 4
+    assert time.monotonic() - started < 2.0

@@ -154,6 +154,9 @@ def test_read_only_refuses_load_on_configured_endpoints(
     for argv in (["loadtest", "--yes"], ["shadow", "--yes", "--samples", str(samples)]):
         assert main([*argv, "--config", str(path)]) == 3
         assert "read-only" in capsys.readouterr().err
+    path = config(tmp_path, server.url)  # writable in the file, --read-only on the command line
+    assert main(["loadtest", "--yes", "--config", str(path), "--read-only"]) == 3
+    assert main(["--read-only", "probe", "--yes", "--config", str(path)]) == 3
     assert server.hits.get("ok", 0) == before
 
 

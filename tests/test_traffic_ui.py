@@ -9,11 +9,11 @@ from pathlib import Path
 
 from textual.widgets import Input, ProgressBar, Static
 
-from console.app import ConsoleApp
 from console.clock import ManualClock
 from console.commands.common import load
 from console.factory import build_context
-from console.screens.traffic import LoadConfirm, ReplyPiece, TrafficScreen
+from console.tui.app import ConsoleApp
+from console.tui.screens.traffic import LoadConfirm, ReplyPiece, TrafficScreen
 from tests.support import T0, demo_app, wait_until
 from tests.traffic_support import FaultServer
 

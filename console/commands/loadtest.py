@@ -47,7 +47,9 @@ def add_load_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", default="300s", metavar="TIME", help="per request")
     parser.add_argument("--idle-timeout", default="30s", metavar="TIME", help="between bytes")
     parser.add_argument("--ignore-eos", action="store_true", help="ask for exactly max_tokens")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--prompt-seed", type=int, default=0, metavar="N", help="seeds sizes and Poisson gaps"
+    )
 
 
 def build(args: argparse.Namespace, mode: str, **overrides: Any) -> tuple[Any, Any, Any]:
@@ -70,7 +72,7 @@ def build(args: argparse.Namespace, mode: str, **overrides: Any) -> tuple[Any, A
     output = parse_sizes(args.output_tokens, "--output-tokens")
     samples = load_jsonl(args.prompts, round(output.a)) if args.prompts else None
     prompts = PromptSource(
-        parse_sizes(args.input_tokens, "--input-tokens"), output, samples, args.seed
+        parse_sizes(args.input_tokens, "--input-tokens"), output, samples, args.prompt_seed
     )
     timeouts = Timeouts(
         request_s=seconds("--timeout", args.timeout),
@@ -86,7 +88,7 @@ def build(args: argparse.Namespace, mode: str, **overrides: Any) -> tuple[Any, A
         "error_budget": getattr(args, "error_budget", None),
         "timeouts": timeouts,
         "ignore_eos": args.ignore_eos,
-        "seed": args.seed,
+        "seed": args.prompt_seed,
         "drain_s": min(timeouts.request_s, 30.0),
     }
     values.update(overrides)
@@ -155,8 +157,8 @@ def _run(
         else f"load test: {plan.describe()}"
     )
     bar = ProgressLine(enabled=not args.json and sys.stderr.isatty())
-    with endpoints(loaded, (args.track,), args.api) as (endpoint,):
-        refused = confirmed(loaded, [endpoint], what, args.yes)
+    with endpoints(loaded, (args.track,), args.api, args) as (endpoint,):
+        refused = confirmed(loaded, [endpoint], what, args)
         if refused is not None:
             return refused
         print(f"{what} → {clean(endpoint.label)}", file=sys.stderr)

@@ -83,8 +83,8 @@ def _probe(args: Any, loaded: Any, plan: Any, prompts: Any, slos: Any, step_s: f
         f"{step_s:g} s per rate, up to {args.max_rps:g} req/s, SLOs {describe_slos(slos)}"
     )
     bar = ProgressLine(enabled=not args.json and sys.stderr.isatty())
-    with endpoints(loaded, (args.track,), args.api) as (endpoint,):
-        refused = confirmed(loaded, [endpoint], what, args.yes)
+    with endpoints(loaded, (args.track,), args.api, args) as (endpoint,):
+        refused = confirmed(loaded, [endpoint], what, args)
         if refused is not None:
             return refused
         print(f"{what} → {clean(endpoint.label)}", file=sys.stderr)

@@ -99,7 +99,7 @@ def _send(args: argparse.Namespace, loaded: Any, prompt: str) -> int:
         sys.stdout.write(clean(piece))
         sys.stdout.flush()
 
-    with endpoints(loaded, (args.track,), args.api) as (endpoint,):
+    with endpoints(loaded, (args.track,), args.api, args) as (endpoint,):
         result = asyncio.run(
             manual_request(endpoint, prompt, args.max_tokens, on_text=show if streamed else None)
         )

@@ -94,8 +94,8 @@ def _compare(args: Any, loaded: Any, prompts: list[Any]) -> int:
     from widgets.safe_text import clean
 
     what = f"shadow comparison: {len(prompts)} requests, each sent to both tracks"
-    with endpoints(loaded, ("stable", "canary"), args.api) as (stable, canary):
-        refused = confirmed(loaded, [stable, canary], what, args.yes)
+    with endpoints(loaded, ("stable", "canary"), args.api, args) as (stable, canary):
+        refused = confirmed(loaded, [stable, canary], what, args)
         if refused is not None:
             return refused
         print(f"{what} → {clean(stable.label)}, {clean(canary.label)}", file=sys.stderr)

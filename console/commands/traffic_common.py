@@ -40,10 +40,14 @@ def add_options(parser: argparse.ArgumentParser, track: bool = True, load: bool 
 
 @contextmanager
 def endpoints(
-    loaded: Loaded, tracks: tuple[TrackName, ...], api: str | None
+    loaded: Loaded,
+    tracks: tuple[TrackName, ...],
+    api: str | None,
+    args: argparse.Namespace | None = None,
 ) -> Iterator[list[Endpoint]]:
     """The endpoints of ``tracks``: from the deployment's config, or with ``--demo`` a simulator
-    served on loopback for as long as the block runs. Raises EndpointError."""
+    served on loopback for as long as the block runs (``--scenario``/``--seed`` from ``args``).
+    Raises EndpointError."""
     deployment = loaded.deployment
     if loaded.demo:
         from console.clock import SystemClock
@@ -57,9 +61,11 @@ def endpoints(
                 for t, n in DEMO_REPLICAS.items()
             }
         )
+        scenario = getattr(args, "scenario", None) or loaded.settings.sim.scenario
+        seed = getattr(args, "seed", None)
         fleet = SimFleet(
-            scenario=loaded.settings.sim.scenario,
-            seed=loaded.settings.sim.seed,
+            scenario=scenario,
+            seed=loaded.settings.sim.seed if seed is None else seed,
             deployment=deployment.spec(),
             clock=SystemClock(),
         )
@@ -79,16 +85,19 @@ def _with_api(endpoint: Endpoint, api: str | None) -> Endpoint:
     return endpoint
 
 
-def confirmed(loaded: Loaded, targets: list[Endpoint], what: str, yes: bool) -> int | None:
+def confirmed(
+    loaded: Loaded, targets: list[Endpoint], what: str, args: argparse.Namespace
+) -> int | None:
     """None when the load may go: the simulator, ``--yes``, or "y" at the terminal. Otherwise
-    the exit status, having said why (read-only refuses load against configured endpoints)."""
+    the exit status, having said why (read-only — from the file, the environment or
+    ``--read-only`` anywhere — refuses load against configured endpoints)."""
     if all(e.simulated for e in targets):
         return None
     names = ", ".join(clean(e.label) for e in targets)
-    if loaded.settings.read_only:
+    if loaded.settings.read_only or bool(getattr(args, "read_only", False)):
         print(f"inference-console: read-only: no load is sent to {names}", file=sys.stderr)
         return EXIT_REFUSED
-    if yes:
+    if getattr(args, "yes", False):
         return None
     print(f"{what}\n  to {names}", file=sys.stderr)
     if sys.stdin.isatty():

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from console.config_sections import APP_DIR, DeploymentConfig
+from console.config import APP_DIR, DeploymentConfig
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from console.config_sections import DeploymentConfig
+from console.config import DeploymentConfig
 from console.traffic.endpoints import Endpoint, EndpointError, TrackName, resolve, simulated
 
 

@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, ProgressBar, Select, Static, TextArea
 
-from console.config_sections import DeploymentConfig
+from console.config import DeploymentConfig
 from console.traffic.endpoints import Endpoint, EndpointError, TrackName
 from console.traffic.format import summary_lines
 from console.traffic.generator import MODES, LoadPlan, PlanError, Progress

@@ -155,7 +155,7 @@ async def generator(base: str, seconds: float) -> float:
         mode="concurrency",
         concurrency=CONCURRENCY,
         duration_s=seconds,
-        max_requests=10_000_000,
+        max_requests=1_000_000,
         ramp_s=0.0,
     )
     prompts = iter(PromptSource(Sizes("fixed", 1), Sizes("fixed", 4)))

@@ -24,6 +24,8 @@ from console.traffic.measure import RequestResult
 Mode = Literal["constant", "poisson", "concurrency"]
 MODES: tuple[Mode, ...] = ("constant", "poisson", "concurrency")
 PROGRESS_EVERY_S = 0.25
+#: Every request's figures are kept for the percentiles: this bounds a run's memory.
+MAX_REQUESTS = 1_000_000
 #: An open-loop run this far behind its own schedule is measuring the client, not the server.
 BEHIND_LIMIT_S = 1.0
 
@@ -67,8 +69,8 @@ class LoadPlan:
             raise PlanError("--rate: requests per second, more than 0 and at most 100000")
         if not (math.isfinite(self.duration_s) and 0 < self.duration_s <= 86_400):
             raise PlanError("--duration: more than 0 and at most a day")
-        if not 1 <= self.max_requests <= 10_000_000:
-            raise PlanError("--requests: a whole number in 1..10000000")
+        if not 1 <= self.max_requests <= MAX_REQUESTS:
+            raise PlanError(f"--requests: a whole number in 1..{MAX_REQUESTS}")
         if self.error_budget is not None and not 0 <= self.error_budget <= 1:
             raise PlanError("--error-budget: a share in 0..1 (e.g. 0.05)")
         if not (math.isfinite(self.ramp_s) and 0 <= self.ramp_s <= 3600):

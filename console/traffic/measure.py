@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +31,8 @@ class RequestResult:
     detail: str = ""
     ttft_s: float | None = None
     e2e_s: float | None = None
-    itl_s: list[float] = field(default_factory=list)
+    #: Gaps between content chunks: a compact array (a long run keeps every request's).
+    itl_s: array[float] = field(default_factory=lambda: array("d"))
     tokens_in: int | None = None
     tokens_out: int = 0
     chunks: int = 0

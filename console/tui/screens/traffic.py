@@ -26,7 +26,7 @@ from console.traffic.provider import EndpointProvider
 from widgets.safe_text import clean
 
 #: Live figures are worked out over the most recent requests only, to stay cheap.
-LIVE_WINDOW = 5000
+LIVE_WINDOW = 1000
 DEFAULT_PROMPT = "Say hello in one sentence."
 
 

@@ -125,3 +125,27 @@ async def test_load_on_a_configured_endpoint_waits_for_a_yes(tmp_path: Path) -> 
                 30,
             )
             assert "requests      3 ok / 3 sent" in text_of(screen, "traffic-figures")
+
+
+async def test_stop_ends_a_request_that_never_finishes(tmp_path: Path) -> None:
+    with FaultServer() as server:
+        app = configured_app(tmp_path, server.url)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("g")
+            await wait_until(pilot, lambda: isinstance(app.screen, TrafficScreen), "the screen")
+            screen = app.screen
+            assert isinstance(screen, TrafficScreen)
+            screen.deployment = screen.deployment.model_copy(
+                update={
+                    "endpoints": screen.deployment.endpoints.model_copy(  # type: ignore[union-attr]
+                        update={"canary": f"{server.url}/stall/v1"}
+                    )
+                }
+            )
+            await pilot.press("ctrl+s")
+            await wait_until(
+                pilot, lambda: "one two" in text_of(screen, "traffic-reply"), "the first pieces"
+            )
+            await pilot.press("ctrl+o")
+            await wait_until(pilot, lambda: not screen.running, "the stop", 5)
+            assert "aborted: stopped by the operator" in text_of(screen, "traffic-figures")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -18,13 +21,24 @@ async def manual_request(
     *,
     on_text: Callable[[str], None] | None = None,
     timeouts: Timeouts | None = None,
+    cancel: threading.Event | None = None,
 ) -> RequestResult:
-    """Send ``prompt`` to ``endpoint``; the reply's pieces go to ``on_text`` as they arrive."""
+    """Send ``prompt`` to ``endpoint``; the reply's pieces go to ``on_text`` as they arrive.
+    Setting ``cancel`` (from any thread) stops it within 50 ms: ``aborted``."""
     body = request_body(endpoint, Prompt(text=prompt, max_tokens=max_tokens))
+    result = RequestResult(0)
     async with new_session(1, timeouts) as session:
-        return await send(
-            session, endpoint, body, RequestResult(0), keep_text=True, on_text=on_text
+        task = asyncio.ensure_future(
+            send(session, endpoint, body, result, keep_text=True, on_text=on_text)
         )
+        while not task.done():
+            await asyncio.wait({task}, timeout=0.05)
+            if cancel is not None and cancel.is_set() and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+                result.detail = "stopped by the operator"
+    return result
 
 
 def manual_lines(result: RequestResult) -> list[str]:

@@ -165,6 +165,9 @@ class TrafficScreen(Screen[None]):
         self.cancel.set()
         self.dismiss(None)
 
+    def on_unmount(self) -> None:
+        self.cancel.set()  # the app quitting: nothing keeps sending unseen
+
     def action_stop(self) -> None:
         if self.running:
             self.cancel.set()
@@ -241,7 +244,9 @@ class TrafficScreen(Screen[None]):
 
         try:
             endpoint = self._endpoint()
-            result = asyncio.run(manual_request(endpoint, prompt, on_text=piece))
+            result = asyncio.run(
+                manual_request(endpoint, prompt, on_text=piece, cancel=self.cancel)
+            )
         except EndpointError as err:
             self.post_message(TrafficDone([], error=str(err)))
             return

@@ -166,3 +166,11 @@ def test_a_cancel_from_another_thread_stops_a_run_promptly(server: FaultServer) 
     assert run.stopped == "cancelled"
     assert {r.error for r in run.results} == {"aborted"} and len(run.results) == 4
     assert time.monotonic() - started < 2.0
+
+
+def test_a_slow_rate_still_stops_at_its_duration(server: FaultServer) -> None:
+    plan = LoadPlan(mode="constant", rate=0.2, duration_s=0.5, max_requests=100)
+    started = time.monotonic()
+    run = asyncio.run(run_load(endpoint(server.url, "ok"), plan, iter(PromptSource())))
+    assert run.stopped == "duration" and len(run.results) == 1
+    assert time.monotonic() - started < 1.5  # not the 5 s until the next request was due

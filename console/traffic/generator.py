@@ -197,8 +197,8 @@ class _Run:
         plan = self.plan
         for due in arrivals(plan):
             delay = self.t0 + due - self.loop.time()
-            if delay > 0:
-                await self._sleep(min(delay, plan.duration_s))
+            if delay > 0:  # never past the duration: a slow rate still stops on time
+                await self._sleep(min(delay, max(0.0, plan.duration_s - self.elapsed())))
             if self.should_stop():
                 return
             if -delay > BEHIND_LIMIT_S:

@@ -13,7 +13,7 @@ import pytest
 
 from console.cli import main
 from console.clock import SystemClock
-from console.config import DEMO_DEPLOYMENT
+from console.config import DEMO_DEPLOYMENT, resolve
 from console.sim import SimFleet
 from console.sim.serve import ServerThread
 from console.traffic.capacity import stored_capacity
@@ -302,6 +302,10 @@ def test_probe_stores_its_answer_beside_the_config_when_told(
     stored = stored_capacity("llama", None)
     assert stored is not None and stored.rps == 6.0
     assert stored.measured_at == document["measured_at"] and "capacity probe" in stored.how
+    # From now on the step plan sizes replicas with it, and says where it came from.
+    loaded = resolve(None, True, None)
+    assert loaded.deployment.replica_capacity_rps == 6.0
+    assert loaded.capacity_sources["llama"].startswith(f"measured {stored.measured_at}, 0s ago")
 
 
 # sim serve ------------------------------------------------------------------------------------

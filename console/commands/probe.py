@@ -151,7 +151,7 @@ def _maybe_store(args: Any, loaded: Any, result: Any, document: dict[str, Any]) 
         replicas=args.replicas,
     )
     try:
-        path = save(stored, name, loaded.config_path)
+        path = save(stored, name, None if loaded.demo else loaded.config_path)
     except OSError as err:
         fail(f"cannot store the capacity: {err.strerror or err}", EXIT_FAILURE)
         return

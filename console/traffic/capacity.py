@@ -14,6 +14,9 @@ from typing import Any
 
 from console.config import APP_DIR, DeploymentConfig
 
+#: The most a stored answer may say (as ``replica_capacity_rps`` in the configuration).
+MAX_RPS = 1e6
+
 
 @dataclass(frozen=True)
 class StoredCapacity:
@@ -63,7 +66,7 @@ def stored_capacity(
     rps = entry.get("rps")
     if isinstance(rps, bool) or not isinstance(rps, int | float) or not math.isfinite(rps):
         return None
-    if rps <= 0:
+    if not 0 < rps <= MAX_RPS:
         return None
     try:
         return StoredCapacity(

@@ -7,15 +7,28 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from textual.widgets import Input, ProgressBar, Static
+from textual.pilot import Pilot
+from textual.widgets import Input, ProgressBar, Static, TextArea
 
 from console.clock import ManualClock
 from console.commands.common import load
 from console.factory import build_context
 from console.tui.app import ConsoleApp
 from console.tui.screens.traffic import LoadConfirm, ReplyPiece, TrafficScreen
-from tests.support import T0, demo_app, wait_until
+from tests.support import T0, count_repaints, demo_app, wait_until
 from tests.traffic_support import FaultServer
+
+
+async def open_traffic(pilot: Pilot[None], app: ConsoleApp) -> TrafficScreen:
+    """Press ``g`` and wait until the screen is up with the prompt focused."""
+    await pilot.press("g")
+    await wait_until(
+        pilot,
+        lambda: isinstance(app.screen, TrafficScreen) and isinstance(app.focused, TextArea),
+        "the traffic screen",
+    )
+    assert isinstance(app.screen, TrafficScreen)
+    return app.screen
 
 
 def text_of(screen: TrafficScreen, ident: str) -> str:
@@ -25,13 +38,11 @@ def text_of(screen: TrafficScreen, ident: str) -> str:
 async def test_manual_request_streams_the_reply_and_its_figures() -> None:
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("g")
-        await wait_until(pilot, lambda: isinstance(app.screen, TrafficScreen), "the screen")
-        screen = app.screen
-        assert isinstance(screen, TrafficScreen)
+        screen = await open_traffic(pilot, app)
+        repaints = count_repaints(screen.query_one("#traffic-reply", Static))
         await pilot.press("ctrl+s")
-        assert screen.running
         await wait_until(pilot, lambda: not screen.running, "the reply", 30)
+        assert len(repaints) > 10  # shown piece by piece as it streamed, not at the end
         assert text_of(screen, "traffic-reply").startswith("the fleet serves tokens")
         figures = text_of(screen, "traffic-figures")
         assert "status        200 (ok)" in figures and "TTFT" in figures
@@ -44,10 +55,7 @@ async def test_manual_request_streams_the_reply_and_its_figures() -> None:
 async def test_hostile_reply_text_is_shown_literally() -> None:
     app = demo_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("g")
-        await wait_until(pilot, lambda: isinstance(app.screen, TrafficScreen), "the screen")
-        screen = app.screen
-        assert isinstance(screen, TrafficScreen)
+        screen = await open_traffic(pilot, app)
         screen.post_message(ReplyPiece("[bold]x[/] [/oops] \x1b]52;c;aGk=\x07\x1b[2Jdone"))
         await wait_until(pilot, lambda: "done" in text_of(screen, "traffic-reply"), "the piece")
         assert text_of(screen, "traffic-reply") == "[bold]x[/] [/oops] done"
@@ -56,10 +64,7 @@ async def test_hostile_reply_text_is_shown_literally() -> None:
 async def test_load_test_shows_progress_figures_and_leaves_a_headline() -> None:
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("g")
-        await wait_until(pilot, lambda: isinstance(app.screen, TrafficScreen), "the screen")
-        screen = app.screen
-        assert isinstance(screen, TrafficScreen)
+        screen = await open_traffic(pilot, app)
         screen.query_one("#traffic-rate", Input).value = "40"
         screen.query_one("#traffic-duration", Input).value = "2"
         screen.query_one("#traffic-requests", Input).value = "12"
@@ -78,10 +83,7 @@ async def test_load_test_shows_progress_figures_and_leaves_a_headline() -> None:
 async def test_a_bad_number_is_a_notice_and_nothing_runs() -> None:
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("g")
-        await wait_until(pilot, lambda: isinstance(app.screen, TrafficScreen), "the screen")
-        screen = app.screen
-        assert isinstance(screen, TrafficScreen)
+        screen = await open_traffic(pilot, app)
         screen.query_one("#traffic-rate", Input).value = "fast"
         await pilot.press("ctrl+l")
         await pilot.pause()
@@ -103,10 +105,7 @@ async def test_load_on_a_configured_endpoint_waits_for_a_yes(tmp_path: Path) -> 
     with FaultServer() as server:
         app = configured_app(tmp_path, server.url)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("g")
-            await wait_until(pilot, lambda: isinstance(app.screen, TrafficScreen), "the screen")
-            screen = app.screen
-            assert isinstance(screen, TrafficScreen)
+            screen = await open_traffic(pilot, app)
             screen.query_one("#traffic-requests", Input).value = "3"
             screen.query_one("#traffic-rate", Input).value = "30"
             await pilot.press("ctrl+l")
@@ -131,10 +130,7 @@ async def test_stop_ends_a_request_that_never_finishes(tmp_path: Path) -> None:
     with FaultServer() as server:
         app = configured_app(tmp_path, server.url)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("g")
-            await wait_until(pilot, lambda: isinstance(app.screen, TrafficScreen), "the screen")
-            screen = app.screen
-            assert isinstance(screen, TrafficScreen)
+            screen = await open_traffic(pilot, app)
             screen.deployment = screen.deployment.model_copy(
                 update={
                     "endpoints": screen.deployment.endpoints.model_copy(  # type: ignore[union-attr]

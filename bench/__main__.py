@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bench import (
     idle_cpu,
+    loadgen,
     log_filter,
     log_memory,
     log_throughput,
@@ -34,3 +35,5 @@ if __name__ == "__main__":
     step_overhead_kube.main()
     print()
     refresh_cost.main()
+    print()
+    loadgen.main()

@@ -308,6 +308,10 @@ def test_probe_stores_its_answer_beside_the_config_when_told(
     assert loaded.deployment.replica_capacity_rps == 6.0
     source = loaded.capacity_sources["llama"]
     assert re.match(rf"measured {re.escape(stored.measured_at)}, \d+s ago \(capacity probe", source)
+    assert main(["--demo", "canary", "status", "--json"]) == 0
+    steps = json.loads(capsys.readouterr().out)["next"]["steps"]
+    sized = [line for line in steps if line.startswith("sized at 6 req/s per replica")]
+    assert sized and "capacity probe" in sized[0], steps
 
 
 # sim serve ------------------------------------------------------------------------------------

@@ -275,3 +275,16 @@ def test_dumb_terminals_get_a_clear_refusal(
     monkeypatch.setenv("TERM", "dumb")
     assert main(["--demo"]) == 2
     assert "cannot show the full-screen console" in capsys.readouterr().err
+
+
+async def test_a_resize_storm_leaves_the_console_running_and_drawn() -> None:
+    app = demo_app()
+    sizes = [(80, 24), (220, 60), (40, 10), (160, 48), (1, 1), (120, 40)]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_polls(pilot, app)
+        for n in range(300):  # as a window manager's drag or a SIGWINCH storm sends them
+            await pilot.resize_terminal(*sizes[n % len(sizes)])
+        await pilot.resize_terminal(120, 40)
+        await wait_polls(pilot, app, 2)
+        assert app.is_running and app.size == (120, 40)
+        assert "req/s" in app.dashboard.query_one("#panel-volume").render_line(1).text

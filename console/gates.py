@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeGuard
 
 from console.config import GatesConfig
 from console.model import FleetSnapshot, Health, Track, TrackValues
@@ -72,7 +74,7 @@ def evaluate(
     stable = snapshot.tracks.get(Track.STABLE, TrackValues())
     canary = snapshot.tracks.get(Track.CANARY, TrackValues())
     seen = (canary.requests_per_s or 0.0) * snapshot.window_s
-    if seen < gates.min_requests:
+    if not (_usable(seen) and seen >= gates.min_requests):
         return GateReport(
             (
                 GateResult(
@@ -118,7 +120,7 @@ def evaluate(
 
 def _error_gate(stable: TrackValues, canary: TrackValues, gates: GatesConfig) -> GateResult:
     observed = canary.error_share
-    if observed is None:
+    if not _usable(observed):
         return GateResult(
             "error_share",
             GateStatus.INCONCLUSIVE,
@@ -147,7 +149,7 @@ def _ratio_gate(
     max_ratio: float,
     max_abs: float | None,
 ) -> GateResult:
-    if canary is None or stable is None or stable <= 0:
+    if not (_usable(canary) and _usable(stable) and stable > 0):
         return GateResult(
             name, GateStatus.INCONCLUSIVE, None, max_ratio, f"no {label} for both tracks yet"
         )
@@ -174,8 +176,9 @@ def _ratio_gate(
 def _share_gate(
     stable: TrackValues, canary: TrackValues, configured_percent: float, gates: GatesConfig
 ) -> GateResult:
-    total = (stable.requests_per_s or 0.0) + (canary.requests_per_s or 0.0)
-    if total <= 0 or configured_percent <= 0:
+    stable_rps, canary_rps = stable.requests_per_s or 0.0, canary.requests_per_s or 0.0
+    total = stable_rps + canary_rps
+    if not (_usable(stable_rps) and _usable(canary_rps) and total > 0 and configured_percent > 0):
         return GateResult(
             "share",
             GateStatus.INCONCLUSIVE,
@@ -183,7 +186,7 @@ def _share_gate(
             configured_percent,
             "no traffic to compare with the configured weight",
         )
-    observed = 100.0 * (canary.requests_per_s or 0.0) / total
+    observed = 100.0 * canary_rps / total
     deviation = abs(observed - configured_percent) / configured_percent
     ok = deviation <= gates.max_share_deviation
     return GateResult(
@@ -193,3 +196,9 @@ def _share_gate(
         configured_percent,
         f"canary gets {observed:.1f}% of requests, configured {configured_percent:g}%",
     )
+
+
+def _usable(value: float | None) -> TypeGuard[float]:
+    """A measurement a gate can judge: present, finite and not negative (NaN, ±Inf or a
+    negative rate from a broken exporter judge nothing, so they can never let a canary pass)."""
+    return value is not None and math.isfinite(value) and value >= 0

@@ -1,0 +1,262 @@
+"""Gate properties over generated fleets: each gate's verdict follows its rule, a report passes
+only when every gate does, and no number from outside (NaN, ±Inf, 1e308) makes a canary pass."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from console.config import GatesConfig
+from console.gates import GateReport, GateStatus, evaluate
+from console.model import FleetSnapshot, Health, Quantiles, Track, TrackValues
+
+PASS, FAIL, INCONCLUSIVE = GateStatus.PASS, GateStatus.FAIL, GateStatus.INCONCLUSIVE
+
+rates = st.floats(0, 500)
+shares = st.none() | st.floats(0, 1)
+latencies = st.none() | st.floats(0, 30)
+outside = st.sampled_from([math.nan, math.inf, -math.inf, 1e308, -1e308, -1.0])
+wild_rates, wild_shares, wild_latencies = rates | outside, shares | outside, latencies | outside
+
+
+@st.composite
+def gate_configs(draw: st.DrawFn) -> GatesConfig:
+    return GatesConfig(
+        min_requests=draw(st.integers(0, 2000)),
+        max_error_share=draw(st.floats(0, 1)),
+        max_ttft_p99_ratio=draw(st.floats(0.5, 3)),
+        max_itl_p99_ratio=draw(st.floats(0.5, 3)),
+        max_ttft_p99_s=draw(st.none() | st.floats(0.01, 30)),
+        max_itl_p99_s=draw(st.none() | st.floats(0.001, 1)),
+        max_share_deviation=draw(st.floats(0, 2)),
+    )
+
+
+@st.composite
+def tracks(
+    draw: st.DrawFn, rate: st.SearchStrategy, share: st.SearchStrategy, lat: st.SearchStrategy
+) -> TrackValues:
+    return TrackValues(
+        requests_per_s=draw(rate),
+        error_share=draw(share),
+        ttft_s=Quantiles(p99=draw(lat)),
+        itl_s=Quantiles(p99=draw(lat)),
+    )
+
+
+def snap(stable: TrackValues, canary: TrackValues, window_s: float = 60.0) -> FleetSnapshot:
+    return FleetSnapshot(
+        deployment="d",
+        source="t",
+        at=datetime(2026, 1, 1, tzinfo=UTC),
+        window_s=window_s,
+        tracks={Track.STABLE: stable, Track.CANARY: canary},
+    )
+
+
+def status(report: GateReport, name: str) -> GateStatus:
+    return next(r.status for r in report.results if r.name == name)
+
+
+def expected_ratio(
+    stable: float | None, canary: float | None, max_ratio: float, max_abs: float | None
+) -> GateStatus:
+    """The latency rule: both tracks measured and stable above zero, under the absolute limit
+    (when set), and the canary no slower than ``max_ratio`` × stable."""
+    if stable is None or canary is None or stable <= 0:
+        return INCONCLUSIVE
+    if max_abs is not None and canary > max_abs:
+        return FAIL
+    return PASS if canary / stable <= max_ratio else FAIL
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    gate_configs(),
+    tracks(rates, shares, latencies),
+    tracks(rates, shares, latencies),
+    st.none() | st.floats(0, 100),
+    st.sampled_from([30.0, 60.0, 300.0]),
+)
+def test_each_gate_follows_its_rule(
+    gates: GatesConfig,
+    stable: TrackValues,
+    canary: TrackValues,
+    configured: float | None,
+    window_s: float,
+) -> None:
+    report = evaluate(snap(stable, canary, window_s), gates, configured)
+    seen = (canary.requests_per_s or 0.0) * window_s
+    if seen < gates.min_requests:
+        assert [(r.name, r.status) for r in report.results] == [("sample", INCONCLUSIVE)]
+        assert report.results[0].observed == seen
+        assert report.health is Health.INCONCLUSIVE and not report.passed
+        return
+    assert status(report, "sample") is PASS
+    if canary.error_share is None:
+        assert status(report, "error_share") is INCONCLUSIVE
+    else:
+        ok = canary.error_share <= gates.max_error_share
+        assert status(report, "error_share") is (PASS if ok else FAIL)
+    for name, field, max_ratio, max_abs in (
+        ("ttft_p99", "ttft_s", gates.max_ttft_p99_ratio, gates.max_ttft_p99_s),
+        ("itl_p99", "itl_s", gates.max_itl_p99_ratio, gates.max_itl_p99_s),
+    ):
+        s, c = getattr(stable, field).p99, getattr(canary, field).p99
+        assert status(report, name) is expected_ratio(s, c, max_ratio, max_abs), name
+    names = [r.name for r in report.results]
+    if configured is None:
+        assert "share" not in names
+    else:
+        total = (stable.requests_per_s or 0.0) + (canary.requests_per_s or 0.0)
+        if total <= 0 or configured <= 0:
+            assert status(report, "share") is INCONCLUSIVE
+        else:
+            observed = 100.0 * (canary.requests_per_s or 0.0) / total
+            ok = abs(observed - configured) <= gates.max_share_deviation * configured
+            share = next(r for r in report.results if r.name == "share")
+            assert math.isclose(share.observed or 0.0, observed, rel_tol=1e-9, abs_tol=1e-9)
+            if not math.isclose(abs(observed - configured) / configured, gates.max_share_deviation):
+                assert share.status is (PASS if ok else FAIL)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    gate_configs(),
+    tracks(rates, shares, latencies),
+    tracks(rates, shares, latencies),
+    st.none() | st.floats(0, 100),
+)
+def test_report_passes_only_when_every_gate_passes(
+    gates: GatesConfig, stable: TrackValues, canary: TrackValues, configured: float | None
+) -> None:
+    report = evaluate(snap(stable, canary), gates, configured)
+    statuses = [r.status for r in report.results]
+    assert report.passed == all(s is PASS for s in statuses)
+    failed = {r.name for r in report.results if r.status is FAIL}
+    if "error_share" in failed:
+        assert report.health is Health.FAILING
+    elif failed:
+        assert report.health is Health.DEGRADED
+    elif INCONCLUSIVE in statuses:
+        assert report.health is Health.INCONCLUSIVE
+    else:
+        assert report.health is Health.HEALTHY
+    first = next((r for r in report.results if r.status is FAIL), None) or next(
+        (r for r in report.results if r.status is INCONCLUSIVE), None
+    )
+    assert report.reason == (first.detail if first else "")
+    assert all(r.detail for r in report.results)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    gate_configs(),
+    tracks(wild_rates, wild_shares, wild_latencies),
+    tracks(wild_rates, wild_shares, wild_latencies),
+    st.none() | st.floats(0, 100) | outside,
+)
+def test_numbers_from_outside_never_crash_and_never_pass_unseen(
+    gates: GatesConfig, stable: TrackValues, canary: TrackValues, configured: float | None
+) -> None:
+    report = evaluate(snap(stable, canary), gates, configured)
+    assert report.results and all(isinstance(r.detail, str) for r in report.results)
+    if report.passed:
+        judged = [
+            canary.requests_per_s,
+            canary.error_share,
+            stable.ttft_s.p99,
+            canary.ttft_s.p99,
+            stable.itl_s.p99,
+            canary.itl_s.p99,
+        ]
+        assert all(v is not None and math.isfinite(v) for v in judged), report.results
+        assert all(r.observed is None or math.isfinite(r.observed) for r in report.results)
+
+
+JUDGED = (
+    ("canary", "requests_per_s"),
+    ("canary", "error_share"),
+    ("canary", "ttft_s"),
+    ("canary", "itl_s"),
+    ("stable", "ttft_s"),
+    ("stable", "itl_s"),
+    ("stable", "requests_per_s"),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(JUDGED), st.sampled_from([math.nan, math.inf, -math.inf, -1.0, -1e308]))
+def test_one_unusable_number_never_lets_a_canary_pass(where: tuple[str, str], bad: float) -> None:
+    """Start from a canary that passes every gate and spoil one measurement it is judged on."""
+    tracks_ = {"stable": STABLE, "canary": CANARY}
+    assert evaluate(snap(STABLE, CANARY), GATES, 5.0).passed
+    side, field = where
+    value: object = Quantiles(p99=bad) if field in ("ttft_s", "itl_s") else bad
+    tracks_[side] = tracks_[side].model_copy(update={field: value})
+    report = evaluate(snap(tracks_["stable"], tracks_["canary"]), GATES, 5.0)
+    assert not report.passed, (where, bad, report.results)
+
+
+@settings(max_examples=150, deadline=None)
+@given(gate_configs(), tracks(rates, shares, latencies), st.floats(0.001, 0.999))
+def test_a_better_canary_never_does_worse(
+    gates: GatesConfig, canary: TrackValues, factor: float
+) -> None:
+    """Lower error share and latency (same traffic) never turn a pass into anything else."""
+    stable = TrackValues(
+        requests_per_s=50.0, error_share=0.01, ttft_s=Quantiles(p99=1.0), itl_s=Quantiles(p99=0.1)
+    )
+    before = evaluate(snap(stable, canary), gates)
+
+    def better(q: Quantiles) -> Quantiles:
+        return Quantiles(p99=None if q.p99 is None else q.p99 * factor)
+
+    improved = canary.model_copy(
+        update={
+            "error_share": None if canary.error_share is None else canary.error_share * factor,
+            "ttft_s": better(canary.ttft_s),
+            "itl_s": better(canary.itl_s),
+        }
+    )
+    after = evaluate(snap(stable, improved), gates)
+    if before.passed:
+        assert after.passed
+
+
+# The semantic slips a refactor could make, each pinned by the outcome it would change.
+
+GATES = GatesConfig(min_requests=10, max_error_share=0.02, max_share_deviation=0.5)
+STABLE = TrackValues(
+    requests_per_s=95.0, error_share=0.001, ttft_s=Quantiles(p99=0.8), itl_s=Quantiles(p99=0.05)
+)
+CANARY = TrackValues(
+    requests_per_s=5.0, error_share=0.001, ttft_s=Quantiles(p99=0.8), itl_s=Quantiles(p99=0.05)
+)
+
+
+def test_missing_canary_error_share_is_inconclusive_not_zero() -> None:
+    report = evaluate(snap(STABLE, CANARY.model_copy(update={"error_share": None})), GATES)
+    assert status(report, "error_share") is INCONCLUSIVE
+    assert not report.passed and report.health is Health.INCONCLUSIVE
+
+
+def test_share_gate_fails_in_both_directions() -> None:
+    assert evaluate(snap(STABLE, CANARY), GATES, 5.0).passed
+    assert status(evaluate(snap(STABLE, CANARY), GATES, 20.0), "share") is FAIL  # too little
+    assert status(evaluate(snap(STABLE, CANARY), GATES, 1.0), "share") is FAIL  # too much
+
+
+def test_a_zero_stable_latency_judges_nothing() -> None:
+    zero = STABLE.model_copy(update={"ttft_s": Quantiles(p99=0.0)})
+    report = evaluate(snap(zero, CANARY), GATES)
+    assert status(report, "ttft_p99") is INCONCLUSIVE and not report.passed
+
+
+def test_not_a_number_request_rate_is_no_sample() -> None:
+    report = evaluate(snap(STABLE, CANARY.model_copy(update={"requests_per_s": math.nan})), GATES)
+    assert [r.status for r in report.results] == [INCONCLUSIVE]
+    assert not report.passed

@@ -78,7 +78,7 @@ def format_bytes(value: float) -> str:
     """Binary units: 1536 -> 1.5KiB, 24 GiB stays 24GiB."""
     magnitude = abs(value)
     for factor, suffix in ((1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
-        if magnitude >= factor:
+        if magnitude >= factor * (1 - 1 / 2048):  # what rounds to 1024 of the unit below
             return f"{_sig(value / factor, 3)}{suffix}"
     return f"{value:.0f}B"
 

@@ -14,14 +14,19 @@ mutants that are not equivalent. ``make mutation`` runs every group; name groups
 from __future__ import annotations
 
 import argparse
+import ast
+import io
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
+import tokenize
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -167,13 +172,68 @@ def results(workspace: Path) -> dict[str, int | None]:
     return codes
 
 
+@cache
+def _functions(path: Path) -> dict[str, str]:
+    """Every function (methods too) of a mutated module: name → source."""
+    text = path.read_text()
+    lines = text.splitlines(keepends=True)
+    return {
+        node.name: "".join(lines[node.lineno - 1 : node.end_lineno])
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+
+
+def _tokens(source: str) -> list[tuple[int, str]]:
+    body = textwrap.dedent(source)
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT}
+    return [
+        (t.type, t.string)
+        for t in tokenize.generate_tokens(io.StringIO(body).readline)
+        if t.type not in skip
+    ]
+
+
+def wording(workspace: Path, name: str) -> bool:
+    """Whether the mutant only rewords a message: one string token that holds prose (it has a
+    space) replaced by another string or None. Keys, names and field values have no space and
+    stay behaviour; a test that kills a wording mutant pins a message, not a behaviour."""
+    match = re.match(r"^(.*?)\.(xǁ.*|x_.*)$", name)
+    if not match:
+        return False
+    module = workspace / "mutants" / Path(*match.group(1).split("."))
+    path = module / "__init__.py" if module.is_dir() else module.with_suffix(".py")
+    functions = _functions(path)
+    original_name = re.sub(r"__mutmut_\d+$", "__mutmut_orig", match.group(2))
+    original, mutant = functions.get(original_name), functions.get(match.group(2))
+    if original is None or mutant is None:
+        return False
+    before, after = _tokens(original), _tokens(mutant.replace(match.group(2), original_name, 1))
+    if len(before) != len(after):
+        return False
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    if len(changed) != 1:
+        return False
+    (kind, text), (new_kind, new_text) = changed[0]
+    if kind != tokenize.STRING or not (new_kind == tokenize.STRING or new_text == "None"):
+        return False
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return True  # an f-string: always a message here
+    return isinstance(value, str) and " " in value
+
+
 @dataclass(frozen=True)
 class Score:
     group: Group
+    total: int
     killed: int
     survived: list[str]
     equivalent: int
+    wording: int  # message-only mutants, killed or not: not scored
     untested: list[str]  # no test reached the function, or mutmut could not judge it
+    raw_killed: int  # killed among all mutants, wording included (mutmut's own figure)
     seconds: float
 
     @property
@@ -184,20 +244,32 @@ class Score:
     def percent(self) -> float:
         return 100.0 * self.killed / self.judged if self.judged else 100.0
 
+    @property
+    def raw_percent(self) -> float:
+        return 100.0 * self.raw_killed / self.total if self.total else 100.0
+
 
 def score(group: Group, workspace: Path, seconds: float) -> Score:
     known = equivalents()
-    killed, equivalent, survived, untested = 0, 0, [], []
-    for name, code in results(workspace).items():
+    killed = raw_killed = equivalent = words = 0
+    survived: list[str] = []
+    untested: list[str] = []
+    codes = results(workspace)
+    for name, code in codes.items():
+        raw_killed += code in KILLED
         if name in known:
             equivalent += 1
+        elif wording(workspace, name):
+            words += 1
         elif code in KILLED:
             killed += 1
         elif code in SURVIVED:
             survived.append(name)
         else:
             untested.append(name)
-    return Score(group, killed, survived, equivalent, untested, seconds)
+    return Score(
+        group, len(codes), killed, survived, equivalent, words, untested, raw_killed, seconds
+    )
 
 
 def run(group: Group, children: int) -> Score:
@@ -224,7 +296,7 @@ def show_survivors(group: Group) -> None:
     workspace = WORK / group.name
     known = equivalents()
     for name, code in results(workspace).items():
-        if code in SURVIVED and name not in known:
+        if code not in KILLED and name not in known and not wording(workspace, name):
             diff = subprocess.run(
                 [str(Path(sys.executable).parent / "mutmut"), "show", name],
                 cwd=workspace,
@@ -241,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="print the groups and exit")
     parser.add_argument("--survivors", action="store_true", help="show the last run's survivors")
     parser.add_argument("--children", type=int, default=os.cpu_count() or 2)
+    parser.add_argument(
+        "--score-only", action="store_true", help="score the last run again without running"
+    )
     args = parser.parse_args(argv)
     by_name = {g.name: g for g in GROUPS}
     unknown = [g for g in args.groups if g not in by_name]
@@ -256,16 +331,17 @@ def main(argv: list[str] | None = None) -> int:
             show_survivors(g)
         return 0
     print(
-        f"{'group':<10}{'killed':>8}{'survived':>10}{'no test':>9}{'equiv.':>8}"
-        f"{'score':>8}{'target':>8}{'time':>8}"
+        f"{'group':<9}{'mutants':>8}{'wording':>8}{'equiv.':>7}{'killed':>7}{'survived':>9}"
+        f"{'no test':>8}{'raw':>7}{'score':>7}{'target':>7}{'time':>7}"
     )
     below = []
     for g in chosen:
-        s = run(g, args.children)
+        s = score(g, WORK / g.name, 0.0) if args.score_only else run(g, args.children)
         flag = "" if s.percent >= g.target else "  below target"
         print(
-            f"{g.name:<10}{s.killed:>8}{len(s.survived):>10}{len(s.untested):>9}"
-            f"{s.equivalent:>8}{s.percent:>7.1f}%{g.target:>7}%{s.seconds:>7.0f}s{flag}",
+            f"{g.name:<9}{s.total:>8}{s.wording:>8}{s.equivalent:>7}{s.killed:>7}"
+            f"{len(s.survived):>9}{len(s.untested):>8}{s.raw_percent:>6.1f}%{s.percent:>6.1f}%"
+            f"{g.target:>6}%{s.seconds:>6.0f}s{flag}",
             flush=True,
         )
         if flag:

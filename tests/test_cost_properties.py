@@ -18,12 +18,11 @@ from console.cost import (
     Figure,
     burn_rate,
     compute,
-    crossover_tokens_per_week,
     cumulative_costs,
     plan_rollout_cost,
-    verdict,
 )
-from console.cost_usage import (
+from console.cost.model import crossover_tokens_per_week, verdict
+from console.cost.usage import (
     DEFAULTS,
     MissingInputs,
     TrackUsage,

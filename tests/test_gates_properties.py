@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from console.config import GatesConfig
 from console.gates import GateReport, GateStatus, evaluate
-from console.model import FleetSnapshot, Health, Quantiles, Track, TrackValues
+from console.model import FleetSnapshot, Health, Quantiles, Replicas, Track, TrackValues
 
 PASS, FAIL, INCONCLUSIVE = GateStatus.PASS, GateStatus.FAIL, GateStatus.INCONCLUSIVE
 
@@ -44,6 +44,7 @@ def tracks(
         error_share=draw(share),
         ttft_s=Quantiles(p99=draw(lat)),
         itl_s=Quantiles(p99=draw(lat)),
+        replicas=Replicas(serving=draw(st.none() | st.integers(0, 3))),
     )
 
 
@@ -89,7 +90,24 @@ def test_each_gate_follows_its_rule(
     window_s: float,
 ) -> None:
     report = evaluate(snap(stable, canary, window_s), gates, configured)
+    if configured is not None and configured <= 0:
+        # nothing to compare at 0 %: stable's own health is judged
+        assert [r.name for r in report.results] == ["stable_health", "canary"]
+        share = stable.error_share
+        expected = (
+            INCONCLUSIVE if share is None else PASS if share <= gates.max_error_share else FAIL
+        )
+        assert status(report, "stable_health") is expected
+        assert status(report, "canary") is PASS
+        return
     seen = (canary.requests_per_s or 0.0) * window_s
+    if configured is not None and canary.replicas.serving == 0:
+        # a canary given traffic with nothing serving is down: it fails at once
+        assert [(r.name, r.status) for r in report.results] == [("serving", FAIL)]
+        return
+    if canary.error_share is not None and canary.error_share >= 0.99 and seen >= 1:
+        assert [(r.name, r.status) for r in report.results] == [("error_share", FAIL)]
+        return
     if seen < gates.min_requests:
         assert [(r.name, r.status) for r in report.results] == [("sample", INCONCLUSIVE)]
         assert report.results[0].observed == seen
@@ -137,7 +155,7 @@ def test_report_passes_only_when_every_gate_passes(
     statuses = [r.status for r in report.results]
     assert report.passed == all(s is PASS for s in statuses)
     failed = {r.name for r in report.results if r.status is FAIL}
-    if "error_share" in failed:
+    if failed & {"error_share", "serving", "stable_health"}:
         assert report.health is Health.FAILING
     elif failed:
         assert report.health is Health.DEGRADED
@@ -164,7 +182,10 @@ def test_numbers_from_outside_never_crash_and_never_pass_unseen(
 ) -> None:
     report = evaluate(snap(stable, canary), gates, configured)
     assert report.results and all(isinstance(r.detail, str) for r in report.results)
-    if report.passed:
+    if report.passed and configured is not None and configured <= 0:
+        # at 0 % only stable's own error share is judged
+        assert stable.error_share is not None and math.isfinite(stable.error_share)
+    elif report.passed:
         judged = [
             canary.requests_per_s,
             canary.error_share,

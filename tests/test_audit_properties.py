@@ -10,10 +10,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from console.audit import AuditLog, verify
+from tests.budget import budget
 
 FIELDS = ("deployment", "action", "phase", "outcome", "before", "after", "gates", "metrics")
 SECRET_NAMES = ("token", "bearer_token", "password", "secret", "authorization")
@@ -52,7 +53,7 @@ def content(data: bytes) -> list[str]:
     return [json.dumps(json.loads(line), sort_keys=True) for line in data.splitlines()]
 
 
-@settings(max_examples=100, deadline=None)
+@budget(100)
 @given(st.lists(records, min_size=1, max_size=4), st.data())
 def test_any_changed_byte_is_found_unless_nothing_changed(
     items: list[dict[str, Any]], data: st.DataObject
@@ -69,7 +70,7 @@ def test_any_changed_byte_is_found_unless_nothing_changed(
             assert content(bytes(tampered)) == content(original)
 
 
-@settings(max_examples=100, deadline=None)
+@budget(100)
 @given(st.lists(records, min_size=1, max_size=4), st.data())
 def test_any_changed_field_of_any_record_is_found(
     items: list[dict[str, Any]], data: st.DataObject
@@ -89,7 +90,7 @@ def test_any_changed_field_of_any_record_is_found(
         assert verdict.line == index + 1
 
 
-@settings(max_examples=50, deadline=None)
+@budget(50)
 @given(st.lists(records, min_size=2, max_size=5), st.data())
 def test_removed_reordered_or_cut_records_are_found(
     items: list[dict[str, Any]], data: st.DataObject
@@ -162,7 +163,7 @@ def without_secrets(value: Any) -> Any:
     return value
 
 
-@settings(max_examples=100, deadline=None)
+@budget(100)
 @given(
     st.dictionaries(
         st.sampled_from(["context", "metrics", "token", "Password"]),

@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from console.config import CostConfig
@@ -32,6 +32,7 @@ from console.cost.usage import (
     resolve_inputs,
 )
 from console.model import Track
+from tests.budget import budget
 
 NAMES = (
     "input_tokens",
@@ -78,7 +79,7 @@ def make(v: dict[str, float], **extra: Figure) -> CostInputs:
     return CostInputs(**{k: Figure(value=x, provenance="given") for k, x in v.items()}, **extra)
 
 
-@settings(max_examples=200, deadline=None)
+@budget(200)
 @given(values, st.sampled_from(NAMES), st.floats(1.01, 100))
 def test_every_total_is_monotonic_in_every_input(
     v: dict[str, float], name: str, factor: float
@@ -97,7 +98,7 @@ def test_every_total_is_monotonic_in_every_input(
     assert moved <= MOVES[name]
 
 
-@settings(max_examples=200, deadline=None)
+@budget(200)
 @given(values, st.none() | st.floats(0.05, 1))
 def test_derived_figures_agree_with_the_totals(v: dict[str, float], util: float | None) -> None:
     extra = {} if util is None else {"utilization": Figure(value=util, provenance="measured")}
@@ -135,7 +136,7 @@ def test_derived_figures_agree_with_the_totals(v: dict[str, float], util: float 
     assert r.rollout is None
 
 
-@settings(max_examples=200, deadline=None)
+@budget(200)
 @given(values)
 def test_verdict_and_crossover_agree(v: dict[str, float]) -> None:
     r = compute(make(v))
@@ -176,7 +177,7 @@ def test_a_horizon_must_be_positive() -> None:
     assert compute(make({n: 1.0 for n in NAMES} | {"horizon_s": 0.5})).horizon_days > 0
 
 
-@settings(max_examples=100, deadline=None)
+@budget(100)
 @given(
     values,
     st.floats(0, 1e5),
@@ -207,7 +208,7 @@ def test_rollout_cost_against_blue_green(
         assert compute(make(v, **{only: extra[only]})).rollout is None
 
 
-@settings(max_examples=150, deadline=None)
+@budget(150)
 @given(
     st.lists(st.floats(0.5, 100), min_size=1, max_size=6),
     st.floats(0.1, 48),
@@ -230,7 +231,7 @@ def test_rollout_from_a_plan(
     assert full.saved_vs_blue_green == pytest.approx(0.0, abs=1e-6)
 
 
-@settings(max_examples=100, deadline=None)
+@budget(100)
 @given(values, st.integers(2, 100))
 def test_cumulative_curves_are_straight_lines_to_the_totals(
     v: dict[str, float], points: int
@@ -246,7 +247,7 @@ def test_cumulative_curves_are_straight_lines_to_the_totals(
         cumulative_costs(r, points=1)
 
 
-@settings(max_examples=100, deadline=None)
+@budget(100)
 @given(
     st.floats(0, 64), st.integers(1, 8), st.floats(0.01, 20), st.floats(0, 80), st.floats(0, 300)
 )
@@ -278,7 +279,7 @@ CONFIGURABLE = (
 )
 
 
-@settings(max_examples=150, deadline=None)
+@budget(150)
 @given(
     st.fixed_dictionaries(
         {n: st.sampled_from(("given", "config", "default")) for n in CONFIGURABLE}

@@ -6,12 +6,13 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from console.config import GatesConfig
 from console.gates import GateReport, GateStatus, evaluate
 from console.model import FleetSnapshot, Health, Quantiles, Replicas, Track, TrackValues
+from tests.budget import budget
 
 PASS, FAIL, INCONCLUSIVE = GateStatus.PASS, GateStatus.FAIL, GateStatus.INCONCLUSIVE
 
@@ -74,7 +75,7 @@ def expected_ratio(
     return PASS if canary / stable <= max_ratio else FAIL
 
 
-@settings(max_examples=300, deadline=None)
+@budget(300)
 @given(
     gate_configs(),
     tracks(rates, shares, latencies),
@@ -141,7 +142,7 @@ def test_each_gate_follows_its_rule(
                 assert share.status is (PASS if ok else FAIL)
 
 
-@settings(max_examples=300, deadline=None)
+@budget(300)
 @given(
     gate_configs(),
     tracks(rates, shares, latencies),
@@ -170,7 +171,7 @@ def test_report_passes_only_when_every_gate_passes(
     assert all(r.detail for r in report.results)
 
 
-@settings(max_examples=300, deadline=None)
+@budget(300)
 @given(
     gate_configs(),
     tracks(wild_rates, wild_shares, wild_latencies),
@@ -187,7 +188,8 @@ def test_numbers_from_outside_never_crash_and_never_pass_unseen(
         assert stable.error_share is not None and math.isfinite(stable.error_share)
     elif report.passed:
         judged = [
-            canary.requests_per_s,
+            # the request rate is judged only when a minimum sample is asked for
+            canary.requests_per_s if gates.min_requests else 0.0,
             canary.error_share,
             stable.ttft_s.p99,
             canary.ttft_s.p99,
@@ -209,7 +211,7 @@ JUDGED = (
 )
 
 
-@settings(max_examples=100, deadline=None)
+@budget(100)
 @given(st.sampled_from(JUDGED), st.sampled_from([math.nan, math.inf, -math.inf, -1.0, -1e308]))
 def test_one_unusable_number_never_lets_a_canary_pass(where: tuple[str, str], bad: float) -> None:
     """Start from a canary that passes every gate and spoil one measurement it is judged on."""
@@ -222,7 +224,7 @@ def test_one_unusable_number_never_lets_a_canary_pass(where: tuple[str, str], ba
     assert not report.passed, (where, bad, report.results)
 
 
-@settings(max_examples=150, deadline=None)
+@budget(150)
 @given(gate_configs(), tracks(rates, shares, latencies), st.floats(0.001, 0.999))
 def test_a_better_canary_never_does_worse(
     gates: GatesConfig, canary: TrackValues, factor: float

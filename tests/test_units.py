@@ -7,16 +7,17 @@ import math
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from console.units import format_bytes, format_duration, format_si, parse_duration, parse_quantity
+from tests.budget import budget
 
 SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 FACTORS = {"": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
 
 
-@settings(max_examples=200, deadline=None)
+@budget(200)
 @given(
     st.integers(1, 500) | st.floats(1, 500).map(lambda x: round(x, 2)),
     st.sampled_from(sorted(SECONDS)),
@@ -63,7 +64,7 @@ def test_a_boolean_is_not_a_duration_or_a_number(bad: bool) -> None:
         parse_quantity(bad)
 
 
-@settings(max_examples=200, deadline=None)
+@budget(200)
 @given(
     st.integers(0, 100_000) | st.floats(0, 1000).map(lambda x: round(x, 3)),
     st.sampled_from(sorted(FACTORS)),
@@ -90,7 +91,7 @@ def test_quantities_refused(bad: object) -> None:
         parse_quantity(bad)  # type: ignore[arg-type]
 
 
-@settings(max_examples=300, deadline=None)
+@budget(300)
 @given(st.integers(0, 400 * 86400))
 def test_formatted_durations_read_back(seconds: int) -> None:
     """What is shown parses back to the duration, cut to the last unit shown: seconds below an
@@ -115,7 +116,7 @@ def test_durations_formatted_by_example() -> None:
     assert format_duration(7 * 86400 + 3 * 3600) == "7d3h"
 
 
-@settings(max_examples=300, deadline=None)
+@budget(300)
 @given(st.floats(0, 1e15) | st.integers(0, 10**6).map(float))
 def test_si_numbers_read_back_to_three_figures(value: float) -> None:
     text = format_si(value)
@@ -139,7 +140,7 @@ def test_si_by_example() -> None:
     assert format_si(1234, digits=2) == "1.2k"
 
 
-@settings(max_examples=200, deadline=None)
+@budget(200)
 @given(st.integers(0, 1 << 50))
 def test_bytes_read_back_to_three_figures(value: int) -> None:
     text = format_bytes(value)

@@ -1,0 +1,259 @@
+"""Canary plan properties over generated fleets, splits and plans, for every router kind: weights
+never all zero; a step never gives the canary more than its target, never scales a track down
+below what its share needs, never shrinks the canary; a revert leaves stable able to carry
+everything; a mirror outside 0..100 is refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from console.canary.plan import Plan
+from console.canary.replicas import choose_step
+from console.canary.routers import router_for
+from console.config import DeploymentConfig, RouterConfig
+from console.gates import GateReport, GateResult, GateStatus
+from console.model import (
+    ClusterState,
+    DeploymentStatus,
+    FleetSnapshot,
+    RouteState,
+    Track,
+    TrackValues,
+)
+from tests.budget import budget
+
+WEIGHTED = ("httproute", "istio", "kserve")
+PASSING = GateReport((GateResult("sample", GateStatus.PASS, 1.0, 1.0, "enough"),))
+FAILING = GateReport((GateResult("error_share", GateStatus.FAIL, 0.5, 0.02, "too many errors"),))
+EPS = 1e-6
+
+
+@st.composite
+def deployments(draw: st.DrawFn, kind: str) -> DeploymentConfig:
+    whole = st.integers(1, 100).map(float)
+    steps = sorted(set(draw(st.lists(whole, min_size=1, max_size=6))))
+    cap = draw(st.none() | st.integers(2, 60)) if kind == "replicas" else None
+    return DeploymentConfig(
+        name="llama",
+        stable="llama-stable",
+        canary="llama-canary",
+        router=RouterConfig(kind=kind, max_replicas=cap),  # type: ignore[arg-type]
+        steps=tuple(steps),
+        replica_capacity_rps=draw(st.floats(0.5, 50)),
+        headroom=draw(st.floats(0, 1)),
+        min_canary_replicas=draw(st.integers(0, 3)),
+        trim_stable=draw(st.booleans()),
+    )
+
+
+@st.composite
+def states(draw: st.DrawFn, kind: str) -> ClusterState:
+    stable = draw(st.integers(0, 30))
+    canary = draw(st.integers(0, 30))
+    if kind == "replicas":  # the split is the tracks' replica counts
+        assume_some = stable + canary > 0 or draw(st.just(True))
+        weights = (stable, canary) if stable + canary > 0 and assume_some else (1, 0)
+    else:
+        canary_weight = draw(st.sampled_from([0, 1, 5, 10, 25, 50, 100]) | st.integers(0, 100))
+        weights = (100 - canary_weight, canary_weight)
+    return ClusterState(
+        stable=DeploymentStatus(
+            name="llama-stable", desired=stable, ready=draw(st.integers(0, stable))
+        ),
+        canary=DeploymentStatus(
+            name="llama-canary", desired=canary, ready=draw(st.integers(0, canary))
+        ),
+        route=RouteState(
+            kind=kind,
+            name="llama",
+            stable_weight=weights[0],
+            canary_weight=weights[1],
+            mirror_percent=draw(st.none() | st.sampled_from([0.0, 10.0])),
+            resource_version="7",
+        ),
+    )
+
+
+@st.composite
+def snapshots(draw: st.DrawFn) -> FleetSnapshot:
+    rate = st.none() | st.floats(0, 400)
+    return FleetSnapshot(
+        deployment="llama",
+        source="test",
+        at=datetime(2026, 1, 1, tzinfo=UTC),
+        window_s=60.0,
+        tracks={
+            Track.STABLE: TrackValues(requests_per_s=draw(rate)),
+            Track.CANARY: TrackValues(requests_per_s=draw(rate)),
+        },
+    )
+
+
+def cases(actions: st.SearchStrategy[str]) -> st.SearchStrategy[tuple[Any, ...]]:
+    kinds = st.sampled_from((*WEIGHTED, "replicas"))
+    return kinds.flatmap(
+        lambda kind: st.tuples(st.just(kind), deployments(kind), states(kind), snapshots(), actions)
+    )
+
+
+def rps_of(snapshot: FleetSnapshot) -> float:
+    return sum(snapshot.tracks[t].requests_per_s or 0.0 for t in Track)
+
+
+def carries(replicas: int, rps: float, share: float, d: DeploymentConfig) -> bool:
+    """Whether ``replicas`` serve ``share`` of ``rps`` at the configured capacity and headroom."""
+    return replicas * d.replica_capacity_rps >= rps * share * (1 + d.headroom) - EPS
+
+
+def plan(
+    kind: str,
+    d: DeploymentConfig,
+    state: ClusterState,
+    snap: FleetSnapshot,
+    action: str,
+    gates: GateReport = PASSING,
+) -> Plan:
+    router = router_for(kind)
+    if action == "step":
+        return router.plan_step(d, state, snap, gates, d.trim_stable)
+    return router.plan_revert(d, state, snap, action == "emergency-revert")
+
+
+@budget(300)
+@given(cases(st.just("step")))
+def test_a_step_never_overshoots_and_never_leaves_a_track_short(case: tuple[Any, ...]) -> None:
+    kind, d, state, snap, _ = case
+    p = plan(kind, d, state, snap, "step")
+    b, a = p.before, p.after
+    assert a.stable_weight + a.canary_weight > 0  # weights never all zero
+    assert a.stable_weight >= 0 and a.canary_weight >= 0
+    if p.refusal and p.after == p.before:
+        return  # nothing to do (no step left, or none within the cap)
+    rps = rps_of(snap)
+    target = next(s for s in d.steps if s > b.canary_percent + 1e-9)
+    share = a.canary_percent
+    if kind in WEIGHTED:
+        assert share == target  # whole steps: exactly the next one
+    else:
+        # whole replicas: the share moves forward, up to the step the plan chose and no further
+        chosen, _ = choose_step(d, b, rps)
+        assert chosen is not None
+        percent, stable, canary = chosen
+        assert percent >= target
+        assert b.canary_percent < share <= percent + EPS
+        assert (a.stable_replicas, a.canary_replicas) == (stable, canary)
+        if d.router.max_replicas is not None:
+            assert max(a.stable_replicas, a.canary_replicas) <= d.router.max_replicas
+    # the canary is never scaled down by a step, and never below its minimum
+    assert a.canary_replicas >= b.canary_replicas
+    assert p.warm_canary_to is not None and p.warm_canary_to >= b.canary_replicas
+    assert a.canary_replicas >= max(d.min_canary_replicas, 1)
+    # each track can carry its share after the step
+    assert carries(a.canary_replicas, rps, share / 100, d), (a, rps)
+    if kind in WEIGHTED:
+        # stable keeps what it has unless trimmed, and a trim leaves what its share needs
+        if a.stable_replicas != b.stable_replicas:
+            assert a.stable_replicas >= 1
+            assert carries(a.stable_replicas, rps, 1 - share / 100, d), (a, rps)
+        # stable is only ever trimmed, and only when asked to
+        assert a.stable_replicas <= b.stable_replicas or b.stable_replicas == 0
+        if not d.trim_stable:
+            assert a.stable_replicas == b.stable_replicas and p.trim_stable_to is None
+        else:
+            assert p.trim_stable_to is None or p.trim_stable_to < b.stable_replicas
+    else:
+        # the replica ratio: stable sized for its share, both together serve everything
+        assert share >= 100 or a.stable_replicas >= 1
+        assert carries(a.stable_replicas, rps, 1 - share / 100, d), (a, rps)
+        assert carries(a.stable_replicas + a.canary_replicas, rps, 1.0, d)
+
+
+@budget(300)
+@given(cases(st.sampled_from(["revert", "emergency-revert"])))
+def test_a_revert_leaves_stable_able_to_carry_everything(case: tuple[Any, ...]) -> None:
+    kind, d, state, snap, action = case
+    p = plan(kind, d, state, snap, action)
+    b, a = p.before, p.after
+    rps = rps_of(snap)
+    assert p.action == action
+    assert a.stable_weight > 0 and a.canary_weight == 0  # all traffic on stable, never all zero
+    if kind in WEIGHTED:
+        nothing = b.canary_weight == 0 and (action == "emergency-revert" or not b.canary_replicas)
+    else:
+        nothing = not b.canary_replicas
+    assert bool(p.refusal) == nothing
+    if action == "emergency-revert":
+        assert p.warm_stable_to is None  # at once: nothing waited for
+        assert a.canary_replicas == (b.canary_replicas if kind in WEIGHTED else 0)
+        return
+    assert a.canary_replicas == 0
+    assert a.stable_replicas >= max(b.stable_replicas, 1)
+    assert carries(a.stable_replicas, rps, 1.0, d), (a, rps)
+    if not carries(state.stable.ready, rps, 1.0, d) or not carries(b.stable_replicas, rps, 1.0, d):
+        # stable is scaled up and waited for before any traffic moves
+        assert p.warm_stable_to is not None and carries(p.warm_stable_to, rps, 1.0, d)
+    if p.warm_stable_to is not None:
+        assert p.warm_stable_to == a.stable_replicas
+
+
+@budget(200)
+@given(
+    st.sampled_from(("httproute", "istio")),
+    st.floats(-1000, 1000) | st.sampled_from([-0.01, 0.0, 100.0, 100.01, 1e308]),
+    st.data(),
+)
+def test_a_mirror_percentage_outside_0_to_100_is_refused(
+    kind: str, percent: float, data: st.DataObject
+) -> None:
+    d = data.draw(deployments(kind))
+    state = data.draw(states(kind))
+    snap = data.draw(snapshots())
+    p = router_for(kind).plan_mirror(d, state, snap, percent)
+    assert bool(p.refusal) == (not 0 <= percent <= 100), percent
+    assert (p.after.stable_weight, p.after.canary_weight) == (
+        p.before.stable_weight,
+        p.before.canary_weight,
+    )
+    if not p.refusal:
+        assert p.after.mirror_percent == percent
+        assert p.after.canary_replicas >= p.before.canary_replicas
+        rps = (
+            rps_of(snap)
+            if snap.tracks[Track.STABLE].requests_per_s is not None
+            or (snap.tracks[Track.CANARY].requests_per_s is not None)
+            else None
+        )
+        if rps is not None and percent > (p.before.mirror_percent or 0):
+            live = rps / (1 + (p.before.mirror_percent or 0) / 100)
+            load = live * (p.before.canary_percent + percent) / 100
+            replicas = max(p.after.canary_replicas, p.before.canary_replicas)
+            assert carries(replicas, load, 1.0, d)
+
+
+@budget(50)
+@given(st.sampled_from(("kserve", "replicas")), st.floats(0, 100), st.data())
+def test_routers_that_cannot_mirror_refuse_at_planning(
+    kind: str, percent: float, data: st.DataObject
+) -> None:
+    p = router_for(kind).plan_mirror(
+        data.draw(deployments(kind)), data.draw(states(kind)), data.draw(snapshots()), percent
+    )
+    assert p.refusal
+
+
+@budget(100)
+@given(cases(st.just("step")))
+def test_failing_gates_or_no_rate_refuse_a_step_and_change_nothing(
+    case: tuple[Any, ...],
+) -> None:
+    kind, d, state, snap, _ = case
+    p = plan(kind, d, state, snap, "step", FAILING)
+    assert p.refusal
+    blind = snap.model_copy(
+        update={"tracks": {t: TrackValues() for t in (Track.STABLE, Track.CANARY)}}
+    )
+    assert plan(kind, d, state, blind, "step").refusal

@@ -255,6 +255,6 @@ def format_seconds(value: float | None) -> str:
     """Latency for a narrow column: 0.0123 -> 12.3ms, 1.5 -> 1.5s, 95 -> 95s."""
     if value is None:
         return NA
-    if value < 1:
+    if value < 0.9995:  # what rounds to 1000ms shows as 1s, not "1kms"
         return f"{format_si(value * 1000)}ms"
     return f"{format_si(value)}s"

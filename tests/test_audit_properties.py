@@ -3,17 +3,22 @@ field, removed, reordered or cut record; no secret survives at any depth of a re
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import json
+import socket
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from console.audit import AuditLog, verify
+from console.audit import AuditLog, Verdict, actor, verify
 from tests.budget import budget
 
 FIELDS = ("deployment", "action", "phase", "outcome", "before", "after", "gates", "metrics")
@@ -201,3 +206,111 @@ def test_every_field_is_covered_by_the_hash(tmp_path: Path) -> None:
         changed[key] = value + 1 if isinstance(value, int) else f"{value}x"
         path.write_text(json.dumps(changed) + "\n")
         assert not verify(path).ok, key
+
+
+# What the trail promises beyond the chain itself, each found unpinned by mutation testing.
+
+
+def documented_hash(record: dict[str, Any]) -> str:
+    """The hash as docs describe it, computed apart: SHA-256 of the record without ``hash`` as
+    compact JSON with sorted keys, in UTF-8 (so any tool can check a record)."""
+    body = {k: record[k] for k in sorted(record) if k != "hash"}
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_each_hash_is_the_documented_one(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path)
+    log.append(
+        {"zeta": 1, "action": "step", "message": "naïve → ünïcode", "nested": {"b": 1, "a": 2}}
+    )
+    log.append({"action": "revert"})
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [r["hash"] for r in records] == [documented_hash(r) for r in records]
+    assert records[1]["prev"] == records[0]["hash"]
+    # stored as UTF-8 text, readable as it was written
+    assert "naïve → ünïcode" in path.read_text(encoding="utf-8")
+
+
+def test_time_is_utc_and_now(tmp_path: Path) -> None:
+    before = datetime.now(UTC)
+    record = AuditLog(tmp_path / "audit.jsonl").append({"action": "step"})
+    when = datetime.fromisoformat(record["time"])
+    assert when.utcoffset() == timedelta(0)
+    assert before - timedelta(seconds=1) <= when <= datetime.now(UTC) + timedelta(seconds=1)
+
+
+def test_missing_directories_are_made_private(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "audit.jsonl"
+    AuditLog(path).append({"action": "step"})
+    assert verify(path).ok
+    assert stat.S_IMODE((tmp_path / "a" / "b").stat().st_mode) == 0o700
+
+
+def test_a_record_larger_than_the_tail_read_still_links(tmp_path: Path) -> None:
+    """The last record is found however long it is (the tail is read in growing chunks)."""
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path)
+    for size in (10, 200_000, 10, 70_000, 300_000, 5):
+        log.append({"action": "step", "message": "x" * size})
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [r["seq"] for r in records] == [1, 2, 3, 4, 5, 6]
+    verdict = verify(path)
+    assert verdict.ok and verdict.records == 6
+
+
+def test_a_damaged_last_line_does_not_restart_the_chain(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path)
+    log.append({"action": "step"})
+    with path.open("a") as handle:
+        handle.write("{torn\n")
+    record = log.append({"action": "revert"})
+    assert record["prev"] not in ("0" * 64, None)  # chained to the damaged line, not anew
+    verdict = verify(path)
+    assert (verdict.ok, verdict.line, verdict.records) == (False, 2, 1)
+
+
+def test_a_last_line_that_is_not_an_object_starts_a_chain(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    path.write_text("[1, 2]\n")
+    record = AuditLog(path).append({"action": "step"})
+    assert (record["seq"], record["prev"]) == (1, "0" * 64)
+    verdict = verify(path)
+    assert (verdict.ok, verdict.line, verdict.records) == (False, 1, 0)
+
+
+def test_a_verdict_says_where_and_how_many_records_were_whole(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path)
+    for n in range(4):
+        log.append({"action": "step", "message": str(n)})
+    lines = path.read_text().splitlines()
+    for index, damage in ((2, lambda line: line.replace('"step"', '"stop"')), (3, lambda _: "[]")):
+        broken = list(lines)
+        broken[index] = damage(broken[index])
+        path.write_text("\n".join(broken) + "\n")
+        verdict = verify(path)
+        assert verdict.ok is False
+        assert (verdict.line, verdict.records) == (index + 1, index)
+    path.write_text("\n".join([lines[0], lines[2]]) + "\n")
+    verdict = verify(path)
+    assert (verdict.ok, verdict.line, verdict.records) == (False, 2, 1)
+    path.write_text("\n".join(lines) + "\n")
+    assert verify(path) == Verdict(True, 4)
+    missing = verify(tmp_path / "absent.jsonl")
+    assert (missing.ok, missing.records, missing.line) == (False, 0, None)
+    unreadable = verify(tmp_path)  # a directory
+    assert (unreadable.ok, unreadable.records, unreadable.line) == (False, 0, None)
+    assert unreadable.reason and missing.reason
+
+
+def test_actor_names_user_host_and_cluster_identity() -> None:
+    who = actor("system:serviceaccount:ops:console")
+    assert who == {
+        "user": getpass.getuser(),
+        "host": socket.gethostname(),
+        "kube": "system:serviceaccount:ops:console",
+    }
+    assert actor(None)["kube"] is None

@@ -21,7 +21,7 @@ from console.cost import (
     cumulative_costs,
     plan_rollout_cost,
 )
-from console.cost.model import crossover_tokens_per_week, verdict
+from console.cost.model import crossover_tokens_per_week, gpu_hours, verdict
 from console.cost.usage import (
     DEFAULTS,
     MissingInputs,
@@ -373,3 +373,40 @@ def test_missing_numbers_are_each_named_once() -> None:
     assert all(p in str(err.value) for p in err.value.problems)
     assert any("--input-tokens" in p for p in err.value.problems)
     assert any("--output-tokens" in p for p in err.value.problems)
+
+
+def test_gpu_hours_are_replica_hours_times_gpus() -> None:
+    assert gpu_hours(120.0, 4) == 480.0
+    assert gpu_hours(0.0, 8) == 0.0
+
+
+def test_a_crossover_beyond_full_utilization_is_noted() -> None:
+    """At 50 % utilization the fleet serves at most twice today's volume: a crossover beyond
+    that is a warning; one between half and twice today's volume is not."""
+    week = {n: 0.0 for n in NAMES} | {"horizon_s": WEEK_S, "price_in_per_mtok": 1.0}
+    util = {"utilization": Figure(value=0.5, provenance="measured")}
+
+    def notes(gpu_dollars: float) -> int:
+        v = week | {"input_tokens": 100e6, "gpu_hours": gpu_dollars, "gpu_hour_price": 1.0}
+        return len(compute(make(v, **util)).warnings)
+
+    # today 100 Mtok/week at $1/Mtok; TCO $150 → crossover 150 Mtok, within 200: no note
+    assert notes(150.0) == 0
+    # TCO $200 → crossover exactly at full utilization: still within reach
+    assert notes(200.0) == 0
+    # TCO $250 → crossover 250 Mtok, beyond 200 Mtok at full utilization
+    assert notes(250.0) == 1
+    # TCO $40 → crossover 40 Mtok: below today's volume, nothing to warn about
+    assert notes(40.0) == 0
+
+
+def test_the_measurements_warnings_reach_the_report() -> None:
+    usage = Usage(
+        source="test",
+        horizon_s=WEEK_S,
+        tracks={Track.STABLE: TrackUsage(input_tokens=1, output_tokens=1, replica_hours=1)},
+        warnings=["extrapolated from 2h of data"],
+    )
+    assert "extrapolated from 2h of data" in cost_report({}, CostConfig(), usage).warnings
+    given_ = {"input_tokens": 1.0, "output_tokens": 1.0, "gpu_hours": 1.0}
+    assert cost_report(given_, CostConfig(), None).warnings == []

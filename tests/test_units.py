@@ -158,3 +158,10 @@ def test_bytes_by_example() -> None:
     assert format_bytes(1536) == "1.5KiB"
     assert format_bytes(24 * (1 << 30)) == "24GiB"
     assert format_bytes(3 * (1 << 40)) == "3TiB"
+
+
+def test_values_on_a_unit_boundary_move_to_the_next_unit() -> None:
+    assert format_si(999.5) == "1k"  # rounds to 1000: shown as 1k, never "1000"
+    assert format_si(999.4) == "999"
+    assert format_bytes(1023.5) == "1KiB"  # rounds to 1024 bytes: shown as 1KiB
+    assert format_bytes(1023) == "1023B"

@@ -11,7 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from console.config import ConfigError, DeploymentConfig, load_settings
+from console.config import (
+    ConfigError,
+    DeploymentConfig,
+    default_audit_path,
+    default_config_path,
+    demo_audit_path,
+    load_settings,
+)
 from tests.budget import budget
 
 #: A field of a deployment, a value it takes (as TOML) and one it refuses.
@@ -204,3 +211,102 @@ def test_the_environment_overrides_the_file(
         load_settings(path)
     (line,) = caught.value.problems
     assert "refresh_interval" in line.lower()
+
+
+# Where files are, where a problem came from, and the limits of what is read — each found
+# unpinned by mutation testing.
+
+
+def test_default_paths_follow_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    assert default_config_path() == tmp_path / ".config" / "inference-console" / "config.toml"
+    state = tmp_path / ".local" / "state" / "inference-console"
+    assert default_audit_path() == state / "audit.jsonl"
+    assert demo_audit_path() == state / "demo-audit.jsonl"
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "s"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "c"))
+    assert default_audit_path() == tmp_path / "s" / "inference-console" / "audit.jsonl"
+    assert default_config_path() == tmp_path / "c" / "inference-console" / "config.toml"
+    assert load_settings(None).audit.path == default_audit_path()
+
+
+def test_a_problem_names_where_it_came_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INFERENCE_CONSOLE_REFRESH_INTERVAL", "fast")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(None)
+    assert caught.value.problems[0].startswith("environment: refresh_interval: ")
+    monkeypatch.delenv("INFERENCE_CONSOLE_REFRESH_INTERVAL")
+    assert load_settings(None).refresh_interval == 1.0
+    path = tmp_path / "config.toml"
+    path.write_text("this is = = not toml")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert caught.value.problems[0].startswith(f"{path}: ")
+
+
+def test_an_environment_value_of_the_wrong_shape_is_named_not_shown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("INFERENCE_CONSOLE_DEPLOYMENTS", "s3cr3t-not-json")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(None)
+    (line,) = caught.value.problems
+    assert line.startswith("environment: INFERENCE_CONSOLE_DEPLOYMENTS: ")
+    assert "s3cr3t" not in line
+
+
+@pytest.mark.parametrize("word", ["1", "true", "TRUE", "yes", "on"])
+def test_read_only_words_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, word: str
+) -> None:
+    monkeypatch.setenv("INFERENCE_CONSOLE_READ_ONLY", word)
+    settings = load_settings(None)
+    assert settings.read_only
+    assert "INFERENCE_CONSOLE_READ_ONLY" in settings.read_only_from
+
+
+def test_read_only_says_which_source_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("read_only = true\n")
+    from_file = load_settings(path).read_only_from
+    assert str(path) in from_file and "INFERENCE_CONSOLE_READ_ONLY" not in from_file
+    monkeypatch.setenv("INFERENCE_CONSOLE_READ_ONLY", "1")
+    both = load_settings(path).read_only_from
+    assert str(path) in both and "INFERENCE_CONSOLE_READ_ONLY" in both
+    path.write_text("")
+    from_env = load_settings(path).read_only_from
+    assert str(path) not in from_env and "INFERENCE_CONSOLE_READ_ONLY" in from_env
+    monkeypatch.delenv("INFERENCE_CONSOLE_READ_ONLY")
+    assert load_settings(path).read_only_from == "" and not load_settings(path).read_only
+
+
+def test_a_file_of_exactly_the_limit_is_read_and_a_device_is_not(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"#" * ((1 << 20) - 1) + b"\n")
+    assert load_settings(path).deployments == []
+    with pytest.raises(ConfigError) as caught:
+        load_settings(Path("/dev/zero"))  # never read to its end
+    assert len(caught.value.problems) == 1
+
+
+@pytest.mark.parametrize("length", [60, 61, 100])
+def test_long_values_are_cut_in_a_problem_line(tmp_path: Path, length: int) -> None:
+    value = "x" * (length - 2)  # its repr, with quotes, is `length` long
+    path = tmp_path / "config.toml"
+    path.write_text(deployment_toml(0, {"router.kind": f'"{value}"'}))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    (line,) = caught.value.problems
+    if length <= 60:
+        assert f": {value!r}: " in line
+    else:
+        assert f": {repr(value)[:57]}...: " in line
+
+
+def test_a_deployment_names_its_namespace_in_its_spec() -> None:
+    spec = DeploymentConfig(name="d", namespace="inference", stable="s", canary="c").spec()
+    assert (spec.name, spec.namespace, spec.stable, spec.canary) == ("d", "inference", "s", "c")

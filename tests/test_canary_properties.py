@@ -5,9 +5,11 @@ everything; a mirror outside 0..100 is refused."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -72,7 +74,10 @@ def states(draw: st.DrawFn, kind: str) -> ClusterState:
             name="llama",
             stable_weight=weights[0],
             canary_weight=weights[1],
-            mirror_percent=draw(st.none() | st.sampled_from([0.0, 10.0])),
+            # the replica ratio has no route to mirror with
+            mirror_percent=None
+            if kind == "replicas"
+            else draw(st.none() | st.sampled_from([0.0, 10.0])),
             resource_version="7",
         ),
     )
@@ -123,12 +128,26 @@ def plan(
     return router.plan_revert(d, state, snap, action == "emergency-revert")
 
 
+def assert_plan_facts(p: Plan, state: ClusterState, snap: FleetSnapshot, action: str) -> None:
+    """What every plan carries into its run and its audit record."""
+    assert p.action == action
+    assert p.resource_version == state.route.resource_version
+    rates = [snap.tracks[t].requests_per_s for t in Track]
+    assert p.observed_rps == (None if rates == [None, None] else rps_of(snap))
+    assert p.before.canary_weight == state.route.canary_weight
+    assert (p.before.stable_replicas, p.before.canary_replicas) == (
+        state.stable.desired,
+        state.canary.desired,
+    )
+
+
 @budget(300)
 @given(cases(st.just("step")))
 def test_a_step_never_overshoots_and_never_leaves_a_track_short(case: tuple[Any, ...]) -> None:
     kind, d, state, snap, _ = case
     p = plan(kind, d, state, snap, "step")
     b, a = p.before, p.after
+    assert_plan_facts(p, state, snap, "step")
     assert a.stable_weight + a.canary_weight > 0  # weights never all zero
     assert a.stable_weight >= 0 and a.canary_weight >= 0
     if p.refusal and p.after == p.before:
@@ -178,6 +197,9 @@ def test_a_revert_leaves_stable_able_to_carry_everything(case: tuple[Any, ...]) 
     kind, d, state, snap, action = case
     p = plan(kind, d, state, snap, action)
     b, a = p.before, p.after
+    assert_plan_facts(p, state, snap, action)
+    # a revert ends the mirror; without one there is none to end
+    assert a.mirror_percent == (0.0 if b.mirror_percent else b.mirror_percent)
     rps = rps_of(snap)
     assert p.action == action
     assert a.stable_weight > 0 and a.canary_weight == 0  # all traffic on stable, never all zero
@@ -198,6 +220,13 @@ def test_a_revert_leaves_stable_able_to_carry_everything(case: tuple[Any, ...]) 
         assert p.warm_stable_to is not None and carries(p.warm_stable_to, rps, 1.0, d)
     if p.warm_stable_to is not None:
         assert p.warm_stable_to == a.stable_replicas
+    # frugal: stable grows to exactly what carries everything, never more
+    needed = max(math.ceil(rps * (1 + d.headroom) / d.replica_capacity_rps - 1e-9), 1)
+    assert a.stable_replicas == max(needed, b.stable_replicas), (a, needed)
+    if kind in WEIGHTED:
+        # waited for whenever stable has fewer desired or ready than it needs, else not
+        short = b.stable_replicas < needed or state.stable.ready < needed
+        assert (p.warm_stable_to is not None) == short
 
 
 @budget(200)
@@ -213,6 +242,7 @@ def test_a_mirror_percentage_outside_0_to_100_is_refused(
     state = data.draw(states(kind))
     snap = data.draw(snapshots())
     p = router_for(kind).plan_mirror(d, state, snap, percent)
+    assert_plan_facts(p, state, snap, "mirror")
     assert bool(p.refusal) == (not 0 <= percent <= 100), percent
     assert (p.after.stable_weight, p.after.canary_weight) == (
         p.before.stable_weight,
@@ -232,6 +262,16 @@ def test_a_mirror_percentage_outside_0_to_100_is_refused(
             load = live * (p.before.canary_percent + percent) / 100
             replicas = max(p.after.canary_replicas, p.before.canary_replicas)
             assert carries(replicas, load, 1.0, d)
+            # frugal: warmed to exactly what carries the load beside its live share, and
+            # only when it has fewer
+            needed = math.ceil(load * (1 + d.headroom) / d.replica_capacity_rps - 1e-9)
+            if needed > p.before.canary_replicas:
+                assert p.warm_canary_to == p.after.canary_replicas == needed
+            else:
+                assert p.warm_canary_to is None
+                assert p.after.canary_replicas == p.before.canary_replicas
+        else:
+            assert p.warm_canary_to is None
 
 
 @budget(50)
@@ -257,3 +297,92 @@ def test_failing_gates_or_no_rate_refuse_a_step_and_change_nothing(
         update={"tracks": {t: TrackValues() for t in (Track.STABLE, Track.CANARY)}}
     )
     assert plan(kind, d, state, blind, "step").refusal
+
+
+def fixed(kind: str, stable: int, ready: int, canary: int, canary_weight: int) -> ClusterState:
+    weights = (stable, canary) if kind == "replicas" else (100 - canary_weight, canary_weight)
+    return ClusterState(
+        stable=DeploymentStatus(name="llama-stable", desired=stable, ready=ready),
+        canary=DeploymentStatus(name="llama-canary", desired=canary, ready=canary),
+        route=RouteState(
+            kind=kind, name="llama", stable_weight=weights[0], canary_weight=weights[1]
+        ),
+    )
+
+
+def rate(rps: float) -> FleetSnapshot:
+    return FleetSnapshot(
+        deployment="llama",
+        source="test",
+        at=datetime(2026, 1, 1, tzinfo=UTC),
+        window_s=60.0,
+        tracks={Track.STABLE: TrackValues(requests_per_s=rps), Track.CANARY: TrackValues()},
+    )
+
+
+EXACT = DeploymentConfig(
+    name="llama",
+    stable="llama-stable",
+    canary="llama-canary",
+    replica_capacity_rps=1.0,
+    headroom=0.0,
+)
+
+
+@pytest.mark.parametrize(
+    ("desired", "ready", "warm"),
+    [(4, 4, None), (5, 4, None), (4, 3, 4), (3, 3, 4), (5, 3, 5), (3, 0, 4)],
+)
+def test_a_revert_waits_for_stable_exactly_when_it_is_short(
+    desired: int, ready: int, warm: int | None
+) -> None:
+    """4 req/s at 1 req/s a replica: stable needs 4 ready before traffic comes back."""
+    p = plan("httproute", EXACT, fixed("httproute", desired, ready, 2, 25), rate(4.0), "revert")
+    assert p.warm_stable_to == warm
+    assert p.after.stable_replicas == max(desired, 4)
+    assert p.observed_rps == 4.0
+
+
+@pytest.mark.parametrize(("canary", "warm"), [(1, 2), (2, None), (3, None)])
+def test_a_mirror_warms_the_canary_only_when_it_has_too_few(canary: int, warm: int | None) -> None:
+    """20 req/s, 5 % live and 5 % mirrored to the canary: 2 req/s, 2 replicas at 1 req/s."""
+    router = router_for("httproute")
+    p = router.plan_mirror(EXACT, fixed("httproute", 20, 20, canary, 5), rate(20.0), 5.0)
+    assert p.warm_canary_to == warm
+    assert p.after.canary_replicas == max(canary, 2)
+    assert p.after.mirror_percent == 5.0
+    # with 10 % already mirrored the live rate is 20 / 1.1, and raising it to 12 % needs 4
+    state = fixed("httproute", 20, 20, 1, 5).model_copy(
+        update={
+            "route": RouteState(
+                kind="httproute",
+                name="llama",
+                stable_weight=95,
+                canary_weight=5,
+                mirror_percent=10.0,
+            )
+        }
+    )
+    more = router.plan_mirror(EXACT, state, rate(22.0), 12.0)
+    assert more.warm_canary_to == math.ceil(20.0 * 0.17 - 1e-9)
+    lower = router.plan_mirror(EXACT, state, rate(22.0), 5.0)
+    assert lower.warm_canary_to is None  # fewer copies need no warming
+
+
+def test_refused_steps_carry_what_was_observed() -> None:
+    for kind in ("httproute", "replicas"):
+        d = EXACT.model_copy(update={"router": RouterConfig(kind=kind), "steps": (5.0, 10.0)})
+        full = fixed(kind, 0, 0, 4, 100)  # everything on the canary: no step left
+        p = router_for(kind).plan_step(d, full, rate(4.0), PASSING, False)
+        assert p.refusal and p.action == "step"
+        assert p.gates is PASSING and p.observed_rps == 4.0
+        assert p.resource_version == full.route.resource_version
+    capped = EXACT.model_copy(
+        update={"router": RouterConfig(kind="replicas", max_replicas=2), "steps": (50.0,)}
+    )
+    p = router_for("replicas").plan_step(
+        capped, fixed("replicas", 1, 1, 0, 0), rate(40.0), PASSING, False
+    )
+    assert p.refusal and p.gates is PASSING and p.observed_rps == 40.0
+    assert p.notes  # the skipped step is named
+    assert p.after == p.before

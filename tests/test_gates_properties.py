@@ -360,7 +360,8 @@ def test_stable_health_at_zero_percent_judges_stable_only() -> None:
     assert result(report, "stable_health").observed == 0.05
     for unusable in (None, math.nan, -0.5):
         odd = STABLE.model_copy(update={"error_share": unusable})
-        assert status(evaluate(snap(odd, CANARY), gates, 0.0), "stable_health") is INCONCLUSIVE
+        judged = result(evaluate(snap(odd, CANARY), gates, 0.0), "stable_health")
+        assert (judged.status, judged.observed, judged.limit) == (INCONCLUSIVE, None, 0.02)
 
 
 def test_a_dead_canary_fails_at_once() -> None:

@@ -310,3 +310,11 @@ def test_long_values_are_cut_in_a_problem_line(tmp_path: Path, length: int) -> N
 def test_a_deployment_names_its_namespace_in_its_spec() -> None:
     spec = DeploymentConfig(name="d", namespace="inference", stable="s", canary="c").spec()
     assert (spec.name, spec.namespace, spec.stable, spec.canary) == ("d", "inference", "s", "c")
+
+
+def test_a_path_through_a_file_cannot_be_read(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path / "file" / "config.toml")
+    (line,) = caught.value.problems
+    assert line.startswith(f"{tmp_path / 'file' / 'config.toml'}: ")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
+import os
 import socket
 import stat
 import tempfile
@@ -15,10 +16,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from console.audit import AuditLog, Verdict, actor, verify
+from console.audit import AuditError, AuditLog, Verdict, actor, verify
 from tests.budget import budget
 
 FIELDS = ("deployment", "action", "phase", "outcome", "before", "after", "gates", "metrics")
@@ -314,3 +316,28 @@ def test_actor_names_user_host_and_cluster_identity() -> None:
         "kube": "system:serviceaccount:ops:console",
     }
     assert actor(None)["kube"] is None
+
+
+def test_a_foreign_last_record_starts_the_count_and_the_chain(tmp_path: Path) -> None:
+    """A JSON object without seq or hash (written by something else) is not ours to link to."""
+    path = tmp_path / "audit.jsonl"
+    path.write_text('{"note": "imported"}\n')
+    record = AuditLog(path).append({"action": "step"})
+    assert (record["seq"], record["prev"]) == (1, "0" * 64)
+    assert verify(path).line == 1
+
+
+def test_an_unwritable_trail_is_an_audit_error_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    path = tmp_path / "file" / "audit.jsonl"
+    with pytest.raises(AuditError) as caught:
+        AuditLog(path).append({"action": "step"})
+    assert str(path) in str(caught.value)
+
+
+def test_actor_without_a_user_name_is_the_uid(monkeypatch: pytest.MonkeyPatch) -> None:
+    def nobody() -> str:
+        raise KeyError("no passwd entry")
+
+    monkeypatch.setattr(getpass, "getuser", nobody)
+    assert actor(None)["user"] == str(os.getuid())

@@ -386,3 +386,62 @@ def test_refused_steps_carry_what_was_observed() -> None:
     assert p.refusal and p.gates is PASSING and p.observed_rps == 40.0
     assert p.notes  # the skipped step is named
     assert p.after == p.before
+
+
+@budget(200)
+@given(cases(st.just("finish")), st.integers(0, 5))
+def test_a_release_finishes_only_at_100_with_a_canary_that_carries_everything(
+    case: tuple[Any, ...], keep: int
+) -> None:
+    kind, d, state, snap, _ = case
+    d = d.model_copy(update={"finish_keep_stable": keep})
+    if state.route.canary_percent < 100 and kind != "replicas":
+        # half the time, start from a full canary
+        full = state.route.model_copy(update={"stable_weight": 0, "canary_weight": 100})
+        state = state.model_copy(update={"route": full})
+    p = router_for(kind).plan_finish(d, state, snap)
+    assert_plan_facts(p, state, snap, "finish")
+    b, a = p.before, p.after
+    # traffic does not move, the canary keeps its replicas; stable keeps at most `keep` warm
+    assert (a.stable_weight, a.canary_weight, a.canary_replicas) == (
+        b.stable_weight,
+        b.canary_weight,
+        b.canary_replicas,
+    )
+    assert a.stable_replicas == min(keep, b.stable_replicas)
+    assert a.mirror_percent is None
+    rps = rps_of(snap)
+    needed = max(math.ceil(rps * (1 + d.headroom) / d.replica_capacity_rps - 1e-9), 1)
+    ready = state.canary.ready
+    may = b.canary_percent >= 100 - 1e-9 and ready >= needed and not b.mirror_percent
+    assert (not p.refusal) == may, (b, ready, needed, p.refusal)
+
+
+@pytest.mark.parametrize(
+    ("ready", "mirror", "weight", "ok"),
+    [
+        (4, None, 100, True),
+        (3, None, 100, False),
+        (5, None, 100, True),
+        (4, 10.0, 100, False),
+        (4, None, 99, False),
+    ],
+)
+def test_finish_edges(ready: int, mirror: float | None, weight: int, ok: bool) -> None:
+    """4 req/s at 1 req/s a replica: the canary needs 4 ready to carry everything alone."""
+    state = ClusterState(
+        stable=DeploymentStatus(name="llama-stable", desired=3, ready=3),
+        canary=DeploymentStatus(name="llama-canary", desired=5, ready=ready),
+        route=RouteState(
+            kind="httproute",
+            name="llama",
+            stable_weight=100 - weight,
+            canary_weight=weight,
+            mirror_percent=mirror,
+            resource_version="9",
+        ),
+    )
+    p = router_for("httproute").plan_finish(EXACT, state, rate(4.0))
+    assert (not p.refusal) == ok
+    assert p.after.stable_replicas == 0 and p.after.canary_replicas == 5
+    assert p.observed_rps == 4.0 and p.resource_version == "9"

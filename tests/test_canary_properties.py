@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from console.canary.plan import Plan
+from console.canary.records import Done
 from console.canary.replicas import choose_step
 from console.canary.routers import router_for
 from console.config import DeploymentConfig, RouterConfig
@@ -445,3 +446,45 @@ def test_finish_edges(ready: int, mirror: float | None, weight: int, ok: bool) -
     assert (not p.refusal) == ok
     assert p.after.stable_replicas == 0 and p.after.canary_replicas == 5
     assert p.observed_rps == 4.0 and p.resource_version == "9"
+
+
+def test_what_the_route_should_read_after_a_failure() -> None:
+    """After a failure the route is read again and compared with what the action has done: the
+    plan's before until its route write went through, its after once it did; with the replica
+    ratio, the counts each track was left at."""
+    d = EXACT.model_copy(update={"steps": (5.0, 10.0)})
+    state = fixed("httproute", 4, 4, 1, 5).model_copy(
+        update={
+            "route": RouteState(
+                kind="httproute",
+                name="llama",
+                stable_weight=95,
+                canary_weight=5,
+                mirror_percent=10.0,
+            )
+        }
+    )
+    weights = router_for("httproute")
+    p = weights.plan_step(d, state, rate(20.0), PASSING, False)
+    done = Done()
+    assert weights.expected_route(p, done) == (95, 5, 10.0)
+    done.route_written = True
+    assert weights.expected_route(p, done) == (90, 10, 10.0)
+    ratio = router_for("replicas")
+    rd = d.model_copy(update={"router": RouterConfig(kind="replicas")})
+    rp = ratio.plan_step(rd, fixed("replicas", 19, 19, 1, 0), rate(20.0), PASSING, False)
+    done = Done()
+    assert ratio.expected_route(rp, done)[:2] == (19, 1)
+    done.scaled_to(Track.CANARY, 1, 3)
+    assert ratio.expected_route(rp, done)[:2] == (19, 3)
+    done.scaled_to(Track.STABLE, 19, 27)
+    done.scaled_to(Track.CANARY, 3, 4)
+    assert ratio.expected_route(rp, done)[:2] == (27, 4)
+    assert done.scaled[Track.CANARY] == (1, 4)  # from what it had before the action
+
+
+def test_the_next_weight_a_header_shows() -> None:
+    d = EXACT.model_copy(update={"steps": (5.0, 10.0, 100.0)})
+    weights = router_for("httproute")
+    assert [weights.next_percent(d, w) for w in (0, 5, 7, 10, 100)] == [5, 10, 10, 100, None]
+    assert router_for("replicas").next_percent(d, 5) is None  # only its plan can say

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from textual.pilot import Pilot
@@ -16,6 +14,8 @@ from console.config import Loaded
 from console.context import AppContext
 from console.factory import build_context
 from console.tui.app import ConsoleApp
+from tests.waiting import wait_until
+from widgets.status_header import StatusHeader
 
 #: A weekday afternoon (UTC): the simulated daily cycle is near its peak.
 T0 = datetime(2026, 3, 10, 14, 0, 0, tzinfo=UTC).timestamp()
@@ -37,20 +37,6 @@ def demo_app(scenario: str = "healthy", seed: int = 7, **kwargs: object) -> Cons
     return ConsoleApp(demo_context(scenario, seed, **kwargs))
 
 
-async def wait_until(
-    pilot: Pilot[object],
-    condition: Callable[[], bool],
-    what: str = "condition",
-    timeout: float = 20.0,
-) -> None:
-    """Let the app run until ``condition`` holds; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.01)
-
-
 async def wait_polls(pilot: Pilot[object], app: ConsoleApp, count: int = 1) -> None:
     target = app.dashboard.polls + count
     await wait_until(pilot, lambda: app.dashboard.polls >= target, f"{count} poll(s)")
@@ -62,6 +48,12 @@ async def wait_logs(pilot: Pilot[object], app: ConsoleApp) -> None:
 
     stream = app.dashboard.query_one("#server-logs", LogStream)
     await wait_until(pilot, lambda: stream.received > 0, "the first log lines")
+
+
+def header_text(app: object) -> str:
+    """The header's lines as shown (plain text)."""
+    header = app.screen.query_one(StatusHeader)  # type: ignore[attr-defined]
+    return "\n".join(header.render_line(y).text for y in range(header.size.height))
 
 
 def count_repaints(widget: Widget) -> list[int]:

@@ -25,6 +25,7 @@ def test_step_overhead_on_kubernetes_runs(capsys: pytest.CaptureFixture[str]) ->
     assert "step overhead on Kubernetes" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_the_startup_apps_paint_and_exit() -> None:
     for app, until in (("bare", "frame"), ("console", "data")):
         assert startup.time_once(app, until) > 0

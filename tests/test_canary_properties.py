@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from console.canary.plan import Plan
+from console.canary.plan import MIN_MIRROR_PERCENT, Plan
 from console.canary.records import Done
 from console.canary.replicas import choose_step
 from console.canary.routers import router_for
@@ -233,7 +233,7 @@ def test_a_revert_leaves_stable_able_to_carry_everything(case: tuple[Any, ...]) 
 @budget(200)
 @given(
     st.sampled_from(("httproute", "istio")),
-    st.floats(-1000, 1000) | st.sampled_from([-0.01, 0.0, 100.0, 100.01, 1e308]),
+    st.floats(-1000, 1000) | st.sampled_from([-0.01, 0.0, 0.001, 0.01, 100.0, 100.01, 1e308]),
     st.data(),
 )
 def test_a_mirror_percentage_outside_0_to_100_is_refused(
@@ -244,7 +244,9 @@ def test_a_mirror_percentage_outside_0_to_100_is_refused(
     snap = data.draw(snapshots())
     p = router_for(kind).plan_mirror(d, state, snap, percent)
     assert_plan_facts(p, state, snap, "mirror")
-    assert bool(p.refusal) == (not 0 <= percent <= 100), percent
+    # 0 turns it off; anything else from the smallest a route can express to 100
+    takes = percent == 0 or MIN_MIRROR_PERCENT <= percent <= 100
+    assert bool(p.refusal) == (not takes), percent
     assert (p.after.stable_weight, p.after.canary_weight) == (
         p.before.stable_weight,
         p.before.canary_weight,

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
-from tests.conftest import PrometheusWeek
-from tests.prom import free_port
+from tests.prom import PrometheusWeek, free_port
 
 WORKED = [
     "--input-tokens", "1000M",
@@ -107,6 +106,7 @@ def test_prometheus_unreachable_exits_1(capsys: pytest.CaptureFixture[str], tmp_
     )
 
 
+@pytest.mark.slow
 def test_measured_through_prometheus(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, prometheus_week: PrometheusWeek
 ) -> None:

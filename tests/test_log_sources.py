@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from console.sim.logs import SimLogGenerator
 from console.sources.logs_audit import AuditLogSource
 from console.sources.logs_file import FileLogSource
 from tests.support import T0
+from tests.waiting import eventually
 
 
 class Reader:
@@ -41,10 +41,7 @@ class Reader:
             return [line.text for line in self.lines]
 
     def wait_for(self, predicate: Callable[[list[str]], bool], what: str) -> list[str]:
-        deadline = time.monotonic() + 10
-        while not predicate(self.texts()):
-            assert time.monotonic() < deadline, f"timed out waiting for {what}: {self.texts()[-5:]}"
-            self.stop.wait(0.01)
+        eventually(lambda: predicate(self.texts()), what, detail=lambda: str(self.texts()[-5:]))
         return self.texts()
 
     def close(self) -> None:

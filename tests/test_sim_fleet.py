@@ -115,6 +115,7 @@ def test_build_sim_wires_one_fleet() -> None:
     assert source.name == "sim:slow-canary"
 
 
+@pytest.mark.slow
 def test_no_textual_imported() -> None:
     code = (
         "import sys, console.sim, console.sources.sim\n"

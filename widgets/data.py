@@ -26,6 +26,8 @@ HEALTH_STATES: Final[tuple[str, ...]] = (
     "failing",
     "inconclusive",
     "no canary",
+    "released",
+    "mirroring",
 )
 """The canary health words the header knows how to colour."""
 
@@ -80,3 +82,5 @@ class HeaderData:
     burn_per_hour: float | None = None
     read_only: bool = False
     error: str = ""
+    #: Stable's own trouble, shown apart from the canary comparison (empty: none).
+    fleet: str = ""

@@ -30,6 +30,8 @@ HEALTH_BADGES: Final[dict[str, str]] = {
     "failing": "✗ failing",
     "inconclusive": "? inconclusive",
     "no canary": "– no canary",
+    "released": "✓ released",
+    "mirroring": "⇉ mirroring",
 }
 """Badge text per health state: a symbol and a word, so colour is never the only signal."""
 
@@ -126,6 +128,8 @@ def _groups(data: HeaderData, plan: _Plan, app_name: str) -> Iterator[list[Piece
         yield [(clean(app_name), "app")]
     limit = DEPLOYMENT_CELLS[0] if plan.long_deployment else DEPLOYMENT_CELLS[1]
     yield [(_truncate(clean(data.deployment), limit), "deployment")]
+    if data.fleet:  # stable in trouble: red whatever the canary comparison says
+        yield [(f"{pad}✗ stable {clean(data.fleet)}{pad}", "failing")]
     if plan.source and data.source:
         source = clean(data.source)
         yield [(source if plan.source_detail else _short_source(source), "muted")]
@@ -150,6 +154,7 @@ def _groups(data: HeaderData, plan: _Plan, app_name: str) -> Iterator[list[Piece
             canary = f"canary {canary}"
         health = clean(data.health).strip().lower() or "inconclusive"
         role = health.replace(" ", "-") if health in HEALTH_BADGES else "inconclusive"
+        role = {"released": "healthy", "mirroring": "inconclusive"}.get(role, role)
         badge = HEALTH_BADGES.get(health, f"? {health}")
         group = [(canary, "text"), (" ", "text"), (f"{pad}{badge}{pad}", role)]
         if plan.reason and data.health_reason:

@@ -233,6 +233,9 @@ class SimConfig(_Section):
         "healthy"
     )
     seed: int = 7
+    #: The simulated fleet's time runs this many times faster than the wall clock (demos,
+    #: end-to-end tests): warm-ups and gate windows pass sooner. Only with simulated metrics.
+    speed: float = Field(default=1.0, ge=1.0, le=1000.0)
 
 
 class ThresholdsConfig(_Section):

@@ -1,4 +1,11 @@
-"""The simulated fleet: realistic traffic, queueing, cold starts and a tunable canary, headless."""
+"""The simulated fleet: realistic traffic with daily cycles, queueing, cold starts and a canary
+that can be healthy or regressed (``fleet``, ``track``, ``workload``, ``scenarios``), its metrics
+source, cluster and server logs (``source``, ``cluster``, ``logs``), and the same fleet over HTTP
+for ``sim serve`` (``serve``, ``serve_openai``, ``exposition``: an OpenAI-compatible API and
+Prometheus ``/metrics`` in vLLM's names, with aiohttp).
+
+Headless: may import the domain model, configuration, clock and errors, and aiohttp; never
+Textual, the sources, the UI or the CLI."""
 
 from __future__ import annotations
 

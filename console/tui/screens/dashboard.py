@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from console.canary.state import RouteReader
-from console.clock import next_beat
+from console.clock import backoff, next_beat, speed_of
 from console.errors import ConsoleError
 from console.gates import GateReport, evaluate
 from console.model import DeploymentSpec, FleetSnapshot
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 #: Poll the gates window (for the health badge) at most this often.
 GATES_EVERY_S = 10.0
-MAX_BACKOFF_S = 30.0
 
 
 class DashboardScreen(Screen[None]):
@@ -120,10 +119,6 @@ class DashboardScreen(Screen[None]):
     def _poll(self) -> None:
         if self._polling:
             return
-        if not self.is_active and self.snapshot is not None:
-            # A modal is open: keep the last values and look again later.
-            self._schedule(self.console.ctx.settings.refresh_interval)
-            return
         ctx = self.console.ctx
         now = ctx.clock.now()
         want_gates = now - self._gates_at >= GATES_EVERY_S
@@ -167,7 +162,11 @@ class DashboardScreen(Screen[None]):
             self.call_after_refresh(settle_gc)
         self.failures = 0
         self.last_error = ""
+        before = self.snapshot.canary if self.snapshot is not None else None
         self.snapshot = message.snapshot
+        after = message.snapshot.canary
+        if (before and before.weight_percent) != (after and after.weight_percent):
+            self.app.refresh_bindings()  # the keys that can act depend on the split
         if message.gates is not None:
             self.gates = message.gates
         self._show()
@@ -184,8 +183,7 @@ class DashboardScreen(Screen[None]):
             )
         self.last_error = message.reason
         self._show_header()
-        interval = self.console.ctx.settings.refresh_interval
-        self._schedule(min(interval * 2 ** min(self.failures, 6), max(MAX_BACKOFF_S, interval)))
+        self._schedule(backoff(self.console.ctx.settings.refresh_interval, self.failures))
 
     # Showing --------------------------------------------------------------------------------
 
@@ -196,7 +194,8 @@ class DashboardScreen(Screen[None]):
             return bool(self.last_error)
         if self.last_error or self.snapshot.stale:
             return True
-        age = self.console.ctx.clock.now() - self.snapshot.at.timestamp()
+        clock = self.console.ctx.clock
+        age = (clock.now() - self.snapshot.at.timestamp()) / speed_of(clock)  # wall seconds
         return age > self.console.ctx.settings.stale_after_s
 
     def _show(self) -> None:

@@ -104,7 +104,7 @@ GROUPS = (
     Group(
         "present",
         ("console/present.py",),
-        ("tests/test_present.py",),
+        ("tests/test_present.py", "tests/test_present_properties.py"),
         85,
     ),
 )

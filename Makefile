@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test dev lint typecheck bench snapshots-update clean system-deps
+.PHONY: demo test dev lint typecheck bench mutation snapshots-update clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,8 +40,12 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+## Mutation testing of the decision core, a score per module (not part of `make test`; ~25 min).
+mutation: $(STAMP)
+	$(BIN)/python scripts/mutation.py
+
 snapshots-update: $(STAMP)
 	$(BIN)/python -m pytest -q tests/test_snapshots.py --snapshot-update
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .mutation *.egg-info

@@ -166,7 +166,7 @@ def _stable_health(stable: TrackValues, gates: GatesConfig, window: str) -> Gate
     """Before a canary starts, stable itself must be healthy: a step would otherwise judge the
     canary against a fleet that is already failing."""
     share = stable.error_share
-    if share is None or not math.isfinite(share):
+    if share is None or not math.isfinite(share) or share < 0:
         return GateResult(
             "stable_health",
             GateStatus.INCONCLUSIVE,
@@ -226,7 +226,7 @@ def _error_gate(
     stable: TrackValues, canary: TrackValues, gates: GatesConfig, window: str
 ) -> GateResult:
     observed = canary.error_share
-    if observed is None or not math.isfinite(observed):
+    if observed is None or not math.isfinite(observed) or observed < 0:
         return GateResult(
             "error_share",
             GateStatus.INCONCLUSIVE,
@@ -268,6 +268,7 @@ def _ratio_gate(
         or not math.isfinite(canary)
         or not math.isfinite(stable)
         or stable <= 0
+        or canary < 0  # a negative latency is a broken exporter, not a fast canary
     ):
         return GateResult(
             name,

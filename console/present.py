@@ -312,6 +312,6 @@ def format_seconds(value: float | None) -> str:
     1e308 stay short too)."""
     if value is None:
         return NA
-    if math.isfinite(value) and abs(value) < 1:
+    if math.isfinite(value) and abs(value) < 0.9995:  # what rounds to 1000ms shows as 1s
         return f"{format_si(value * 1000)}ms"
     return f"{format_si(value)}s"

@@ -109,7 +109,7 @@ def format_bytes(value: float) -> str:
         return f"{format_si(value)}B"
     magnitude = abs(value)
     for factor, suffix in ((1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
-        if magnitude >= factor:
+        if magnitude >= factor * (1 - 1 / 2048):  # what rounds to 1024 of the unit below
             return f"{_sig(value / factor, 3)}{suffix}"
     return f"{value:.0f}B"
 

@@ -126,6 +126,17 @@ class DeploymentConfig(_Section):
             raise ValueError(f"stable and canary are both {self.stable!r}")
         return self
 
+    @model_validator(mode="after")
+    def _whole_steps_for_weights(self) -> DeploymentConfig:
+        # Route weights are whole numbers out of 100 (KServe takes a whole percentage): 0.5 would
+        # be written as 0 (a step that never moves) and 1.5 as 2 (more than the step).
+        if self.router.kind != "replicas" and any(s != int(s) for s in self.steps):
+            raise ValueError(
+                f"steps must be whole percentages with the {self.router.kind} router: "
+                f"{', '.join(f'{s:g}' for s in self.steps if s != int(s))}"
+            )
+        return self
+
     def spec(self) -> DeploymentSpec:
         return DeploymentSpec(
             name=self.name, namespace=self.namespace, stable=self.stable, canary=self.canary

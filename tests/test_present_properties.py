@@ -108,7 +108,7 @@ def test_replica_levels(desired: int | None, serving: int | None, starting: int)
         assert line[0][1] == "normal"
     starting_cell = next(c for c in line[1:] if c[0] == str(starting))
     assert starting_cell[1] == ("warn" if starting else "normal")
-    assert ("–" if desired is None else str(desired)) in [text for text, _ in line]
+    assert f"of {'–' if desired is None else desired}" in [text for text, _ in line]
 
 
 @budget(200)

@@ -117,7 +117,9 @@ def test_durations_formatted_by_example() -> None:
 
 
 @budget(300)
-@given(st.floats(0, 1e15) | st.integers(0, 10**6).map(float))
+# The panels' range: below 1e-3 and from 1e15 up the text is scientific (1e-4, 1e15), shown
+# as such and not meant to be read back.
+@given(st.floats(1e-3, 9.99e14) | st.just(0.0) | st.integers(0, 10**6).map(float))
 def test_si_numbers_read_back_to_three_figures(value: float) -> None:
     text = format_si(value)
     assert math.isclose(parse_quantity(text), value, rel_tol=5e-3, abs_tol=5e-3), text
@@ -141,7 +143,7 @@ def test_si_by_example() -> None:
 
 
 @budget(200)
-@given(st.integers(0, 1 << 50))
+@given(st.integers(0, (1 << 50) - 1))  # up to a pebibyte, past which the text is scientific
 def test_bytes_read_back_to_three_figures(value: int) -> None:
     text = format_bytes(value)
     units = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}

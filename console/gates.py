@@ -134,7 +134,7 @@ def _error_gate(stable: TrackValues, canary: TrackValues, gates: GatesConfig) ->
         GateStatus.PASS if ok else GateStatus.FAIL,
         observed,
         gates.max_error_share,
-        f"canary 5xx share {observed:.2%} {verb} the {gates.max_error_share:.2%} limit "
+        f"canary error share {observed:.2%} {verb} the {gates.max_error_share:.2%} limit "
         f"(stable {base})",
     )
 

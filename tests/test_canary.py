@@ -68,7 +68,7 @@ def test_failing_gates_refuse_the_step_and_change_nothing(tmp_path: Path) -> Non
     ctl, cluster, clock, audit = controller(tmp_path, "failing-canary")
     result, _ = run_driven(ctl, clock, "step")
     assert result.outcome == "refused"
-    assert result.message.startswith("gates: canary 5xx share")
+    assert result.message.startswith("gates: canary error share")
     assert cluster.writes() == []
     assert [r["outcome"] for r in records(audit)] == [None, "refused"]
 

@@ -52,7 +52,7 @@ def test_healthy_canary_passes_every_gate() -> None:
 def test_error_share_over_limit_fails() -> None:
     report = evaluate(snap(healthy(error_share=0.08)), GATES)
     assert report.health is Health.FAILING
-    assert report.reason == "canary 5xx share 8.00% over the 2.00% limit (stable 0.10%)"
+    assert report.reason == "canary error share 8.00% over the 2.00% limit (stable 0.10%)"
 
 
 def test_latency_ratio_over_limit_degrades() -> None:

@@ -34,6 +34,8 @@ class SnapshotJSON(BaseModel):
     source: str
     at: datetime
     window_s: float
+    #: The window asked for when ``window_s`` had to be widened (four scrape intervals at least).
+    requested_window_s: float | None = None
     stale: bool
     #: Why the values are not current (``canary metrics 180s old``); null when ``stale`` is false.
     stale_reason: str | None
@@ -47,6 +49,7 @@ class SnapshotJSON(BaseModel):
             source=snapshot.source,
             at=snapshot.at,
             window_s=snapshot.window_s,
+            requested_window_s=snapshot.requested_window_s,
             stale=snapshot.stale,
             stale_reason=snapshot.stale_reason,
             tracks=SnapshotTracks(

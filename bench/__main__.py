@@ -5,6 +5,7 @@ from __future__ import annotations
 from bench import (
     idle_cpu,
     log_throughput,
+    prom_answer_memory,
     refresh_cost,
     startup,
     step_overhead,
@@ -23,3 +24,5 @@ if __name__ == "__main__":
     step_overhead_kube.main()
     print()
     refresh_cost.main()
+    print()
+    prom_answer_memory.main()

@@ -122,8 +122,8 @@ def _le(bound: float) -> str:
 class Writer:
     """Collects OpenMetrics families; counters grow linearly from the first timestamp."""
 
-    def __init__(self, start: int, end: int) -> None:
-        self.times = range(start, end + 1, SCRAPE_S)
+    def __init__(self, start: int, end: int, scrape_s: int = SCRAPE_S) -> None:
+        self.times = range(start, end + 1, scrape_s)
         self.start = start
         self.lines: list[str] = []
 
@@ -155,9 +155,10 @@ def _pod_labels(pod: PodLoad, **extra: str) -> dict[str, str]:
     return {"namespace": pod.namespace, "pod": pod.name, **extra}
 
 
-def write_fleet(path: Path, end: int) -> None:
-    """All three profiles' series for ``PODS`` from ``end - SPAN_S`` to ``end``."""
-    w = Writer(end - SPAN_S, end)
+def write_fleet(path: Path, end: int, scrape_s: int = SCRAPE_S) -> None:
+    """All three profiles' series for ``PODS`` from ``end - SPAN_S`` to ``end``, a sample every
+    ``scrape_s`` seconds."""
+    w = Writer(end - SPAN_S, end, scrape_s)
     engine = {"model_name": MODEL, "engine": "0"}
     # vLLM ----------------------------------------------------------------------------------
     w.family("http_requests_total", "counter")

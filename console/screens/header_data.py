@@ -32,7 +32,7 @@ def header_data(screen: DashboardScreen) -> HeaderData:
         source=ctx.metrics.name,
         age_s=age,
         stale=screen.is_stale(),
-        window=format_duration(app.window_s),
+        window=_window(app.window_s, snapshot),
         canary_percent=None if canary is None else canary.weight_percent,
         next_percent=None if canary is None else _next(canary.weight_percent, ctx),
         health="no canary" if health is Health.NONE else health.value,
@@ -41,6 +41,13 @@ def header_data(screen: DashboardScreen) -> HeaderData:
         read_only=ctx.read_only,
         error=screen.last_error or _stale_reason(snapshot),
     )
+
+
+def _window(asked_s: float, snapshot: FleetSnapshot | None) -> str:
+    """The rate window, and what it was widened to when the scrape interval asked for more."""
+    if snapshot is not None and snapshot.requested_window_s is not None:
+        return f"{format_duration(asked_s)} widened to {format_duration(snapshot.window_s)}"
+    return format_duration(asked_s)
 
 
 def _stale_reason(snapshot: FleetSnapshot | None) -> str:

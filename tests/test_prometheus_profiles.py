@@ -237,3 +237,15 @@ def test_history_file_follows_the_exposition_rules(tmp_path: Path) -> None:
     assert text.endswith("# EOF\n")
     assert "tgi_request_success{" in text and "tgi_request_success_total" not in text
     assert 'status_code="503"' in text and 'le="+Inf"' in text
+
+
+def test_cost_gpu_utilisation_falls_back_to_the_pod_label(backfilled: Backfilled) -> None:
+    """DCGM scraped with honorLabels carries pod/namespace, not exported_*: the cost meter reads
+    it as the panels do (the canary's pod here; its stable side has no DCGM series)."""
+    from console.sources.cost_inputs import PrometheusCostInputs
+
+    spec = SPEC.model_copy(update={"stable": "llama-v2", "canary": "llama-v9"})
+    client = PrometheusClient(backfilled.prometheus.url)
+    usage = PrometheusCostInputs(client).usage(spec, 300.0, at=backfilled.end)
+    assert usage.utilization == pytest.approx(P.CANARY_PODS[0].gpu_util / 100)
+    client.close()

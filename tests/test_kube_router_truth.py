@@ -271,3 +271,22 @@ def test_istio_mirror_written_where_the_route_keeps_it(fake_kube: FakeKube) -> N
     stored = fake_kube.get("virtualservices", NS, "llama-vs")
     assert stored is not None and "mirrorPercent" not in stored["spec"]["http"][0]
     assert state.mirror_percent == 5
+
+
+@pytest.mark.parametrize("kind", ["httproute", "istio"])
+def test_weights_the_server_stored_otherwise_are_an_error(fake_kube: FakeKube, kind: str) -> None:
+    """A mutating webhook (a policy capping canaries at 5) changes the weights on the way in:
+    the write is not reported as the plan."""
+    seed(fake_kube, stable=4, canary=1, weights=(95, 5))
+
+    def cap(kind_: str, obj: dict[str, Any]) -> None:
+        for rule in obj["spec"].get("rules") or obj["spec"].get("http") or []:
+            for ref in rule.get("backendRefs") or rule.get("route") or []:
+                name = ref.get("name") or ref.get("destination", {}).get("subset")
+                if name in ("llama-v2", "canary"):
+                    ref["weight"] = min(ref.get("weight", 1), 5)
+
+    fake_kube.mutating = cap
+    k8s = cluster(fake_kube, kind)
+    with pytest.raises(NotStoredError, match="wrote weights 90/10 but the API server stored 90/5"):
+        k8s.set_weights(SPEC, 90, 10, k8s.read(SPEC).route.resource_version)

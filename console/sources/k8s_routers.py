@@ -77,7 +77,9 @@ class HTTPRouteRouter(CustomRouter):
                     ref["weight"] = canary
         rv = self._version(calls, spec, route, obj, rv)
         body = {"metadata": {"resourceVersion": rv}, "spec": {"rules": rules}}
-        return self._state(route, self._patch(calls, spec, route, body))
+        return _stored_weights(
+            self._state(route, self._patch(calls, spec, route, body)), stable, canary
+        )
 
     def set_mirror(
         self, calls: Calls, spec: DeploymentSpec, route: Route, percent: float, rv: str
@@ -159,6 +161,16 @@ class HTTPRouteRouter(CustomRouter):
         mirror = restored.mirror_percent
         left = "no mirror" if mirror is None else f"a {mirror:g}% mirror"
         return f"the route was put back as it was ({left})"
+
+
+def _stored_weights(state: RouteState, stable: int, canary: int) -> RouteState:
+    """``state`` (what the server stored) when it holds the weights written; else the error."""
+    if (state.stable_weight, state.canary_weight) != (stable, canary):
+        raise NotStoredError(
+            f"{state.kind} {state.name}: wrote weights {stable}/{canary} but the API server "
+            f"stored {state.stable_weight}/{state.canary_weight}"
+        )
+    return state
 
 
 def _same_share(stored: float | None, planned: float) -> bool:
@@ -252,7 +264,9 @@ class IstioRouter(CustomRouter):
                     dest["weight"] = canary
         rv = self._version(calls, spec, route, obj, rv)
         body = {"metadata": {"resourceVersion": rv}, "spec": {"http": http}}
-        return self._state(route, self._patch(calls, spec, route, body))
+        return _stored_weights(
+            self._state(route, self._patch(calls, spec, route, body)), stable, canary
+        )
 
     def set_mirror(
         self, calls: Calls, spec: DeploymentSpec, route: Route, percent: float, rv: str

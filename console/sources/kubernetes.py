@@ -210,7 +210,9 @@ def _event(
         )
     else:
         involved = client.V1ObjectReference(
-            api_version=f"{router.group}/{router.version}",  # type: ignore[attr-defined]
+            # The version in use (Istio may serve v1beta1 only), as discovered; never a request.
+            api_version=f"{router.group}/"  # type: ignore[attr-defined]
+            f"{calls.versions.get(router.group, router.version)}",  # type: ignore[attr-defined]
             kind=router.what,  # type: ignore[attr-defined]
             name=route.name,
             namespace=spec.namespace,

@@ -215,6 +215,8 @@ class Api:
                 raise conflict(res, name)
             new = self._merge_back(target, old, new_view)
             drift.admit(self.fake, res, new, query)
+            if self.fake.mutating is not None:  # a mutating admission webhook
+                self.fake.mutating(res.kind, new)
             causes = validate(res, old, new)
             if causes:
                 raise invalid(res, name, causes)

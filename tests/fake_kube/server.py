@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,8 @@ class FakeKube:
         #: KServe's controller writes each InferenceService's status from its spec; False
         #: freezes the status (a controller that has not reconciled yet).
         self.kserve_reconcile = True
+        #: A mutating admission webhook: called with (kind, object) on every update, may change it.
+        self.mutating: Callable[[str, dict[str, Any]], None] | None = None
         self.closed = False
         self._lock = threading.Lock()
         self._released = threading.Event()  # set on stop: stalled requests go on

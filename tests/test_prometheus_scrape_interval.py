@@ -10,13 +10,21 @@ from datetime import UTC, datetime
 
 import pytest
 
+from console.clock import ManualClock
 from console.model import DeploymentSpec, FleetSnapshot, Track, TrackValues
 from console.screens.header_data import _window
-from console.sources.prom_interval import interval_of, parse_duration
+from console.sources.prom_interval import (
+    RELEARN_S,
+    RETRY_S,
+    ScrapeIntervals,
+    interval_of,
+    parse_duration,
+)
 from console.sources.prometheus import PrometheusSource
 from console.sources.promql import PrometheusClient
 from tests import prom_profiles as P
 from tests.prom import Prometheus, wait_until
+from tests.prom_fault import FaultServer
 
 SPEC = DeploymentSpec(name="llama", namespace=P.NAMESPACE, stable="llama-v1", canary="llama-v2")
 #: Targets as service discovery would label them; nothing listens there (the data is backfilled).
@@ -133,3 +141,32 @@ def test_header_says_the_window_was_widened() -> None:
     assert _window(60.0, snap) == "1m widened to 4m"
     assert _window(60.0, snap.model_copy(update={"requested_window_s": None})) == "1m"
     assert _window(60.0, None) == "1m"
+
+
+def test_lookups_are_kept_and_a_missing_match_is_retried_sooner(
+    slow_scrapes: tuple[Prometheus, int],
+) -> None:
+    prometheus, _ = slow_scrapes
+    clock = ManualClock(1000.0)
+    client = PrometheusClient(prometheus.url)
+    intervals = ScrapeIntervals(client, clock)
+    nowhere = SPEC.model_copy(update={"namespace": "nowhere"})
+    assert intervals.of(SPEC) == 60.0 and intervals.of(nowhere) is None
+    assert intervals.lookups == 2
+    clock.advance(RETRY_S + 1)
+    assert intervals.of(SPEC) == 60.0 and intervals.of(nowhere) is None
+    assert intervals.lookups == 3  # only the one that found nothing asked again
+    clock.advance(RELEARN_S)
+    intervals.of(SPEC)
+    assert intervals.lookups == 4
+    client.close()
+
+
+def test_a_targets_answer_over_the_size_limit_leaves_the_window_and_is_not_asked_again() -> None:
+    clock = ManualClock(1000.0)
+    with FaultServer("huge") as server, PrometheusClient(server.url) as client:
+        intervals = ScrapeIntervals(client, clock)
+        assert intervals.window(SPEC, 60.0) == 60.0
+        clock.advance(RETRY_S + 1)
+        assert intervals.window(SPEC, 60.0) == 60.0
+        assert intervals.lookups == 1

@@ -24,10 +24,13 @@ from console.sources.selectors import matches
 
 #: ``rate`` windows span at least this many scrape intervals.
 SCRAPES_PER_WINDOW = 4
-#: How long a learned interval is kept; a lookup that found none is retried sooner (a fresh
-#: server lists its targets only after its first service-discovery round).
+#: How long a learned interval (or a failed lookup) is kept; a lookup that found no matching
+#: target is retried sooner (a fresh server lists its targets only after its first service-
+#: discovery round).
 RELEARN_S = 600.0
 RETRY_S = 60.0
+#: Longer intervals are taken as this: a window of four hours is as wide as a panel rate goes.
+MAX_INTERVAL_S = 3600.0
 _UNITS = {
     "ms": 0.001,
     "s": 1.0,
@@ -79,7 +82,8 @@ class ScrapeIntervals:
         self.configured = configured
         self.lookups = 0
         self._lock = threading.Lock()
-        self._learned: dict[DeploymentSpec, tuple[float, float | None]] = {}
+        #: deployment -> (when, interval, how long it holds)
+        self._learned: dict[DeploymentSpec, tuple[float, float | None, float]] = {}
 
     def of(self, spec: DeploymentSpec) -> float | None:
         if self.configured is not None:
@@ -87,17 +91,24 @@ class ScrapeIntervals:
         now = self.clock.now()
         with self._lock:
             held = self._learned.get(spec)
-            if held is not None and now - held[0] < (RETRY_S if held[1] is None else RELEARN_S):
+            if held is not None and now - held[0] < held[2]:
                 return held[1]
             self.lookups += 1
+        hold = RELEARN_S
         try:
             data = self.client.get_json("/api/v1/targets", {"state": "active"})
             targets = data.get("activeTargets")
             interval = interval_of(targets if isinstance(targets, list) else [], spec)
+            if interval is None:
+                hold = RETRY_S
         except SourceError:
-            interval = None  # no targets API here (Mimir, some proxies): the window as asked
+            # No targets API here (Mimir, some proxies), or an answer over the size limit: the
+            # window as asked, and not asked again for a while.
+            interval = None
+        if interval is not None:
+            interval = min(interval, MAX_INTERVAL_S)
         with self._lock:
-            self._learned[spec] = (now, interval)
+            self._learned[spec] = (now, interval, hold)
         return interval
 
     def window(self, spec: DeploymentSpec, asked_s: float) -> float:

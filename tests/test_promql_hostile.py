@@ -3,13 +3,21 @@ a message, and huge answers are refused while being read, without keeping their 
 
 from __future__ import annotations
 
+import argparse
 import gc
+from pathlib import Path
 
 import pytest
 
+from console.app import ConsoleApp
+from console.cli import main
+from console.commands.common import load
 from console.errors import SourceError
+from console.factory import build_context
 from console.sources.promql import PrometheusClient, Redactor
 from tests.prom_fault import FaultServer
+from tests.support import wait_until
+from tests.test_app import header_text
 
 TOKEN = "eyJhbGciOi.s3cr3t-T0KEN_value"
 
@@ -103,3 +111,40 @@ def test_memory_does_not_stay_high_after_huge_answers() -> None:
         gc.collect()
         grown = _rss_bytes() - before
     assert grown < 8 * 2**20, f"RSS grew by {grown / 2**20:.0f} MiB"
+
+
+def test_snapshot_cli_never_prints_an_echoed_token(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    with FaultServer("echo") as server:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[prometheus]\nurl = "{server.url}"\ntimeout = "2s"\nbearer_token = "{TOKEN}"\n'
+            '[[deployments]]\nname = "llama"\nnamespace = "inference"\nstable = "llama-v1"\n'
+            'canary = "llama-v2"\n',
+            encoding="utf-8",
+        )
+        assert main(["snapshot", "--config", str(config)]) == 1
+    captured = capsys.readouterr()
+    assert "Authorization: ***" in captured.err
+    assert "s3cr3t" not in captured.err + captured.out
+
+
+async def test_the_metrics_source_toast_never_shows_an_echoed_token(tmp_path: Path) -> None:
+    with FaultServer("echo") as server:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            'refresh_interval = "0.2s"\n'
+            f'[prometheus]\nurl = "{server.url}"\ntimeout = "1s"\nbearer_token = "{TOKEN}"\n'
+            '[[deployments]]\nname = "llama"\nnamespace = "inference"\nstable = "llama-v1"\n'
+            'canary = "llama-v2"\n',
+            encoding="utf-8",
+        )
+        loaded = load(argparse.Namespace(config=config, demo=False, deployment=None))
+        app = ConsoleApp(build_context(loaded))
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_until(pilot, lambda: bool(app._notifications), "the failure notice")
+            shown = " ".join(n.message for n in app._notifications) + app.dashboard.last_error
+            assert "Authorization: ***" in shown and "s3cr3t" not in shown
+            assert "s3cr3t" not in header_text(app)

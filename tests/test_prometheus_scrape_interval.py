@@ -170,3 +170,18 @@ def test_a_targets_answer_over_the_size_limit_leaves_the_window_and_is_not_asked
         clock.advance(RETRY_S + 1)
         assert intervals.window(SPEC, 60.0) == 60.0
         assert intervals.lookups == 1
+
+
+def test_snapshot_text_says_the_window_was_widened() -> None:
+    from console.commands.snapshot import SnapshotJSON, render_text
+
+    snap = FleetSnapshot(
+        deployment="llama",
+        source="prometheus",
+        at=datetime.now(UTC),
+        window_s=240.0,
+        requested_window_s=60.0,
+        tracks={t: TrackValues() for t in Track},
+    )
+    first = render_text(SnapshotJSON.of(snap)).splitlines()[0]
+    assert first.endswith("over 240s (widened from 60s: four scrape intervals)")

@@ -127,7 +127,12 @@ def render_text(report: SnapshotJSON) -> str:
     stable, canary = report.tracks.stable.flat(), report.tracks.canary.flat()
     lines = [
         f"{report.deployment} from {report.source} at {report.at.isoformat(timespec='seconds')}"
-        f" over {report.window_s:g}s",
+        f" over {report.window_s:g}s"
+        + (
+            f" (widened from {report.requested_window_s:g}s: four scrape intervals)"
+            if report.requested_window_s is not None
+            else ""
+        ),
         f"{'':28}{'stable':>14}{'canary':>14}",
     ]
     for key in stable:

@@ -28,7 +28,7 @@ system-deps:
 
 ## The console with Textual's devtools (run `textual console` in another terminal).
 dev: $(STAMP)
-	$(BIN)/textual run --dev console.app_dev:app
+	$(BIN)/textual run --dev console.tui.app_dev:app
 
 lint: $(STAMP)
 	$(BIN)/ruff check console widgets themes tests bench

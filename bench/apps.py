@@ -47,7 +47,7 @@ def build(name: str) -> App[None]:
         from console.factory import build_context
 
         args = build_parser().parse_args(["--demo"])
-        from console.app import ConsoleApp
+        from console.tui.app import ConsoleApp
 
         return ConsoleApp(build_context(load(args)), own_process=True)  # as the command runs it
     raise SystemExit(f"unknown app {name!r}")

@@ -25,12 +25,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"console.commands.{name}").register(sub)
+    from console.commands.options import add_everywhere
+
+    add_everywhere(parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from console.commands.common import EXIT_USAGE, fail
+    from console.commands.options import check, command_words
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(words)
+    problems = check(args, command_words(words, parser))
+    if problems:
+        for problem in problems:
+            fail(problem)
+        return EXIT_USAGE
     func = getattr(args, "func", None)
     if func is None:
         from console.commands.run import run

@@ -8,7 +8,7 @@ from typing import Any
 
 from console.clock import Clock, SystemClock
 from console.config import DeploymentConfig, Settings
-from console.sources.base import Cluster, MetricsSource
+from console.sources.base import Cluster, MetricsSource, UsageSource
 from console.sources.logs import LogFeeds
 
 
@@ -23,6 +23,8 @@ class AppContext:
     clock: Clock = field(default_factory=SystemClock)
     demo: bool = False
     read_only: bool = False
+    #: Where read-only came from (the flag, the file, the environment, or why it was forced).
+    read_only_reason: str = ""
     notice: str = ""  # shown once at start, e.g. why the simulated fleet is in use
     notice_title: str = "Simulated fleet"
     deployment_index: int = 0
@@ -30,6 +32,8 @@ class AppContext:
     fleets: dict[str, Any] = field(default_factory=dict)
     #: The log sources of a deployment (server logs and audit), built on demand.
     log_feeds: Callable[[DeploymentConfig], LogFeeds] | None = None
+    #: The cost meter's measured inputs for a deployment (None: nothing measures them).
+    usage_source: Callable[[DeploymentConfig], UsageSource | None] | None = None
 
     @property
     def deployment(self) -> DeploymentConfig:

@@ -7,6 +7,21 @@ class ConsoleError(Exception):
     """Base class: ``str(err)`` is a one-line message safe to show (no secrets)."""
 
 
+class ProblemsError(ConsoleError):
+    """Refused for one or more precise reasons; ``problems`` holds one line each (the CLI prints
+    each on its own line, ``str(err)`` joins them with ``separator``)."""
+
+    separator = "\n"
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(self.separator.join(problems))
+        self.problems = problems
+
+
+class ConfigError(ProblemsError):
+    """A configuration that cannot be used."""
+
+
 class SourceError(ConsoleError):
     """A metrics, cluster or log backend could not answer."""
 

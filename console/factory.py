@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from console.clock import Clock, SystemClock
-from console.commands.common import Loaded
-from console.config import ConfigError, DeploymentConfig
+from console.config import AuditConfig, ConfigError, DeploymentConfig, Loaded, demo_audit_path
 from console.context import AppContext
 from console.errors import SourceError
 from console.model import DeploymentSpec, FleetSnapshot
-from console.sources.base import Cluster
+from console.sources.base import Cluster, UsageSource
 from console.sources.logs import LogFeeds, build_log_feeds
 
 if TYPE_CHECKING:
     from console.canary import CanaryController
+    from console.cost.usage import Usage
+    from console.sim import SimFleet
 
 
 class _PerDeployment:
@@ -54,6 +55,9 @@ def build_context(
     from console.sim import build_sim
 
     settings = loaded.settings
+    if loaded.demo:
+        # Actions on the simulated fleet go to its own trail, never the configured one.
+        settings = settings.model_copy(update={"audit": AuditConfig(path=demo_audit_path())})
     clock = clock or SystemClock()
     deployments: list[DeploymentConfig] = (
         [loaded.deployment] if loaded.demo else list(settings.deployments)
@@ -62,6 +66,14 @@ def build_context(
     notice = ""
     notice_title = "Simulated fleet"
     prometheus = None
+    simulated_metrics = loaded.demo or settings.prometheus is None
+    if not simulated_metrics and (scenario is not None or seed is not None):
+        flags = " and ".join(
+            f for f, v in (("--scenario", scenario), ("--seed", seed)) if v is not None
+        )
+        raise ConfigError(
+            [f"{flags}: apply to the simulated fleet; {loaded.config_path} reads Prometheus"]
+        )
     if settings.prometheus is not None and not loaded.demo:
         from console.sources.prometheus_config import build_source
 
@@ -78,7 +90,7 @@ def build_context(
             else "Showing the embedded simulated fleet (--demo)."
         )
     sources: dict[str, object] = {}
-    fleets: dict[str, object] = {}
+    fleets: dict[str, SimFleet] = {}
     cluster: Cluster | None = None
     kube = None
     if settings.kubernetes is not None and not loaded.demo:
@@ -95,7 +107,11 @@ def build_context(
             if deployment is deployments[index] and cluster is None:
                 cluster = sim_cluster
     metrics = prometheus or _PerDeployment(sources, f"sim:{scenario}")
+    reasons = ["--read-only"] if read_only else []
+    if settings.read_only_from:
+        reasons.append(settings.read_only_from)
     if kube is not None and prometheus is None:
+        reasons.append("[kubernetes] without [prometheus]: the metrics are simulated")
         # Gates judged on simulated metrics must never change a real cluster.
         read_only = True
         notice_title = "Read-only"
@@ -107,6 +123,19 @@ def build_context(
     def log_feeds(deployment: DeploymentConfig) -> LogFeeds:
         return build_log_feeds(settings, deployment, fleets.get(deployment.name), kube)
 
+    def usage_source(deployment: DeploymentConfig) -> UsageSource | None:
+        # Imported on use: the cost model is not needed to start.
+        if prometheus is not None and settings.prometheus is not None:
+            from console.sources.prometheus_config import cost_inputs
+
+            return cost_inputs(settings.prometheus, prometheus.client)
+        fleet = fleets.get(deployment.name)
+        if fleet is None:
+            return None
+        from console.sources.cost_inputs import SimCostInputs
+
+        return SimCostInputs(fleet)
+
     return AppContext(
         settings=settings,
         deployments=deployments,
@@ -115,12 +144,37 @@ def build_context(
         clock=clock,
         demo=loaded.demo,
         read_only=read_only or settings.read_only,
+        read_only_reason="; ".join(reasons),
         notice=notice,
         notice_title=notice_title,
         deployment_index=index,
         fleets=fleets,
         log_feeds=log_feeds,
+        usage_source=usage_source,
     )
+
+
+def measured_usage(loaded: Loaded, horizon_s: float, clock: Clock | None = None) -> Usage | None:
+    """The cost meter's measured inputs for a one-off command: the simulated fleet's (demo) or
+    Prometheus's (None without either). Raises SourceError when they cannot be read."""
+    spec = loaded.deployment.spec()
+    if loaded.demo:
+        from console.sim import build_sim
+        from console.sources.cost_inputs import SimCostInputs
+
+        sim = loaded.settings.sim
+        fleet, source, _ = build_sim(sim.scenario, sim.seed, spec, clock or SystemClock())
+        try:
+            return SimCostInputs(fleet).usage(spec, horizon_s)
+        finally:
+            source.close()
+    prom = loaded.settings.prometheus
+    if prom is None:
+        return None
+    from console.sources.prometheus_config import build_client, cost_inputs
+
+    with build_client(prom) as client:
+        return cost_inputs(prom, client).usage(spec, horizon_s)
 
 
 def build_controller(ctx: AppContext) -> CanaryController:

@@ -1,12 +1,15 @@
-"""Canary gates: canary vs stable error share and p99 latency ratios, with a minimum sample."""
+"""Canary gates: canary vs stable error share and p99 latency ratios, with a minimum sample;
+stable's own health at 0 %; a dead canary failing at once; the share settling after a change."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
 from console.config import GatesConfig
 from console.model import FleetSnapshot, Health, Track, TrackValues
+from console.units import format_duration
 
 
 class GateStatus(StrEnum):
@@ -37,7 +40,7 @@ class GateReport:
     @property
     def health(self) -> Health:
         failed = {r.name for r in self.results if r.status is GateStatus.FAIL}
-        if "error_share" in failed:
+        if failed & {"error_share", "serving", "stable_health"}:
             return Health.FAILING
         if failed:
             return Health.DEGRADED
@@ -59,7 +62,11 @@ def evaluate(
     snapshot: FleetSnapshot, gates: GatesConfig, configured_percent: float | None = None
 ) -> GateReport:
     """Judge the canary against stable over the snapshot's window. Old values judge nothing: a
-    stale snapshot is inconclusive whatever it shows."""
+    stale snapshot is inconclusive whatever it shows. At 0 % there is nothing to compare: stable's
+    own health is judged (a step from zero warms the canary and checks it is ready before any
+    traffic moves). A dead canary (no serving replica while it has traffic, or every request
+    failing) fails at once: the minimum sample guards statistics, not a canary that is down."""
+    window = format_duration(snapshot.window_s)
     if snapshot.stale:
         why = snapshot.stale_reason or "the metrics are not current"
         return GateReport(
@@ -71,7 +78,12 @@ def evaluate(
         )
     stable = snapshot.tracks.get(Track.STABLE, TrackValues())
     canary = snapshot.tracks.get(Track.CANARY, TrackValues())
-    seen = (canary.requests_per_s or 0.0) * snapshot.window_s
+    if configured_percent is not None and configured_percent <= 0:
+        return GateReport((_stable_health(stable, gates, window), _NOTHING_TO_COMPARE))
+    seen = _finite(canary.requests_per_s) * snapshot.window_s
+    dead = _dead_canary(canary, configured_percent, seen, window)
+    if dead is not None:
+        return GateReport((dead,))
     if seen < gates.min_requests:
         return GateReport(
             (
@@ -81,7 +93,7 @@ def evaluate(
                     seen,
                     float(gates.min_requests),
                     f"inconclusive — wait: {seen:.0f} of {gates.min_requests} canary requests "
-                    f"in the last {snapshot.window_s:.0f}s",
+                    f"in the last {window}",
                 ),
             )
         )
@@ -91,9 +103,9 @@ def evaluate(
             GateStatus.PASS,
             seen,
             float(gates.min_requests),
-            f"{seen:.0f} canary requests",
+            f"{seen:.0f} canary requests in {window}",
         ),
-        _error_gate(stable, canary, gates),
+        _error_gate(stable, canary, gates, window),
         _ratio_gate(
             "ttft_p99",
             "p99 TTFT",
@@ -101,6 +113,7 @@ def evaluate(
             canary.ttft_s.p99,
             gates.max_ttft_p99_ratio,
             gates.max_ttft_p99_s,
+            window,
         ),
         _ratio_gate(
             "itl_p99",
@@ -109,24 +122,101 @@ def evaluate(
             canary.itl_s.p99,
             gates.max_itl_p99_ratio,
             gates.max_itl_p99_s,
+            window,
         ),
     ]
     if configured_percent is not None:
-        results.append(_share_gate(stable, canary, configured_percent, gates))
+        results.append(_share_gate(snapshot, stable, canary, configured_percent, gates))
     return GateReport(tuple(results))
 
 
-def _error_gate(stable: TrackValues, canary: TrackValues, gates: GatesConfig) -> GateResult:
+_NOTHING_TO_COMPARE = GateResult(
+    "canary",
+    GateStatus.PASS,
+    None,
+    None,
+    "no canary traffic at 0%: nothing to compare yet; the step warms the canary and checks "
+    "it is ready before any traffic moves",
+)
+
+
+def _finite(value: float | None) -> float:
+    return value if value is not None and math.isfinite(value) else 0.0
+
+
+def _stable_health(stable: TrackValues, gates: GatesConfig, window: str) -> GateResult:
+    """Before a canary starts, stable itself must be healthy: a step would otherwise judge the
+    canary against a fleet that is already failing."""
+    share = stable.error_share
+    if share is None or not math.isfinite(share):
+        return GateResult(
+            "stable_health",
+            GateStatus.INCONCLUSIVE,
+            None,
+            gates.max_error_share,
+            f"inconclusive — wait: no error share for stable over {window}",
+        )
+    ok = share <= gates.max_error_share
+    return GateResult(
+        "stable_health",
+        GateStatus.PASS if ok else GateStatus.FAIL,
+        share,
+        gates.max_error_share,
+        f"stable error share {share:.2%} ({window}) "
+        + ("within" if ok else "over")
+        + f" the {gates.max_error_share:.2%} limit"
+        + ("" if ok else ": stable itself is failing"),
+    )
+
+
+def _dead_canary(
+    canary: TrackValues, configured_percent: float | None, seen: float, window: str
+) -> GateResult | None:
+    """A canary that is down fails at once, whatever the sample size."""
+    serving = canary.replicas.serving
+    if configured_percent is not None and configured_percent > 0 and serving == 0:
+        return GateResult(
+            "serving",
+            GateStatus.FAIL,
+            0.0,
+            None,
+            f"the canary has no serving replica while the route gives it "
+            f"{configured_percent:g}%: its requests fail",
+        )
+    share = canary.error_share
+    if share is not None and math.isfinite(share) and share >= ALL_FAILING and seen >= 1:
+        return GateResult(
+            "error_share",
+            GateStatus.FAIL,
+            share,
+            None,
+            f"every canary request failed over {window} ({seen:.0f} requests, "
+            f"error share {share:.0%})",
+        )
+    return None
+
+
+#: An error share this high is a canary that is down, not a statistic to wait for.
+ALL_FAILING = 0.99
+
+
+def _error_gate(
+    stable: TrackValues, canary: TrackValues, gates: GatesConfig, window: str
+) -> GateResult:
     observed = canary.error_share
-    if observed is None:
+    if observed is None or not math.isfinite(observed):
         return GateResult(
             "error_share",
             GateStatus.INCONCLUSIVE,
             None,
             gates.max_error_share,
-            "no error-share data for the canary",
+            f"no error-share data for the canary over {window}",
         )
-    base = "n/a" if stable.error_share is None else f"{stable.error_share:.2%}"
+    base = (
+        "n/a"
+        if stable.error_share is None or not math.isfinite(stable.error_share)
+        else f"{stable.error_share:.2%}"
+    )
     ok = observed <= gates.max_error_share
     verb = "within" if ok else "over"
     return GateResult(
@@ -134,8 +224,8 @@ def _error_gate(stable: TrackValues, canary: TrackValues, gates: GatesConfig) ->
         GateStatus.PASS if ok else GateStatus.FAIL,
         observed,
         gates.max_error_share,
-        f"canary error share {observed:.2%} {verb} the {gates.max_error_share:.2%} limit "
-        f"(stable {base})",
+        f"canary error share {observed:.2%} ({window}) {verb} the "
+        f"{gates.max_error_share:.2%} limit (stable {base})",
     )
 
 
@@ -146,10 +236,21 @@ def _ratio_gate(
     canary: float | None,
     max_ratio: float,
     max_abs: float | None,
+    window: str,
 ) -> GateResult:
-    if canary is None or stable is None or stable <= 0:
+    if (
+        canary is None
+        or stable is None
+        or not math.isfinite(canary)
+        or not math.isfinite(stable)
+        or stable <= 0
+    ):
         return GateResult(
-            name, GateStatus.INCONCLUSIVE, None, max_ratio, f"no {label} for both tracks yet"
+            name,
+            GateStatus.INCONCLUSIVE,
+            None,
+            max_ratio,
+            f"no {label} for both tracks over {window} yet",
         )
     ratio = canary / stable
     if max_abs is not None and canary > max_abs:
@@ -158,7 +259,7 @@ def _ratio_gate(
             GateStatus.FAIL,
             ratio,
             max_ratio,
-            f"canary {label} {canary:.3g}s over the {max_abs:.3g}s limit",
+            f"canary {label} {canary:.3g}s ({window}) over the {max_abs:.3g}s limit",
         )
     ok = ratio <= max_ratio
     return GateResult(
@@ -166,30 +267,56 @@ def _ratio_gate(
         GateStatus.PASS if ok else GateStatus.FAIL,
         ratio,
         max_ratio,
-        f"canary {label} is {ratio:.2f}× stable ({canary:.3g}s vs {stable:.3g}s, "
-        f"limit {max_ratio:.2f}×)",
+        f"canary {label} is {ratio:.2f}× stable ({window}: {canary:.3g}s vs "
+        f"{stable:.3g}s, limit {max_ratio:.2f}×)",
     )
 
 
 def _share_gate(
-    stable: TrackValues, canary: TrackValues, configured_percent: float, gates: GatesConfig
+    snapshot: FleetSnapshot,
+    stable: TrackValues,
+    canary: TrackValues,
+    configured_percent: float,
+    gates: GatesConfig,
 ) -> GateResult:
-    total = (stable.requests_per_s or 0.0) + (canary.requests_per_s or 0.0)
-    if total <= 0 or configured_percent <= 0:
+    """The canary's share of live requests against the route's weight. Mirrored copies are not
+    live requests: they are taken out. A window that reaches back before the last weight change
+    mixes two splits, so until a whole window has passed since it the gate is settling."""
+    window = format_duration(snapshot.window_s)
+    state = snapshot.canary
+    if state is not None and state.changed_at is not None:
+        since = snapshot.at.timestamp() - state.changed_at
+        if 0 <= since < snapshot.window_s:
+            left = snapshot.window_s - since
+            return GateResult(
+                "share",
+                GateStatus.INCONCLUSIVE,
+                None,
+                configured_percent,
+                f"settling — {left:.0f}s: the weights changed {since:.0f}s ago and the share "
+                f"is judged over a whole {window} after the change",
+            )
+    mirror = (state.mirror_percent or 0.0) / 100 if state is not None else 0.0
+    stable_rps, canary_rps = _finite(stable.requests_per_s), _finite(canary.requests_per_s)
+    live = (stable_rps + canary_rps) / (1 + mirror)
+    canary_live = max(canary_rps - mirror * live, 0.0)
+    if live <= 0 or configured_percent <= 0:
         return GateResult(
             "share",
             GateStatus.INCONCLUSIVE,
             None,
             configured_percent,
-            "no traffic to compare with the configured weight",
+            f"no traffic over {window} to compare with the configured weight",
         )
-    observed = 100.0 * (canary.requests_per_s or 0.0) / total
+    observed = 100.0 * canary_live / live
     deviation = abs(observed - configured_percent) / configured_percent
     ok = deviation <= gates.max_share_deviation
+    mirrored = f"; mirrored copies ({mirror:.0%}) left out" if mirror else ""
     return GateResult(
         "share",
         GateStatus.PASS if ok else GateStatus.FAIL,
         observed,
         configured_percent,
-        f"canary gets {observed:.1f}% of requests, configured {configured_percent:g}%",
+        f"canary gets {observed:.1f}% of requests ({window}), configured "
+        f"{configured_percent:g}%{mirrored}",
     )

@@ -138,6 +138,8 @@ class CanaryState(_Value):
     mirror_percent: float | None = None
     health: Health = Health.NONE
     health_reason: str = ""
+    #: When the weights last changed (epoch seconds; None: not seen change since start).
+    changed_at: float | None = None
 
     @property
     def next_weight(self) -> float | None:
@@ -166,6 +168,15 @@ class FleetSnapshot(_Value):
     histories: dict[Track, History] = {}
     canary: CanaryState | None = None
     error: str | None = None
+
+    def observed_share(self) -> float | None:
+        """The canary's share of the requests it measured, percent (None: no traffic seen)."""
+        stable = self.tracks.get(Track.STABLE)
+        canary = self.tracks.get(Track.CANARY)
+        if stable is None or canary is None:
+            return None
+        total = (stable.requests_per_s or 0.0) + (canary.requests_per_s or 0.0)
+        return None if total <= 0 else 100.0 * (canary.requests_per_s or 0.0) / total
 
 
 class DeploymentSpec(_Value):

@@ -11,6 +11,11 @@ _QUANTITY = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*([kKmMgGtT]?)\s*$")
 _QUANTITY_UNITS = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12}
 
 
+#: The shortest and longest durations any setting takes (a millisecond; ten years).
+MIN_DURATION_S = 0.001
+MAX_DURATION_S = 3650 * 86400.0
+
+
 def parse_duration(text: str | float | int) -> float:
     """Seconds in ``text`` ("90s", "5m", "1.5h", "7d", "2w", or a bare number of seconds).
 
@@ -29,6 +34,8 @@ def parse_duration(text: str | float | int) -> float:
         seconds = float(match.group(1)) * _DURATION_UNITS[match.group(2) or "s"]
     if not math.isfinite(seconds) or seconds <= 0:
         raise ValueError(f"duration must be positive: {text!r}")
+    if not MIN_DURATION_S <= seconds <= MAX_DURATION_S:
+        raise ValueError(f"duration out of range: {text!r} (1ms to 3650d)")
     return seconds
 
 

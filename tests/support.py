@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 from textual.pilot import Pilot
 from textual.widget import Widget
 
-from console.app import ConsoleApp
 from console.clock import ManualClock
-from console.commands.common import Loaded, load
+from console.commands.common import load
+from console.config import Loaded
 from console.context import AppContext
 from console.factory import build_context
+from console.tui.app import ConsoleApp
 
 #: A weekday afternoon (UTC): the simulated daily cycle is near its peak.
 T0 = datetime(2026, 3, 10, 14, 0, 0, tzinfo=UTC).timestamp()

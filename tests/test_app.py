@@ -11,7 +11,7 @@ from console.clock import ManualClock
 from console.errors import SourceError
 from console.model import DeploymentSpec, FleetSnapshot, Track
 from console.present import PANELS
-from console.screens.help import HelpScreen
+from console.tui.screens.help import HelpScreen
 from tests.support import T0, demo_app, demo_context, wait_polls, wait_until
 from widgets.compare_panel import ComparePanel
 from widgets.status_header import StatusHeader
@@ -198,7 +198,7 @@ async def test_hostile_names_show_literally() -> None:
 
 
 def demo_app_from(ctx: object) -> object:
-    from console.app import ConsoleApp
+    from console.tui.app import ConsoleApp
 
     return ConsoleApp(ctx)  # type: ignore[arg-type]
 
@@ -245,7 +245,7 @@ async def test_d_is_unavailable_with_one_deployment() -> None:
 
 
 async def test_the_cost_screen_opens_without_a_toast_over_it() -> None:
-    from console.screens.cost import CostScreen
+    from console.tui.screens.cost import CostScreen
 
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -258,7 +258,7 @@ async def test_the_cost_screen_opens_without_a_toast_over_it() -> None:
 async def test_the_command_freezes_start_up_objects_after_the_first_paint() -> None:
     import gc
 
-    from console.app import ConsoleApp
+    from console.tui.app import ConsoleApp
     from tests.support import demo_context
 
     # An app in a process of its own (the command) freezes what start-up built, once.

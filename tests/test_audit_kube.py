@@ -8,14 +8,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from console.app import ConsoleApp
-from console.commands.common import Loaded
-from console.config import load_settings
+from console.config import Loaded, load_settings
 from console.factory import build_context
 from console.model import LogLine, Track
 from console.sources.k8s_calls import Calls
 from console.sources.kubernetes import KubernetesCluster
 from console.sources.logs_kube_events import KubeAuditSource, field_paths
+from console.tui.app import ConsoleApp
 from tests.fake_kube import FakeKube
 from tests.fake_kube.fixture import fake_kube
 from tests.kube_support import NS, SPEC, cluster, seed

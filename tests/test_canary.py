@@ -11,7 +11,7 @@ import pytest
 
 from console.audit import verify
 from console.canary import Outcome, Progress, ReadOnlyError
-from console.canary_plan import needed_replicas
+from console.canary.plan import needed_replicas
 from console.config import GatesConfig
 from console.errors import ConflictError, ForbiddenError
 from console.model import Track
@@ -190,11 +190,11 @@ def test_cancel_during_warm_up_never_shifts(tmp_path: Path) -> None:
     thread.join(10)
     assert not thread.is_alive()
     result = out[0]
-    assert result.outcome == "partial", result.message
+    assert result.outcome == "cancelled", result.message
     assert "cancelled while llama-v2 had 1/" in result.message
     assert "set_weights" not in [w[0] for w in cluster.writes()]
     assert cluster.inner.read(ctl.spec).route.canary_weight == 5
-    assert records(audit)[-1]["outcome"] == "partial"
+    assert records(audit)[-1]["outcome"] == "cancelled"
     assert verify(audit).ok
 
 
@@ -214,6 +214,6 @@ def test_too_few_requests_refuse_with_wait(tmp_path: Path) -> None:
     result, _ = run_driven(ctl, clock, "step")
     assert result.outcome == "refused"
     assert result.message.startswith("gates: inconclusive — wait: ")
-    assert result.message.endswith("of 1000000 canary requests in the last 300s")
+    assert result.message.endswith("of 1000000 canary requests in the last 5m")
     assert cluster.writes() == []
     assert records(audit)[-1]["gates"][0]["status"] == "inconclusive"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
+from console.config import demo_audit_path
 
 
 @pytest.fixture
@@ -98,7 +99,9 @@ def test_a_configured_token_never_reaches_the_trail_or_the_output(
     assert main(["canary", "revert", "--demo", "--yes", "--json"]) == 0
     assert main(["canary", "mirror", "5", "--demo", "--yes"]) == 0
     captured = capsys.readouterr()
-    text = audit.read_text()
+    # Actions on the simulated fleet go to its own trail, never the configured one.
+    assert not audit.exists()
+    text = demo_audit_path().read_text()
     assert len(text.splitlines()) == 4
     assert token not in text and token not in captured.out + captured.err
 
@@ -108,8 +111,10 @@ def test_an_unwritable_audit_trail_stops_before_any_change(
 ) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
-    monkeypatch.setenv("INFERENCE_CONSOLE_AUDIT__PATH", str(blocker / "audit.jsonl"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(blocker))  # the simulated fleet's trail is there
     assert main(["canary", "mirror", "30", "--demo", "--yes"]) == 1
-    err = capsys.readouterr().err
-    assert err.startswith(f"inference-console: cannot write the audit trail {blocker}/audit.jsonl:")
-    assert err.rstrip().endswith("; nothing was changed") and err.count("\n") == 1
+    said, failure = capsys.readouterr().err.rstrip().split("\n")
+    assert said == "simulated fleet: no real cluster is changed"
+    trail = blocker / "inference-console" / "demo-audit.jsonl"
+    assert failure.startswith(f"inference-console: cannot write the audit trail {trail}:")
+    assert failure.endswith("; nothing was changed")

@@ -283,15 +283,15 @@ def test_istio_mirror_percentage(fake_kube: FakeKube, tmp_path: Path) -> None:
     assert records(r.audit)[-1]["after"]["mirror_percent"] == 20
 
 
-def test_kserve_mirror_fails_without_writing(fake_kube: FakeKube, tmp_path: Path) -> None:
+def test_kserve_mirror_is_refused_before_any_write(fake_kube: FakeKube, tmp_path: Path) -> None:
     seed(fake_kube, stable=4, canary=1, weights=(95, 5))
     r = rig(fake_kube, tmp_path, "kserve")
     start = len(fake_kube.requests)
     result = r.run("mirror", 20)
-    assert result.outcome == "failed"
+    # Refused at planning: not even the canary's warm-up for the mirrored load is written.
+    assert result.outcome == "refused"
     assert "KServe has no traffic mirroring" in result.message
-    assert result.message.endswith("(nothing was changed)")
     assert [label(w) for w in writes(fake_kube, start)] == ["create events"]
     outcome = records(r.audit)[-1]
-    assert (outcome["outcome"], outcome["error"]) == ("failed", result.message)
+    assert (outcome["outcome"], outcome["error"]) == ("refused", result.message)
     assert_tamper_evident(r.audit, tmp_path)

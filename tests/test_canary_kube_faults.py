@@ -252,11 +252,11 @@ def test_cancel_during_the_warm_up_stops_before_traffic_moves(
     start, began = len(fake_kube.requests), time.monotonic()
     result = r.run("step", cancel=cancel)
     assert time.monotonic() - began < 5.0
-    assert result.outcome == "partial"
+    assert result.outcome == "cancelled"
     # A cancel writes nothing more: the replicas it added stay, and the message says so.
     assert result.message == (
         "cancelled while llama-v2 had 1/3 ready (already done: canary scaled to 3)"
     )
     assert [label(w) for w in writes(fake_kube, start)] == ["scale llama-v2", "create events"]
     assert stored_weights(fake_kube) == (95, 5)
-    check_audit(r, tmp_path, result, "partial")
+    check_audit(r, tmp_path, result, "cancelled")

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from console.canary_plan import Split
-from console.canary_replicas import replica_counts
+from console.canary.plan import Split
+from console.canary.replicas import replica_counts
 from console.config import DeploymentConfig, RouterConfig
 from tests.canary_kube_support import Rig, events, label, records, rig, seed, writes
 from tests.fake_kube import FakeKube

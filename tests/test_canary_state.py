@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from console.canary_state import RouteReader
+from console.canary.state import RouteReader
 from console.clock import ManualClock
 from console.config import DEMO_DEPLOYMENT
 from console.model import CanaryState, DeploymentSpec, FleetSnapshot

@@ -9,11 +9,11 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from console.app import ConsoleApp
 from console.clock import ManualClock
-from console.config import RouterConfig, default_audit_path
+from console.config import RouterConfig, demo_audit_path
 from console.model import Track
-from console.screens.confirm import ConfirmScreen
+from console.tui.app import ConsoleApp
+from console.tui.screens.confirm import ConfirmScreen
 from tests.support import T0, demo_app, demo_context, wait_logs, wait_polls, wait_until
 from widgets.canary_bar import CanaryBar
 from widgets.log_stream import LogStream
@@ -40,7 +40,7 @@ async def finish_running(pilot: Any, app: ConsoleApp, clock: ManualClock) -> lis
 
 
 def audit_records() -> list[dict[str, Any]]:
-    return [json.loads(x) for x in default_audit_path().read_text().splitlines()]
+    return [json.loads(x) for x in demo_audit_path().read_text().splitlines()]
 
 
 async def test_step_confirms_warms_shifts_and_audits() -> None:
@@ -53,7 +53,7 @@ async def test_step_confirms_warms_shifts_and_audits() -> None:
         body = str(app.screen.query_one("#confirm-body").render())
         assert "scale canary 1 → " in body and "95/5 → 90/10" in body
         assert "✓" in body  # gate results are shown before anything is done
-        assert not default_audit_path().exists()  # nothing written before yes
+        assert not demo_audit_path().exists()  # nothing written before yes
         await pilot.press("y")
         shown = await finish_running(pilot, app, clock)
         assert any("warming" in line for line in shown), shown
@@ -115,7 +115,7 @@ async def test_read_only_refuses_every_write() -> None:
         assert "READ-ONLY" in app.dashboard.query_one("#status").plain  # type: ignore[attr-defined]
         state = ctx.cluster.read(ctx.deployment.spec())  # type: ignore[union-attr]
         assert state.route.canary_weight == 5
-        assert not Path(default_audit_path()).exists()
+        assert not Path(demo_audit_path()).exists()
 
 
 def test_confirm_dialog_80x24(snap_compare: Any) -> None:
@@ -148,7 +148,7 @@ async def test_cancel_key_stops_the_warm_up_before_traffic_moves() -> None:
         state = app.ctx.cluster.read(app.ctx.deployment.spec())  # type: ignore[union-attr]
         assert state.route.canary_weight == 5
         last = audit_records()[-1]
-        assert (last["phase"], last["outcome"]) == ("outcome", "partial")
+        assert (last["phase"], last["outcome"]) == ("outcome", "cancelled")
         assert "cancelled" in last["error"]
 
 
@@ -168,7 +168,7 @@ async def test_mirror_asks_for_a_percentage_then_confirms() -> None:
         await pilot.press("y")
         await wait_until(
             pilot,
-            lambda: default_audit_path().exists() and len(audit_records()) == 2,
+            lambda: demo_audit_path().exists() and len(audit_records()) == 2,
             "the outcome record",
         )
         state = app.ctx.cluster.read(app.ctx.deployment.spec())  # type: ignore[union-attr]

@@ -20,7 +20,7 @@ from console.cost import (
     dedicated_cost,
     plan_rollout_cost,
 )
-from console.cost_usage import MissingInputs, TrackUsage, Usage, merge_cost_config, resolve_inputs
+from console.cost.usage import MissingInputs, TrackUsage, Usage, merge_cost_config, resolve_inputs
 from console.model import Track
 
 

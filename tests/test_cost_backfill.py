@@ -17,7 +17,7 @@ import pytest
 
 from console.config import CostConfig
 from console.cost import compute
-from console.cost_usage import resolve_inputs
+from console.cost.usage import resolve_inputs
 from console.model import DeploymentSpec, Track
 from console.sources.cost_inputs import PrometheusCostInputs
 from console.sources.promql import PrometheusClient

@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 import themes
 from console.cost import CostInputs, CostReport, Figure, compute
-from console.screens.cost import CostScreen
+from console.tui.screens.cost import CostScreen
 from widgets.cost_chart import API_MARK, BOTH_MARK, DEDICATED_MARK, CostChart, plot_rows
 
 

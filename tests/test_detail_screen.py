@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from console.model import FinishRates, FleetSnapshot, Quantiles, Track, TrackValues
-from console.screens.detail import DetailScreen, detail_content, detail_rows
+from console.tui.screens.detail import DetailScreen, detail_content, detail_rows
 from tests.support import demo_app, wait_polls
 
 

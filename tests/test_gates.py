@@ -39,7 +39,7 @@ def test_too_few_requests_is_inconclusive_with_counts() -> None:
     report = evaluate(snap(healthy(requests_per_s=0.5)), GATES)
     assert report.health is Health.INCONCLUSIVE
     assert not report.passed
-    assert report.reason == "inconclusive — wait: 150 of 200 canary requests in the last 300s"
+    assert report.reason == "inconclusive — wait: 150 of 200 canary requests in the last 5m"
 
 
 def test_healthy_canary_passes_every_gate() -> None:
@@ -52,7 +52,7 @@ def test_healthy_canary_passes_every_gate() -> None:
 def test_error_share_over_limit_fails() -> None:
     report = evaluate(snap(healthy(error_share=0.08)), GATES)
     assert report.health is Health.FAILING
-    assert report.reason == "canary error share 8.00% over the 2.00% limit (stable 0.10%)"
+    assert report.reason == "canary error share 8.00% (5m) over the 2.00% limit (stable 0.10%)"
 
 
 def test_latency_ratio_over_limit_degrades() -> None:
@@ -81,7 +81,7 @@ def test_observed_share_far_from_configured_weight_fails() -> None:
     share = next(r for r in report.results if r.name == "share")
     assert share.status is GateStatus.FAIL
     assert share.observed == 5.0
-    assert share.detail == "canary gets 5.0% of requests, configured 25%"
+    assert share.detail == "canary gets 5.0% of requests (5m), configured 25%"
 
 
 def test_missing_latency_is_inconclusive_not_pass() -> None:
@@ -97,3 +97,79 @@ def test_stale_metrics_judge_nothing() -> None:
     assert not report.passed
     assert report.health is Health.INCONCLUSIVE
     assert report.reason == "inconclusive — wait: canary metrics 180s old"
+
+
+def with_canary_state(snapshot: FleetSnapshot, **state: object) -> FleetSnapshot:
+    from console.model import CanaryState
+
+    return snapshot.model_copy(update={"canary": CanaryState(weight_percent=5.0, **state)})
+
+
+def test_at_zero_percent_stable_health_is_judged_and_the_step_may_go() -> None:
+    report = evaluate(snap(TrackValues()), GATES, configured_percent=0.0)
+    assert report.passed, report.reason
+    assert {r.name for r in report.results} == {"stable_health", "canary"}
+
+
+def test_at_zero_percent_a_burning_stable_refuses_the_first_step() -> None:
+    burning = TrackValues(requests_per_s=19.0, error_share=0.24)
+    report = evaluate(snap(TrackValues(), stable=burning), GATES, configured_percent=0.0)
+    assert not report.passed
+    assert report.health is Health.FAILING
+    assert "stable error share 24.00% (5m) over the 2.00% limit" in report.reason
+
+
+def test_a_canary_without_a_serving_replica_fails_at_once() -> None:
+    from console.model import Replicas
+
+    dead = TrackValues(requests_per_s=0.01, replicas=Replicas(desired=1, serving=0, starting=1))
+    report = evaluate(snap(dead), GATES, configured_percent=5.0)
+    assert report.health is Health.FAILING  # not "inconclusive — wait" for 200 requests
+    assert "no serving replica" in report.reason
+
+
+def test_a_canary_failing_every_request_fails_before_the_minimum_sample() -> None:
+    report = evaluate(snap(healthy(requests_per_s=0.05, error_share=1.0)), GATES, 5.0)
+    assert report.health is Health.FAILING
+    assert "every canary request failed" in report.reason
+
+
+def test_a_few_errors_in_a_small_sample_still_wait() -> None:
+    report = evaluate(snap(healthy(requests_per_s=0.05, error_share=0.5)), GATES, 5.0)
+    assert report.health is Health.INCONCLUSIVE
+
+
+def test_the_share_settles_for_a_window_after_a_weight_change() -> None:
+    base = snap(healthy(requests_per_s=1.0))
+    at = base.at.timestamp()
+    fresh = with_canary_state(base, changed_at=at - 40)  # 40 s into a 300 s window
+    share = next(r for r in evaluate(fresh, GATES, 25.0).results if r.name == "share")
+    assert share.status is GateStatus.INCONCLUSIVE
+    assert share.detail.startswith("settling — 260s")
+    settled = with_canary_state(base, changed_at=at - 301)
+    share = next(r for r in evaluate(settled, GATES, 25.0).results if r.name == "share")
+    assert share.status is GateStatus.FAIL  # 5 % observed against 25 %: a real deviation
+
+
+def test_mirrored_copies_do_not_count_as_canary_traffic() -> None:
+    # 19 req/s live; 10 % of it (1.9) mirrored to a canary that also gets 5 % (≈1) live.
+    live, mirrored = 20.0, 2.0
+    canary = healthy(requests_per_s=1.0 + mirrored)
+    stable = TrackValues(
+        requests_per_s=live - 1.0, error_share=0.001, ttft_s=Quantiles(p99=0.8),
+        itl_s=Quantiles(p99=0.05),
+    )  # fmt: skip
+    snapshot = with_canary_state(snap(canary, stable=stable), mirror_percent=10.0)
+    share = next(r for r in evaluate(snapshot, GATES, 5.0).results if r.name == "share")
+    assert share.status is GateStatus.PASS, share.detail
+    assert share.observed is not None and abs(share.observed - 5.0) < 0.1
+    counted = snap(canary, stable=stable)  # the same rates with the mirror not known
+    naive = next(r for r in evaluate(counted, GATES, 5.0).results if r.name == "share")
+    assert naive.observed is not None and naive.observed > 13
+
+
+def test_nan_and_inf_are_inconclusive_never_a_crash() -> None:
+    for bad in (float("nan"), float("inf")):
+        odd = healthy(error_share=bad, ttft_s=Quantiles(p99=bad))
+        report = evaluate(snap(odd), GATES, 5.0)
+        assert not report.passed

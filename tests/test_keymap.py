@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from console import keymap
-from console.screens.help import help_content
+from console.tui import keymap
+from console.tui.screens.help import help_content
 
 
 def test_ids_and_keys_are_unique_including_reserved() -> None:

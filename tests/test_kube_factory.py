@@ -8,8 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from console.commands.common import Loaded
-from console.config import load_settings
+from console.config import Loaded, load_settings
 from console.factory import build_context
 from console.sim.cluster import SimCluster
 from console.sources.kubernetes import KubernetesCluster
@@ -72,7 +71,7 @@ def test_building_the_context_does_not_import_the_kubernetes_client(
     config = write_config(tmp_path / "c.toml", kubeconfig)
     code = (
         "import sys, json\n"
-        "from console.commands.common import Loaded\n"
+        "from console.config import Loaded\n"
         "from console.config import load_settings\n"
         "from console.factory import build_context\n"
         f"s = load_settings(__import__('pathlib').Path({str(config)!r}))\n"

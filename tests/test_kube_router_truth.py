@@ -79,21 +79,40 @@ def test_a_dropped_mirror_percentage_is_detected_and_put_back(fake_kube: FakeKub
 def test_the_mirror_action_reports_and_audits_the_refusal(
     fake_kube: FakeKube, tmp_path: Path
 ) -> None:
+    """Without asking first, the action warms the canary for the mirrored load, then the route
+    refuses the mirror: partial (the canary stays scaled), said and audited, nothing mirrored."""
     seed(fake_kube, stable=4, canary=1, weights=(95, 5))
     fake_kube.gateway_api = (1, 2)
     r = rig(fake_kube, tmp_path)
     start = len(fake_kube.requests)
     result = r.run("mirror", 10)
-    assert result.outcome == "failed" and not result.ok
+    assert result.outcome == "partial" and not result.ok
     assert "Gateway API standard CRDs before v1.3" in result.message
     assert "mirroring 10% of traffic" not in result.message
-    assert [label(w) for w in writes(fake_kube, start)] == [
-        "patch httproutes/llama",
-        "create events",
-    ]
+    sent = [label(w) for w in writes(fake_kube, start)]
+    assert sent[-2:] == ["patch httproutes/llama", "create events"]
     outcome = records(r.audit)[-1]
-    assert (outcome["outcome"], outcome["error"]) == ("failed", result.message)
+    assert (outcome["outcome"], outcome["error"]) == ("partial", result.message)
+    assert _filters(fake_kube) is None
     assert_tamper_evident(r.audit, tmp_path)
+
+
+def test_a_dry_run_says_before_any_write_that_the_mirror_cannot_be_held(
+    fake_kube: FakeKube,
+) -> None:
+    """What a planner asks first: the server validates the mirror write without storing it."""
+    seed(fake_kube, stable=4, canary=1, weights=(95, 5))
+    k8s = cluster(fake_kube)
+    assert k8s.mirror_refusal(SPEC, 10) is None  # v1.3 CRDs: fine
+    fake_kube.gateway_api = (1, 2)
+    before = fake_kube.get("httproutes", NS, "llama")
+    reason = k8s.mirror_refusal(SPEC, 10)
+    assert reason is not None and "Gateway API standard CRDs before v1.3" in reason
+    assert k8s.mirror_refusal(SPEC, 100) is None  # needs neither field
+    assert fake_kube.get("httproutes", NS, "llama") == before  # nothing stored, no new version
+    dry = fake_kube.requests_to("PATCH", "/httproutes/llama")
+    assert dry and all(q.query.get("dryRun") == "All" for q in dry)
+    assert cluster(fake_kube, "istio").mirror_refusal(SPEC, 10) is None
 
 
 def test_the_mirror_action_with_a_silently_dropped_field_is_never_reported_as_done(
@@ -104,8 +123,8 @@ def test_the_mirror_action_with_a_silently_dropped_field_is_never_reported_as_do
     fake_kube.field_validation = False
     r = rig(fake_kube, tmp_path)
     result = r.run("mirror", 10)
-    # Put back, so the route reads what the plan found: failed, and the message says why.
-    assert result.outcome == "failed"
+    # The route was put back; the canary, warmed for the mirror first, stays scaled: partial.
+    assert result.outcome == "partial"
     assert "stored mirroring 100%" in result.message and "put back" in result.message
     outcome = records(r.audit)[-1]
     assert outcome["outcome"] == result.outcome and outcome["error"] == result.message

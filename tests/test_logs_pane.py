@@ -7,9 +7,9 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from console.app import ConsoleApp
 from console.clock import ManualClock
 from console.factory import build_context
+from console.tui.app import ConsoleApp
 from tests.support import T0, demo_loaded, wait_polls, wait_until
 from widgets.compare_panel import ComparePanel
 from widgets.log_stream import LogStream
@@ -231,9 +231,9 @@ async def test_arriving_lines_are_painted_with_the_next_refresh(tmp_path: Path) 
 
 
 async def test_a_busy_source_is_painted_without_waiting(tmp_path: Path) -> None:
-    from console.messages import LogBatch
     from console.model import LogLine
-    from console.screens.logs_pane import IN_FLIGHT
+    from console.tui.messages import LogBatch
+    from console.tui.screens.logs_pane import IN_FLIGHT
 
     (tmp_path / "audit.jsonl").touch()  # no "waiting for" line from the audit source
     app = console_app(tmp_path, [], refresh_s=3600)

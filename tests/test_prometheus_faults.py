@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 import tests.prom
-from console.app import ConsoleApp
 from console.commands.common import load
 from console.factory import build_context
 from console.sources.prometheus import PrometheusSource
+from console.tui.app import ConsoleApp
 from tests import prom_profiles as P
 from tests.fake_kube.fixture import fake_kube
 from tests.prom import Prometheus
@@ -259,7 +259,7 @@ async def test_bad_override_query_shows_prometheus_error(tmp_path: Path, history
 
 
 async def test_cost_key_measures_through_prometheus(tmp_path: Path, prometheus_week: Any) -> None:
-    from console.screens.cost import CostScreen
+    from console.tui.screens.cost import CostScreen
 
     app = console_app(
         tmp_path,

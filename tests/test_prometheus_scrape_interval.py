@@ -12,7 +12,6 @@ import pytest
 
 from console.clock import ManualClock
 from console.model import DeploymentSpec, FleetSnapshot, Track, TrackValues
-from console.screens.header_data import _window
 from console.sources.prom_interval import (
     RELEARN_S,
     RETRY_S,
@@ -22,6 +21,7 @@ from console.sources.prom_interval import (
 )
 from console.sources.prometheus import PrometheusSource
 from console.sources.promql import PrometheusClient
+from console.tui.screens.header_data import _window
 from tests import prom_profiles as P
 from tests.prom import Prometheus, wait_until
 from tests.prom_fault import FaultServer

@@ -15,7 +15,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from console.app import ConsoleApp
 from console.cli import main
 from console.clock import ManualClock
 from console.commands.common import load
@@ -26,6 +25,7 @@ from console.sources.prometheus import PrometheusSource
 from console.sources.prometheus_config import build_source, rule_groups
 from console.sources.prometheus_recorded import RecordedPrometheusSource
 from console.sources.recording import rules_yaml
+from console.tui.app import ConsoleApp
 from tests import prom_profiles as P
 from tests.prom import Prometheus
 from tests.prom_rules import backfill_rules

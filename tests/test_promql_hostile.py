@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from console.app import ConsoleApp
 from console.cli import main
 from console.commands.common import load
 from console.errors import SourceError
 from console.factory import build_context
 from console.sources.promql import PrometheusClient, Redactor
+from console.tui.app import ConsoleApp
 from tests.prom_fault import FaultServer
 from tests.support import wait_until
 from tests.test_app import header_text

@@ -15,7 +15,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from console.app import ConsoleApp
 from console.cli import main
 from console.commands.common import load
 from console.config import DeploymentConfig, PrometheusConfig
@@ -27,6 +26,7 @@ from console.sources.prometheus_config import build_source, rule_groups
 from console.sources.prometheus_recorded import RecordedPrometheusSource
 from console.sources.recording import MARKER, rules_yaml
 from console.sources.selectors import track_selector
+from console.tui.app import ConsoleApp
 from tests import prom_profiles as P
 from tests.prom import Prometheus, wait_until
 from tests.prom_rules import SCRAPE_S, VARYING_NS, backfill_rules, write_varying

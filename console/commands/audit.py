@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from console.commands.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, fail
+from console.commands.common import EXIT_FAILURE, EXIT_OK, fail, fail_problems
 
 
 def register(sub: Any) -> None:
@@ -19,23 +19,23 @@ def register(sub: Any) -> None:
     check.add_argument(
         "path", nargs="?", type=Path, help="audit file (default: [audit] path from the config)"
     )
-    check.add_argument("--config", type=Path, metavar="FILE", help="configuration file (TOML)")
-    check.set_defaults(func=run)
+    # --config (its [audit] path) and --demo (the simulated fleet's trail) are global options.
+    check.set_defaults(func=run, ignores=("deployment", "scenario", "seed"))
 
 
 def run(args: argparse.Namespace) -> int:
     from console.audit import verify
-    from console.config import ConfigError, default_config_path, load_settings
+    from console.config import ConfigError, default_config_path, demo_audit_path, load_settings
 
     path: Path | None = args.path
+    if path is None and getattr(args, "demo", False):
+        path = demo_audit_path()
     if path is None:
-        config = args.config or default_config_path()
+        config = getattr(args, "config", None) or default_config_path()
         try:
             settings = load_settings(config if config.exists() else None)
         except ConfigError as err:
-            for problem in err.problems:
-                fail(problem)
-            return EXIT_USAGE
+            return fail_problems(err)
         path = settings.audit.path
     verdict = verify(path)
     if verdict.ok:

@@ -7,30 +7,41 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from console.commands.common import EXIT_OK, EXIT_USAGE, add_source_options, fail, load
+from console.commands.common import EXIT_OK, add_source_options, context, fail, fail_problems
+from console.commands.signals import stop_on_signals
 
 if TYPE_CHECKING:
-    from console.canary import CanaryController, Outcome, Progress
-    from console.canary_plan import Plan
+    from console.canary import Action, CanaryController, Outcome, Plan, Progress
+
+#: The controller's action for each sub-command (status shows what a step would do).
+ACTIONS: dict[str, Action] = {
+    "status": "step",
+    "step": "step",
+    "revert": "revert",
+    "mirror": "mirror",
+}
 
 EXIT_FAILED = 1
 EXIT_REFUSED = 3
 EXIT_PARTIAL = 4
 EXIT_PLANNED = 5
+EXIT_CANCELLED = 6
 EXIT_BY_OUTCOME = {
     "ok": EXIT_OK,
     "failed": EXIT_FAILED,
     "refused": EXIT_REFUSED,
     "partial": EXIT_PARTIAL,
+    "cancelled": EXIT_CANCELLED,
 }
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("canary", help="show, step, revert or mirror the canary")
+    parser = sub.add_parser("canary", help="show, step, revert, mirror or finish the canary")
     actions = parser.add_subparsers(dest="canary_command", metavar="ACTION", required=True)
     for name, text in (
         ("status", "weights, replicas, next step and gate results"),
@@ -47,9 +58,6 @@ def register(sub: Any) -> None:
                 action="store_true",
                 help="really change the cluster (otherwise only print the plan)",
             )
-            action.add_argument(
-                "--read-only", action="store_true", help="refuse to change anything"
-            )
         if name == "revert":
             action.add_argument(
                 "--emergency",
@@ -57,73 +65,110 @@ def register(sub: Any) -> None:
                 help="shift everything to stable at once, without warming it",
             )
         if name == "mirror":
-            action.add_argument("percent", type=float, help="0..100")
+            action.add_argument("percent", type=mirror_percent, help="0..100")
         action.set_defaults(func=run)
+
+
+def mirror_percent(text: str) -> float:
+    """A mirror percentage: a finite number in 0..100 (else a usage error, exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage in 0..100")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
     from console.config import ConfigError
     from console.errors import ConsoleError
-    from console.factory import build_context, build_controller
+    from console.factory import build_controller
 
     try:
-        ctx = build_context(load(args), read_only=getattr(args, "read_only", False))
+        ctx = context(args)
         ctl = build_controller(ctx)
     except ConfigError as err:
-        for problem in err.problems:
-            fail(problem)
-        return EXIT_USAGE
+        return fail_problems(err)
     command = args.canary_command
-    action = "emergency-revert" if getattr(args, "emergency", False) else command
+    action: Action = ACTIONS[command]
+    if getattr(args, "emergency", False):
+        action = "emergency-revert"
     try:
-        plan, snapshot = ctl.plan(
-            "step" if command == "status" else action, getattr(args, "percent", None)
-        )
+        plan, snapshot = ctl.plan(action, getattr(args, "percent", None))
     except ConsoleError as err:
         return fail(str(err))
+    about = {"source": ctx.metrics.name, "simulated": ctx.demo or ctx.fleets != {}}
     if command == "status":
-        _show(plan, args.json, status=True)
+        _show(plan, args.json, about, status=True)
         return EXIT_OK
     if ctx.read_only:
-        why = f" ({ctx.notice})" if ctx.notice else ""
+        why = f" ({ctx.read_only_reason})" if ctx.read_only_reason else ""
         return fail(f"read-only mode: nothing that changes the cluster can run{why}", EXIT_REFUSED)
     if not args.yes or plan.refusal:
-        _show(plan, args.json)
+        _show(plan, args.json, about)
         if plan.refusal:
             return fail(f"refused: {plan.refusal}", EXIT_REFUSED)
         print("not changed: add --yes to carry this out", file=sys.stderr)
         return EXIT_PLANNED
-    return _carry_out(ctl, plan, snapshot, args.json)
+    if about["simulated"]:
+        print("simulated fleet: no real cluster is changed", file=sys.stderr)
+    return _carry_out(ctl, plan, snapshot, args.json, about)
 
 
-def _carry_out(ctl: CanaryController, plan: Plan, snapshot: Any, as_json: bool) -> int:
+def _carry_out(
+    ctl: CanaryController, plan: Plan, snapshot: Any, as_json: bool, about: dict[str, Any]
+) -> int:
+    """Run the action in a worker while this thread waits: SIGINT, SIGTERM, SIGHUP and SIGQUIT
+    stop it at its next safe point (nothing more is written, never a new traffic shift), and its
+    outcome is still printed and audited."""
+    from console.errors import ConsoleError
+
+    cancel = threading.Event()
+    result: list[Outcome | BaseException] = []
+
     def progress(event: Progress) -> None:
         print(f"{event.phase}: {event.message}", file=sys.stderr)
 
-    from console.errors import ConsoleError
+    def work() -> None:
+        try:
+            result.append(ctl.run(plan, snapshot, cancel, progress))
+        except BaseException as err:  # handed to the main thread, which reports it
+            result.append(err)
 
-    try:
-        result: Outcome = ctl.run(plan, snapshot, threading.Event(), progress)
-    except ConsoleError as err:
-        return fail(f"{err}; nothing was changed")
+    worker = threading.Thread(target=work, name="canary-action")
+    with stop_on_signals(cancel):
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.2)
+    done = result[0]
+    if isinstance(done, ConsoleError):
+        return fail(f"{done}; nothing was changed")
+    if isinstance(done, BaseException):
+        raise done
     if as_json:
         print(
             json.dumps(
                 {
                     "action": plan.action,
-                    "outcome": result.outcome,
-                    "message": result.message,
+                    "outcome": done.outcome,
+                    "message": done.message,
+                    "audited": done.audited,
                     "before": plan.before.as_record(),
-                    "after": result.after.as_record() if result.after else None,
+                    "after": done.after.as_record() if done.after else None,
+                    **about,
                 }
             )
         )
     else:
-        print(f"{plan.action}: {result.outcome}: {result.message}")
-    return EXIT_BY_OUTCOME[result.outcome]
+        print(f"{plan.action}: {done.outcome}: {done.message}")
+    if not done.audited:
+        fail("the outcome could not be written to the audit trail")
+        return EXIT_FAILED
+    return EXIT_BY_OUTCOME[done.outcome]
 
 
-def _show(plan: Plan, as_json: bool, status: bool = False) -> None:
+def _show(plan: Plan, as_json: bool, about: dict[str, Any], status: bool = False) -> None:
     gates = plan.gates.results if plan.gates else ()
     if as_json:
         print(
@@ -131,7 +176,7 @@ def _show(plan: Plan, as_json: bool, status: bool = False) -> None:
                 {
                     "weights": plan.before.as_record()["weights"],
                     "replicas": plan.before.as_record()["replicas"],
-                    "mirror_percent": plan.before.mirror_percent,
+                    "mirror_percent": plan.before.mirror_percent or 0.0,
                     "canary_percent": plan.before.canary_percent,
                     "next": None
                     if status and plan.refusal.endswith("no step left")
@@ -145,6 +190,7 @@ def _show(plan: Plan, as_json: bool, status: bool = False) -> None:
                         {"name": g.name, "status": g.status.value, "detail": g.detail}
                         for g in gates
                     ],
+                    **about,
                 }
             )
         )

@@ -14,14 +14,15 @@ from console.commands.common import (
     EXIT_USAGE,
     add_source_options,
     fail,
+    fail_problems,
     load,
 )
-from console.config import ConfigError, PrometheusConfig
+from console.config import ConfigError
 from console.errors import SourceError
 from console.units import format_duration, parse_duration
 
 if TYPE_CHECKING:
-    from console.cost_usage import Usage
+    from console.cost.usage import Usage
 
 _NUMBER = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d+)?|\.\d+))\s*([kKmMgG]?)\s*$")
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9}
@@ -115,8 +116,8 @@ def given_numbers(args: argparse.Namespace) -> dict[str, float]:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here, not at the top: every start of the console parses this command's options.
-    from console.cost_format import render_text
-    from console.cost_usage import MissingInputs, cost_report, merge_cost_config, resolve_horizon
+    from console.cost.usage import MissingInputs, cost_report, merge_cost_config, resolve_horizon
+    from console.cost.wording import render_text
 
     try:
         given = given_numbers(args)
@@ -125,21 +126,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         loaded = load(args)
     except ConfigError as err:
-        for problem in err.problems[:-1]:
-            fail(problem, EXIT_USAGE)
-        return fail(err.problems[-1], EXIT_USAGE)
+        return fail_problems(err)
     config = merge_cost_config(loaded.settings.cost, loaded.deployment.cost)
     horizon = resolve_horizon(given, config).value
-    spec = loaded.deployment.spec()
     measured_needed = not {"input_tokens", "output_tokens", "gpu_hours"} <= given.keys()
     usage: Usage | None = None
     try:
-        if measured_needed and loaded.demo:
-            usage = _sim_usage(
-                loaded.settings.sim.scenario, loaded.settings.sim.seed, spec, horizon
-            )
-        elif measured_needed and loaded.settings.prometheus is not None:
-            usage = _prometheus_usage(loaded.settings.prometheus, spec, horizon)
+        if measured_needed:
+            from console.factory import measured_usage
+
+            usage = measured_usage(loaded, horizon)
     except SourceError as err:
         return fail(str(err), EXIT_FAILURE)
     except ValueError as err:
@@ -147,9 +143,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = cost_report(given, config, usage)
     except MissingInputs as err:
-        for problem in err.problems[:-1]:
-            fail(problem, EXIT_USAGE)
-        return fail(err.problems[-1], EXIT_USAGE)
+        return fail_problems(err)
     if getattr(args, "json", False):
         payload = {"deployment": loaded.deployment.name, **report.model_dump(mode="json")}
         payload["source"] = usage.source if usage else "given"
@@ -161,41 +155,3 @@ def run(args: argparse.Namespace) -> int:
         )
         print(render_text(report, title))
     return EXIT_OK
-
-
-def _prometheus_usage(prom: PrometheusConfig, spec: Any, horizon: float) -> Usage:
-    from console.sources.cost_inputs import PrometheusCostInputs, cost_queries, profile_queries
-    from console.sources.promql import PrometheusClient
-
-    token: str | None = None
-    if prom.bearer_token is not None:
-        token = prom.bearer_token.get_secret_value()
-    elif prom.bearer_token_file is not None:
-        try:
-            token = prom.bearer_token_file.expanduser().read_text(encoding="utf-8").strip()
-        except OSError as err:
-            raise SourceError(
-                f"prometheus.bearer_token_file: cannot read {prom.bearer_token_file}: "
-                f"{err.strerror or err}"
-            ) from None
-    queries = cost_queries({**profile_queries(prom.profile), **prom.queries})
-    with PrometheusClient(
-        prom.url,
-        timeout=prom.timeout,
-        bearer_token=token,
-        ca_file=prom.ca_file,
-        insecure_skip_verify=prom.insecure_skip_verify,
-    ) as client:
-        return PrometheusCostInputs(client, queries).usage(spec, horizon)
-
-
-def _sim_usage(scenario: str, seed: int, spec: Any, horizon: float) -> Usage:
-    from console.clock import SystemClock
-    from console.sim import build_sim
-    from console.sources.cost_inputs import SimCostInputs
-
-    fleet, source, _ = build_sim(scenario, seed, spec, SystemClock())
-    try:
-        return SimCostInputs(fleet).usage(spec, horizon)
-    finally:
-        source.close()

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from console.commands.common import EXIT_OK, EXIT_USAGE, fail
+from console.commands.common import EXIT_OK, EXIT_USAGE, fail, fail_problems
 
 DESCRIPTION = """\
 Print a Prometheus rules file recording, for each track of the configured deployments (the pods
@@ -29,15 +29,14 @@ def register(sub: Any) -> None:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    rules.add_argument("--config", type=Path, metavar="FILE", help="configuration file (TOML)")
     rules.add_argument(
         "--profile", choices=("vllm", "tgi", "sglang"), help="server family (default: config)"
     )
-    rules.add_argument("--deployment", metavar="NAME", help="only this deployment (default: all)")
     rules.add_argument(
         "--interval", metavar="DURATION", help="evaluation interval of the groups (default: global)"
     )
-    rules.set_defaults(func=run)
+    # --config and --deployment (only this one; default: all) are the global options.
+    rules.set_defaults(func=run, ignores=("demo", "scenario", "seed"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from console.sources.recording import rules_yaml, window_name
     from console.units import parse_duration
 
-    path: Path | None = args.config
+    path: Path | None = getattr(args, "config", None)
     if path is None and default_config_path().exists():
         path = default_config_path()
     try:
@@ -65,9 +64,7 @@ def run(args: argparse.Namespace) -> int:
                 raise ValueError
             interval = window_name(seconds)
     except ConfigError as err:
-        for problem in err.problems:
-            fail(problem)
-        return EXIT_USAGE
+        return fail_problems(err)
     except ValueError:
         return fail(
             f"--interval: {args.interval!r}: not a whole number of seconds, 1s or more", EXIT_USAGE
@@ -76,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     if args.profile:
         prom = prom.model_copy(update={"profile": args.profile})
     deployments = settings.deployments or [DEMO_DEPLOYMENT]
-    if args.deployment:
+    if getattr(args, "deployment", None):
         deployments = [d for d in deployments if d.name == args.deployment]
         if not deployments:
             return fail(f"--deployment: {args.deployment!r}: no such deployment", EXIT_USAGE)

@@ -6,21 +6,13 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from console.commands.common import EXIT_OK, EXIT_USAGE, add_source_options, fail, load
-from console.config import SCENARIOS, ConfigError
+from console.commands.common import EXIT_OK, fail_problems, load
+from console.commands.options import add_global_options
+from console.config import ConfigError
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
-    add_source_options(parser)
-    parser.add_argument(
-        "--read-only",
-        action="store_true",
-        help="watch only: every command that changes the cluster is disabled",
-    )
-    parser.add_argument(
-        "--scenario", choices=SCENARIOS, help="simulated fleet scenario (default: healthy)"
-    )
-    parser.add_argument("--seed", type=int, help="simulated fleet random seed")
+    add_global_options(parser, top=True)
     parser.add_argument("--theme", help="console-dark, console-light or console-colorblind")
     parser.add_argument(
         "--log-file",
@@ -42,14 +34,12 @@ def run(args: argparse.Namespace) -> int:
             loaded, scenario=args.scenario, seed=args.seed, read_only=args.read_only
         )
     except ConfigError as err:
-        for problem in err.problems:
-            fail(problem)
-        return EXIT_USAGE
+        return fail_problems(err)
     if args.theme:
         ctx.settings = ctx.settings.model_copy(
             update={"ui": ctx.settings.ui.model_copy(update={"theme": args.theme})}
         )
-    from console.app import ConsoleApp
+    from console.tui.app import ConsoleApp
 
     ConsoleApp(ctx, own_process=True).run()
     return EXIT_OK

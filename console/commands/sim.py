@@ -7,7 +7,7 @@ import argparse
 from typing import Any
 
 from console.commands.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, fail
-from console.config import DEMO_DEPLOYMENT, SCENARIOS
+from console.config import DEMO_DEPLOYMENT
 
 
 def register(sub: Any) -> None:
@@ -24,10 +24,9 @@ def register(sub: Any) -> None:
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
-    serve.add_argument("--scenario", choices=SCENARIOS, default="healthy")
-    serve.add_argument("--seed", type=int, default=7)
     serve.add_argument("--model", default=DEMO_DEPLOYMENT.model or "llama-3-8b")
-    serve.set_defaults(func=run)
+    # --scenario and --seed are the global options (default: healthy, seed 7).
+    serve.set_defaults(func=run, ignores=("config", "deployment"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,17 +36,19 @@ def run(args: argparse.Namespace) -> int:
     from console.sim import SimFleet
     from console.sim.serve import build_app, start
 
+    scenario = getattr(args, "scenario", None) or "healthy"
+    seed = 7 if getattr(args, "seed", None) is None else args.seed
     if not 0 <= args.port <= 65535:
         return fail(f"--port: {args.port}: not a port number (0-65535)", EXIT_USAGE)
     fleet = SimFleet(
-        scenario=args.scenario, seed=args.seed, deployment=DEMO_DEPLOYMENT.spec(),
+        scenario=scenario, seed=seed, deployment=DEMO_DEPLOYMENT.spec(),
         clock=SystemClock(),
     )  # fmt: skip
 
     async def serve() -> None:
-        runner, port = await start(build_app(fleet, args.model, args.seed), args.host, args.port)
+        runner, port = await start(build_app(fleet, args.model, seed), args.host, args.port)
         print(
-            f"serving the simulated fleet ({args.scenario}, seed {args.seed}) on "
+            f"serving the simulated fleet ({scenario}, seed {seed}) on "
             f"http://{args.host}:{port}  (/v1, /metrics; Ctrl-C stops)",
             flush=True,
         )

@@ -10,7 +10,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from console.commands.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, add_source_options, fail
+from console.commands.common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_source_options,
+    fail,
+    fail_problems,
+)
 from console.model import FleetSnapshot, Track, TrackValues
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "snapshot.schema.json"
@@ -85,10 +92,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from console.commands.common import load
+    from console.commands.common import context
     from console.config import ConfigError
     from console.errors import ConsoleError
-    from console.factory import build_context
     from console.units import parse_duration
 
     if args.schema:
@@ -103,11 +109,9 @@ def run(args: argparse.Namespace) -> int:
             f"--window: {args.window!r}: not a positive duration (e.g. 30s, 5m)", EXIT_USAGE
         )
     try:
-        ctx = build_context(load(args), read_only=True)
+        ctx = context(args, read_only=True)
     except ConfigError as err:
-        for problem in err.problems[:-1]:
-            fail(problem, EXIT_USAGE)
-        return fail(err.problems[-1], EXIT_USAGE)
+        return fail_problems(err)
     try:
         snapshot = ctx.metrics.snapshot(ctx.deployment.spec(), window)
     except ConsoleError as err:

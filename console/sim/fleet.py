@@ -51,6 +51,8 @@ class SimFleet:
         self.last = self.first
         sc = self.scenario
         self.stable_weight, self.canary_weight = sc.stable_weight, sc.canary_weight
+        #: When a write last changed the weights (None: not since the fleet started).
+        self.weights_changed_at: float | None = None
         self.mirror_percent: float = sc.mirror_percent
         self._rv = 1
         self.route_version = "1"
@@ -207,6 +209,8 @@ class SimFleet:
             return self._set_weights(stable, canary)
 
     def _set_weights(self, stable: int, canary: int) -> str:
+        if (stable, canary) != (self.stable_weight, self.canary_weight):
+            self.weights_changed_at = self.clock.now()
         self.stable_weight, self.canary_weight = stable, canary
         self.route_version = self._bump()
         return self.route_version

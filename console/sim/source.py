@@ -61,6 +61,7 @@ class SimMetricsSource:
                 * fleet.canary_weight
                 / (fleet.stable_weight + fleet.canary_weight),
                 mirror_percent=fleet.mirror_percent or None,
+                changed_at=fleet.weights_changed_at,
             )
         return FleetSnapshot(
             deployment=deployment.name,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from console.model import (
     ClusterState,
@@ -15,6 +15,9 @@ from console.model import (
     RouteState,
     Track,
 )
+
+if TYPE_CHECKING:
+    from console.cost.usage import Usage
 
 
 class MetricsSource(Protocol):
@@ -91,6 +94,13 @@ class Cluster(Protocol):
     def identity(self) -> str | None:
         """Who the cluster thinks we are (e.g. the kubeconfig user), when known."""
         ...
+
+
+class UsageSource(Protocol):
+    """The cost meter's measured inputs (tokens and replica-hours) over a horizon: Prometheus's
+    or the simulated fleet's. Blocking; raises ``SourceError`` when it cannot answer."""
+
+    def usage(self, spec: DeploymentSpec, horizon_s: float) -> Usage: ...
 
 
 class LogSource(Protocol):

@@ -7,7 +7,7 @@ from datetime import datetime
 from string import Template
 from typing import Protocol
 
-from console.cost_usage import TrackUsage, Usage
+from console.cost.usage import TrackUsage, Usage
 from console.model import DeploymentSpec, Track, TrackValues
 from console.sources.promql import PrometheusClient
 from console.sources.selectors import promql_string, track_selector

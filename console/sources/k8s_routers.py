@@ -81,11 +81,10 @@ class HTTPRouteRouter(CustomRouter):
             self._state(route, self._patch(calls, spec, route, body)), stable, canary
         )
 
-    def set_mirror(
-        self, calls: Calls, spec: DeploymentSpec, route: Route, percent: float, rv: str
-    ) -> RouteState:
-        check_percent(percent)
-        obj = self._get(calls, spec, route)
+    def _mirror_rules(
+        self, route: Route, obj: dict[str, Any], percent: float
+    ) -> list[dict[str, Any]]:
+        """``obj``'s rules with the canary's mirror at ``percent`` (none at 0)."""
         rules = copy.deepcopy(obj["spec"]["rules"])
         for rule in self._rules(route, {"spec": {"rules": rules}}):
             canary_ref = next(
@@ -114,10 +113,19 @@ class HTTPRouteRouter(CustomRouter):
                 rule["filters"] = filters
             else:
                 rule.pop("filters", None)
-        rv = self._version(calls, spec, route, obj, rv)
-        body = {"metadata": {"resourceVersion": rv}, "spec": {"rules": rules}}
+        return rules
+
+    def _write_mirror(
+        self,
+        calls: Calls,
+        spec: DeploymentSpec,
+        route: Route,
+        percent: float,
+        body: dict[str, Any],
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
         try:
-            stored = self._patch(calls, spec, route, body)
+            return self._patch(calls, spec, route, body, dry_run=dry_run)
         except SourceError as err:
             if "unknown field" in str(err) and "requestMirror" in str(err):
                 raise UnsupportedError(
@@ -127,6 +135,36 @@ class HTTPRouteRouter(CustomRouter):
                     f"(the API server refused: {err})"
                 ) from None
             raise
+
+    def mirror_refusal(
+        self, calls: Calls, spec: DeploymentSpec, route: Route, percent: float
+    ) -> str | None:
+        """Why a ``percent`` mirror cannot be written here, asked of the API server with a dry
+        run (validated, nothing stored); None when it can (or the dry run could not tell)."""
+        check_percent(percent)
+        obj = self._get(calls, spec, route)
+        meta = obj.get("metadata") or {}
+        body = {
+            "metadata": {"resourceVersion": meta.get("resourceVersion")},
+            "spec": {"rules": self._mirror_rules(route, obj, percent)},
+        }
+        try:
+            self._write_mirror(calls, spec, route, percent, body, dry_run=True)
+        except UnsupportedError as err:
+            return str(err)
+        except SourceError:
+            return None
+        return None
+
+    def set_mirror(
+        self, calls: Calls, spec: DeploymentSpec, route: Route, percent: float, rv: str
+    ) -> RouteState:
+        check_percent(percent)
+        obj = self._get(calls, spec, route)
+        rules = self._mirror_rules(route, obj, percent)
+        rv = self._version(calls, spec, route, obj, rv)
+        body = {"metadata": {"resourceVersion": rv}, "spec": {"rules": rules}}
+        stored = self._write_mirror(calls, spec, route, percent, body)
         state = self._state(route, stored)
         if not _same_share(state.mirror_percent, percent):
             undo = self._put_back(calls, spec, route, obj, stored)

@@ -108,12 +108,18 @@ class CustomRouter:
         return rv
 
     def _patch(
-        self, calls: Calls, spec: DeploymentSpec, route: Route, body: dict[str, Any]
+        self,
+        calls: Calls,
+        spec: DeploymentSpec,
+        route: Route,
+        body: dict[str, Any],
+        dry_run: bool = False,
     ) -> dict[str, Any]:
         """Merge-patch ``body`` with strict field validation: a field the cluster's schema does
         not declare is refused (400) instead of dropped (the default only warns). Returns what
-        the server stored."""
+        the server stored (with ``dry_run``: what it would store; nothing is)."""
         version = self.api_version(calls)
+        extra: dict[str, Any] = {"dry_run": "All"} if dry_run else {}
         obj: dict[str, Any] = calls.custom(
             "patch",
             self,
@@ -129,6 +135,7 @@ class CustomRouter:
                 field_manager=calls.field_manager,
                 field_validation="Strict",
                 _request_timeout=calls.timeout_s,
+                **extra,
             ),
         )
         return obj

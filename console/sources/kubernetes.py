@@ -158,6 +158,17 @@ class KubernetesCluster:
             self.calls(), deployment, route, percent, resource_version
         )
 
+    def mirror_refusal(self, deployment: DeploymentSpec, percent: float) -> str | None:
+        """Why the route cannot hold a ``percent`` mirror (e.g. an HTTPRoute schema before
+        Gateway API v1.3), asked with a server-side dry run before anything is written; None
+        when it can. For planners: a refused mirror then costs no warm-up."""
+        route = self.route(deployment)
+        check = getattr(ROUTERS[route.kind], "mirror_refusal", None)
+        if check is None:
+            return None
+        reason: str | None = check(self.calls(), deployment, route, percent)
+        return reason
+
     def wait_ready(
         self,
         deployment: DeploymentSpec,

@@ -76,6 +76,7 @@ class Session:
         self.source = source
         self.calls = calls
         self.spec = source.spec
+        self.tail_lines = source.tail_lines
         self.outer = stop
         self.done = threading.Event()
         self.streams = OpenStreams()

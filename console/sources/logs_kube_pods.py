@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from console.errors import SourceError
 from console.model import LogLine, Track
@@ -23,7 +23,38 @@ from console.sources.logs_kube_stream import (
 )
 
 if TYPE_CHECKING:
-    from console.sources.logs_kube import Session
+    from console.model import DeploymentSpec
+    from console.sources.k8s_calls import Calls
+    from console.sources.logs_kube_stream import OpenStreams
+
+
+class Session(Protocol):
+    """What a watcher and a follower need from the source's run they belong to (implemented by
+    ``console.sources.logs_kube.Session``)."""
+
+    calls: Calls
+    spec: DeploymentSpec
+    streams: OpenStreams
+    tail_lines: int  # lines of each pod's log shown when it is first followed
+
+    def stopped(self) -> bool: ...
+
+    def pause(self, seconds: float) -> bool: ...
+
+    def backoff(self, failures: int) -> float: ...
+
+    def emit(self, line: LogLine) -> None: ...
+
+    def say(self, text: str, pod: str, track: Track | str, level: str = "info") -> None: ...
+
+    def follow(self, track: Track, pod: dict[str, Any], joined: bool) -> None: ...
+
+    def leave(self, name: str, said: bool = True) -> None: ...
+
+    def keep_waiting(self, track: Track, listed: set[str]) -> None: ...
+
+    def followed(self, track: Track) -> set[str]: ...
+
 
 #: Longest server-side pod watch before it is reopened from the last version.
 WATCH_S = 60
@@ -192,8 +223,8 @@ class Follower:
         while not self.stopped():
             tail, since = None, resume.stamp
             if connected_at is None:
-                tail = s.source.tail_lines
-            elif since is None and s.source.tail_lines == 0:
+                tail = s.tail_lines
+            elif since is None and s.tail_lines == 0:
                 since = connected_at  # nothing seen and no tail asked: only what is new
             try:
                 resp = open_log(s.calls, s.spec.namespace, self.pod, self.container, tail, since)

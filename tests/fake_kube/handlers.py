@@ -220,6 +220,8 @@ class Api:
             causes = validate(res, old, new)
             if causes:
                 raise invalid(res, name, causes)
+            if query.get("dryRun") == "All":  # validated and admitted, never stored
+                return Reply(200, self._view(target, new))
             touched = body if isinstance(body, dict) else new_view
             if target.sub == "scale":
                 touched = {"spec": {"replicas": new["spec"]["replicas"]}}

@@ -1,45 +1,52 @@
-"""What the status header shows, derived from the dashboard's state (kept apart to stay small)."""
+"""What the status header shows: a pure function of the dashboard's state."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from console.canary.routers import router_for
 from console.model import Health
 from console.units import format_duration
 from widgets.status_header import HeaderData
 
 if TYPE_CHECKING:
     from console.context import AppContext
+    from console.gates import GateReport
     from console.model import FleetSnapshot
-    from console.screens.dashboard import DashboardScreen
 
 
-def header_data(screen: DashboardScreen) -> HeaderData:
-    app = screen.console
-    ctx = app.ctx
-    snapshot = screen.snapshot
+def header_data(
+    ctx: AppContext,
+    snapshot: FleetSnapshot | None,
+    gates: GateReport | None,
+    window_s: float,
+    stale: bool,
+    error: str = "",
+) -> HeaderData:
+    """What the header shows: a pure function of the context, the last snapshot and gate
+    report, the window, whether the data is stale and the last poll error."""
     age = None if snapshot is None else max(ctx.clock.now() - snapshot.at.timestamp(), 0.0)
     canary = snapshot.canary if snapshot else None
     health = Health.NONE
     reason = ""
     if canary is not None and canary.weight_percent > 0:
-        if screen.gates is not None:
-            health, reason = screen.gates.health, screen.gates.reason
+        if gates is not None:
+            health, reason = gates.health, gates.reason
         else:
             health = Health.INCONCLUSIVE
     return HeaderData(
         deployment=ctx.deployment.name,
         source=ctx.metrics.name,
         age_s=age,
-        stale=screen.is_stale(),
-        window=_window(app.window_s, snapshot),
+        stale=stale,
+        window=_window(window_s, snapshot),
         canary_percent=None if canary is None else canary.weight_percent,
         next_percent=None if canary is None else _next(canary.weight_percent, ctx),
         health="no canary" if health is Health.NONE else health.value,
         health_reason=reason,
         burn_per_hour=_burn(snapshot, ctx),
         read_only=ctx.read_only,
-        error=screen.last_error or _stale_reason(snapshot),
+        error=error or _stale_reason(snapshot),
     )
 
 
@@ -68,16 +75,13 @@ def _burn(snapshot: FleetSnapshot | None, ctx: AppContext) -> float | None:
     ]
     if not running:
         return None
-    from console.cost_usage import burn_per_hour, merge_cost_config
+    from console.cost.usage import burn_per_hour, merge_cost_config
 
     config = merge_cost_config(ctx.settings.cost, ctx.deployment.cost)
     return burn_per_hour(config, sum(running))
 
 
 def _next(weight: float, ctx: AppContext) -> float | None:
-    """The configured step above ``weight``. None with the replica-ratio router: a step there
-    goes as far as whole replicas reach (it may skip steps), which only its plan can say."""
+    """The step above ``weight`` as the deployment's router sees it (None: only a plan can say)."""
     deployment = ctx.deployment
-    if deployment.router.kind == "replicas":
-        return None
-    return next((s for s in deployment.steps if s > weight + 1e-9), None)
+    return router_for(deployment.router.kind).next_percent(deployment, weight)

@@ -12,23 +12,22 @@ from textual.containers import Container
 from textual.screen import Screen
 from textual.timer import Timer
 
-from console.canary_actions import observed_share
-from console.canary_state import RouteReader
+from console.canary.state import RouteReader
 from console.clock import next_beat
 from console.errors import ConsoleError
 from console.gates import GateReport, evaluate
-from console.messages import PollFailed, SnapshotReady
 from console.model import DeploymentSpec, FleetSnapshot
 from console.present import PANELS, present
-from console.screens.header_data import header_data
-from console.screens.logs_pane import LogsPane
+from console.tui.messages import PollFailed, SnapshotReady
+from console.tui.screens.header_data import header_data
+from console.tui.screens.logs_pane import LogsPane
 from widgets.canary_bar import CanaryBar, CanaryBarData
 from widgets.compare_panel import ComparePanel
 from widgets.key_bar import KeyBar
 from widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
-    from console.app import ConsoleApp
+    from console.tui.app import ConsoleApp
 
 #: Poll the gates window (for the health badge) at most this often.
 GATES_EVERY_S = 10.0
@@ -59,7 +58,7 @@ class DashboardScreen(Screen[None]):
 
     @property
     def console(self) -> ConsoleApp:
-        from console.app import ConsoleApp
+        from console.tui.app import ConsoleApp
 
         assert isinstance(self.app, ConsoleApp)
         return self.app
@@ -230,7 +229,7 @@ class DashboardScreen(Screen[None]):
         self.query_one(CanaryBar).data = CanaryBarData(
             steps=self.console.ctx.deployment.steps,
             current=canary.weight_percent if canary else None,
-            observed=observed_share(snapshot) if snapshot else None,
+            observed=snapshot.observed_share() if snapshot else None,
             gates=status,
             gate_detail=gates.reason if gates else "",
             mirror=canary.mirror_percent if canary else None,
@@ -241,7 +240,10 @@ class DashboardScreen(Screen[None]):
 
     def _show_header(self) -> None:
         self._header_at = time.monotonic()
-        self.query_one(StatusHeader).data = header_data(self)
+        ctx, window_s = self.console.ctx, self.console.window_s
+        self.query_one(StatusHeader).data = header_data(
+            ctx, self.snapshot, self.gates, window_s, self.is_stale(), self.last_error
+        )
 
     def _tick_age(self) -> None:
         if self.is_stale() != self._shown_stale:

@@ -16,16 +16,16 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import ContentSwitcher, Input, Static
 
-from console.messages import LogBatch, LogsSaved
 from console.model import LogLine
 from console.sources.base import LogSource
+from console.tui.messages import LogBatch, LogsSaved
 from widgets.log_stream import LogStatus, LogStream
 from widgets.safe_text import clean
 
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-    from console.app import ConsoleApp
+    from console.tui.app import ConsoleApp
 
 TABS = (("server-logs", "Logs"), ("audit-log", "Audit"))
 #: Batches a source may have in flight to the screen before it waits (bounds memory).
@@ -65,7 +65,7 @@ class LogsPane(Vertical):
 
     @property
     def console(self) -> ConsoleApp:
-        from console.app import ConsoleApp
+        from console.tui.app import ConsoleApp
 
         assert isinstance(self.app, ConsoleApp)
         return self.app
@@ -180,7 +180,7 @@ class LogsPane(Vertical):
         return self.query_one(f"#{current}", LogStream)
 
     def command(self, what: str) -> None:
-        """Run a log command by name (see ``console.keymap``)."""
+        """Run a log command by name (see ``console.tui.keymap``)."""
         stream = self.active
         if what == "maximise":
             self.screen.toggle_class("-logs-max")

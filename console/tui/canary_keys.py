@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import work
 
 from console.errors import ConsoleError
-from console.messages import CanaryFinished, CanaryPlanned, CanaryProgress
-from console.model import Track
+from console.tui.messages import CanaryFinished, CanaryPlanned, CanaryProgress
 
 if TYPE_CHECKING:
-    from console.app import ConsoleApp
-    from console.canary import CanaryController, Outcome, Progress
-    from console.canary_plan import Plan
+    from textual.notifications import SeverityLevel
+
+    from console.canary import Action, CanaryController, Plan, Progress
+    from console.canary.records import Result
     from console.model import FleetSnapshot
+    from console.tui.app import ConsoleApp
 
-SEVERITY = {"ok": "information", "refused": "warning", "partial": "error", "failed": "error"}
+SEVERITY: dict[Result, SeverityLevel] = {
+    "ok": "information",
+    "refused": "warning",
+    "partial": "error",
+    "failed": "error",
+    "cancelled": "warning",
+}
 
 
-class CanaryActions:
+class CanaryKeys:
     """Mixed into the app: ``s`` step, ``r`` revert, ``R`` emergency revert, ``m`` mirror,
     ``x`` cancel. Nothing is written before the confirmation dialog says yes."""
 
@@ -52,7 +59,7 @@ class CanaryActions:
         self._plan("emergency-revert")
 
     def action_mirror(self) -> None:
-        from console.screens.mirror import MirrorScreen
+        from console.tui.screens.mirror import MirrorScreen
 
         app = self._console()
         if not self.canary_allows("mirror"):
@@ -71,7 +78,7 @@ class CanaryActions:
             self._canary_cancel.set()
             self._console().notify("Cancelling: traffic will not be shifted.", timeout=3)
 
-    def _plan(self, action: str, percent: float | None = None) -> None:
+    def _plan(self, action: Action, percent: float | None = None) -> None:
         app = self._console()
         if not self.canary_allows(action if action != "emergency-revert" else "revert"):
             return
@@ -80,7 +87,7 @@ class CanaryActions:
         self._plan_worker(action, percent)
 
     @work(thread=True, exclusive=True, group="canary-plan", exit_on_error=False)
-    def _plan_worker(self, action: str, percent: float | None) -> None:
+    def _plan_worker(self, action: Action, percent: float | None) -> None:
         from console.factory import build_controller
 
         app = self._console()
@@ -96,14 +103,14 @@ class CanaryActions:
         app.post_message(CanaryPlanned(controller, plan, snapshot))
 
     def on_canary_planned(self, message: CanaryPlanned) -> None:
-        from console.screens.confirm import ConfirmScreen
+        from console.tui.screens.confirm import ConfirmScreen
 
-        plan: Plan = message.plan  # type: ignore[assignment]
+        plan = message.plan
         self._console().dashboard.show_activity("", None)
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._start(message.controller, plan, message.snapshot)  # type: ignore[arg-type]
+                self._start(message.controller, plan, message.snapshot)
 
         self._console().push_screen(ConfirmScreen(plan), callback=answered)
 
@@ -139,7 +146,7 @@ class CanaryActions:
         app.post_message(CanaryFinished(outcome))
 
     def on_canary_progress(self, message: CanaryProgress) -> None:
-        event: Progress = message.progress  # type: ignore[assignment]
+        event = message.progress
         shown = None
         if event.ready is not None and event.wanted is not None:
             shown = (event.ready, event.wanted)
@@ -151,7 +158,7 @@ class CanaryActions:
         self._canary_cancel = None
         app.refresh_bindings()
         app.dashboard.show_activity("", None)
-        outcome: Outcome | None = message.outcome  # type: ignore[assignment]
+        outcome = message.outcome
         if outcome is None:
             app.notify(message.error, title="Canary", severity="error", markup=False)
             return
@@ -159,18 +166,8 @@ class CanaryActions:
         app.notify(
             outcome.message,
             title=title,
-            severity=SEVERITY[outcome.outcome],  # type: ignore[arg-type]
+            severity=SEVERITY[outcome.outcome],
             markup=False,
             timeout=8,
         )
         app.dashboard.poll_now()
-
-
-def observed_share(snapshot: Any) -> float | None:
-    """The canary's share of requests in the snapshot, percent."""
-    stable = snapshot.tracks.get(Track.STABLE)
-    canary = snapshot.tracks.get(Track.CANARY)
-    if stable is None or canary is None:
-        return None
-    total = (stable.requests_per_s or 0.0) + (canary.requests_per_s or 0.0)
-    return None if total <= 0 else 100.0 * (canary.requests_per_s or 0.0) / total

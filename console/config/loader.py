@@ -4,18 +4,21 @@ pydantic; a bad file becomes one precise line per problem, never a traceback."""
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
-# The sections are importable from here, as they always were.
-from console.config_sections import (
+from console.config.sections import (
     APP_DIR,
-    SCENARIOS,
-    WINDOWS_S,
     AuditConfig,
     CostConfig,
     DeploymentConfig,
@@ -24,36 +27,10 @@ from console.config_sections import (
     KubernetesConfig,
     LogsConfig,
     PrometheusConfig,
-    RouterConfig,
     SimConfig,
-    ThresholdsConfig,
     UIConfig,
-    default_audit_path,
 )
-
-__all__ = [
-    "APP_DIR",
-    "DEMO_DEPLOYMENT",
-    "ENV_PREFIX",
-    "SCENARIOS",
-    "WINDOWS_S",
-    "AuditConfig",
-    "ConfigError",
-    "CostConfig",
-    "DeploymentConfig",
-    "GatesConfig",
-    "KubernetesConfig",
-    "LogsConfig",
-    "PrometheusConfig",
-    "RouterConfig",
-    "Settings",
-    "SimConfig",
-    "ThresholdsConfig",
-    "UIConfig",
-    "default_audit_path",
-    "default_config_path",
-    "load_settings",
-]
+from console.errors import ConfigError
 
 ENV_PREFIX = "INFERENCE_CONSOLE_"
 
@@ -63,10 +40,14 @@ class Settings(BaseSettings):
     ``INFERENCE_CONSOLE_REFRESH_INTERVAL=2s``, ``INFERENCE_CONSOLE_PROMETHEUS__URL=...``."""
 
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+        allow_inf_nan=False,
     )
 
-    refresh_interval: Duration = 1.0
+    refresh_interval: Duration = Field(default=1.0, ge=0.1)
     stale_after: Duration | None = None
     read_only: bool = False
     prometheus: PrometheusConfig | None = None
@@ -78,6 +59,8 @@ class Settings(BaseSettings):
     sim: SimConfig = SimConfig()
     ui: UIConfig = UIConfig()
     deployments: list[DeploymentConfig] = []
+    #: Where ``read_only`` came from (the file, the environment), for the operator.
+    _read_only_from: str = PrivateAttr(default="")
 
     @field_validator("deployments")
     @classmethod
@@ -88,6 +71,10 @@ class Settings(BaseSettings):
                 raise ValueError(f"deployment name {d.name!r} appears twice")
             seen.add(d.name)
         return deployments
+
+    @property
+    def read_only_from(self) -> str:
+        return self._read_only_from
 
     @property
     def stale_after_s(self) -> float:
@@ -119,14 +106,6 @@ DEMO_DEPLOYMENT = DeploymentConfig(
 )
 
 
-class ConfigError(Exception):
-    """A configuration that cannot be used; ``problems`` holds one precise line each."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
-
-
 def default_config_path() -> Path:
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / APP_DIR / "config.toml"
@@ -140,19 +119,69 @@ def load_settings(path: Path | None, *, overrides: dict[str, Any] | None = None)
     where = str(path) if path else "environment"
     data: dict[str, Any] = {}
     if path is not None:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError([f"{where}: file not found"]) from None
-        except (OSError, UnicodeDecodeError) as err:
-            raise ConfigError([f"{where}: cannot read: {err}"]) from None
-        except tomllib.TOMLDecodeError as err:
-            raise ConfigError([f"{where}: not valid TOML: {err}"]) from None
+        data = _read_toml(path, where)
     data.update(overrides or {})
     try:
-        return Settings(**data)
+        settings = Settings(**data)
     except ValidationError as err:
         raise ConfigError([_describe(where, e) for e in err.errors()]) from None
+    except SettingsError as err:  # an environment value that is not what its field takes
+        raise ConfigError([_env_problem(err)]) from None
+    except RecursionError:
+        raise ConfigError([f"{where}: nested too deeply"]) from None
+    # Read-only is one-way: the file or the environment may each ask for it, and neither can
+    # take back what the other asked for.
+    asked = {
+        "file": path is not None and data.get("read_only") is True,
+        "environment": _truthy(os.environ.get(f"{ENV_PREFIX}READ_ONLY", "")),
+    }
+    reasons = [
+        f"read_only = true in {where}" if who == "file" else f"{ENV_PREFIX}READ_ONLY"
+        for who, said in asked.items()
+        if said
+    ]
+    if reasons and not settings.read_only:
+        settings = settings.model_copy(update={"read_only": True})
+    settings._read_only_from = " and ".join(reasons)
+    return settings
+
+
+#: The largest configuration file read (a path to /dev/zero must not fill the memory).
+MAX_CONFIG_BYTES = 1 << 20
+
+
+def _read_toml(path: Path, where: str) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+    except FileNotFoundError:
+        raise ConfigError([f"{where}: file not found"]) from None
+    except IsADirectoryError:
+        raise ConfigError([f"{where}: is a directory, not a file"]) from None
+    except OSError as err:
+        raise ConfigError([f"{where}: cannot read: {err.strerror or err}"]) from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError([f"{where}: larger than {MAX_CONFIG_BYTES // 1024} KiB"])
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError([f"{where}: not UTF-8 text"]) from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError([f"{where}: not valid TOML: {err}"]) from None
+    except RecursionError:
+        raise ConfigError([f"{where}: not valid TOML: nested too deeply"]) from None
+
+
+def _truthy(text: str) -> bool:
+    return text.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_problem(err: SettingsError) -> str:
+    """One line for an environment value its field cannot take (the value is never shown: it
+    may be a secret)."""
+    match = re.search(r'field "([^"]+)"', str(err))
+    name = f"{ENV_PREFIX}{match.group(1).upper()}" if match else f"{ENV_PREFIX}*"
+    return f"environment: {name}: not a value this setting takes (JSON for lists and sections)"
 
 
 def _describe(where: str, error: Any) -> str:
@@ -170,8 +199,16 @@ def _describe(where: str, error: Any) -> str:
     if error.get("type") == "missing":
         return f"{where}: {field}: required but missing"
     value = error.get("input")
-    shown = _short(value)
+    shown = "'**********'" if _secret(parts) else _short(value)
     return f"{where}: {field}: {shown}: {why}"
+
+
+#: Settings whose values are never echoed in an error (a mistyped token is still a token).
+SECRET_WORDS = ("token", "password", "secret", "authorization", "api_key", "apikey")
+
+
+def _secret(parts: list[str]) -> bool:
+    return any(word in part.lower() for part in parts for word in SECRET_WORDS)
 
 
 def _short(value: Any) -> str:

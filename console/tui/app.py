@@ -11,21 +11,20 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 import themes
-from console import keymap
-from console.canary_actions import CanaryActions
+from console.config import WINDOWS_S
 from console.context import AppContext
 from console.errors import ConsoleError, SourceError
-from console.screens.dashboard import DashboardScreen
-from console.screens.help import HelpScreen
+from console.tui import keymap
+from console.tui.canary_keys import CanaryKeys
+from console.tui.screens.dashboard import DashboardScreen
+from console.tui.screens.help import HelpScreen
 from console.units import format_duration
 
 if TYPE_CHECKING:
     from console.cost import CostReport
 
-WINDOWS_S: tuple[float, ...] = (300.0, 900.0, 3600.0)
 
-
-class ConsoleApp(CanaryActions, App[None]):
+class ConsoleApp(CanaryKeys, App[None]):
     """inference-console: stable and canary side by side for one deployment at a time."""
 
     TITLE = "inference-console"
@@ -108,7 +107,7 @@ class ConsoleApp(CanaryActions, App[None]):
         self.dashboard.toggle_compact()
 
     def action_cost(self) -> None:
-        from console.screens.cost import CostScreen  # not needed to start: imported on use
+        from console.tui.screens.cost import CostScreen  # not needed to start: imported on use
 
         if not isinstance(self.screen, CostScreen):
             self.notify("Working out the cost…", timeout=2)
@@ -117,26 +116,17 @@ class ConsoleApp(CanaryActions, App[None]):
     @work(thread=True, exclusive=True, group="cost", exit_on_error=False)
     def _cost_report(self) -> None:
         from console.cost import WEEK_S
-        from console.cost_usage import MissingInputs, cost_report, merge_cost_config
-        from console.sources.cost_inputs import SimCostInputs
-        from console.sources.prometheus import PrometheusSource
+        from console.cost.usage import MissingInputs, cost_report, merge_cost_config
 
         ctx = self.ctx
         deployment = ctx.deployment
         config = merge_cost_config(ctx.settings.cost, deployment.cost)
         try:
             horizon = config.horizon or WEEK_S
-            fleet = ctx.fleets.get(deployment.name)
-            prom = ctx.settings.prometheus
-            if isinstance(ctx.metrics, PrometheusSource) and prom is not None:
-                from console.sources.prometheus_config import cost_inputs
-
-                inputs = cost_inputs(prom, ctx.metrics.client)
-                usage = inputs.usage(deployment.spec(), horizon)
-            elif fleet is not None:
-                usage = SimCostInputs(fleet).usage(deployment.spec(), horizon)
-            else:
+            source = ctx.usage_source(deployment) if ctx.usage_source else None
+            if source is None:
                 raise SourceError("no source of token and replica figures for the cost meter")
+            usage = source.usage(deployment.spec(), horizon)
             report = cost_report({}, config, usage)
         except (ConsoleError, MissingInputs) as err:
             self.call_from_thread(self._cost_failed, str(err))
@@ -147,7 +137,7 @@ class ConsoleApp(CanaryActions, App[None]):
         self.notify(reason, title="Cost", severity="error", markup=False)
 
     def _show_cost(self, report: CostReport, source: str) -> None:
-        from console.screens.cost import CostScreen
+        from console.tui.screens.cost import CostScreen
 
         if not isinstance(self.screen, CostScreen):
             self.clear_notifications()  # "Working out the cost…" is done; nothing over the chart
@@ -157,7 +147,7 @@ class ConsoleApp(CanaryActions, App[None]):
         self.dashboard.logs.command(what)
 
     def action_details(self) -> None:
-        from console.screens.detail import DetailScreen  # not needed to start: imported on use
+        from console.tui.screens.detail import DetailScreen  # not needed to start: imported on use
 
         if not isinstance(self.screen, DetailScreen):
             title = f"Details of {self.ctx.deployment.name}"

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
 from console.gates import GateReport
 from console.model import FleetSnapshot, LogLine
+
+if TYPE_CHECKING:
+    from console.canary import CanaryController, Outcome, Plan, Progress
 
 
 class SnapshotReady(Message):
@@ -58,7 +63,7 @@ class LogsSaved(Message):
 class CanaryPlanned(Message):
     """A canary action was planned (nothing written yet): ask the operator."""
 
-    def __init__(self, controller: object, plan: object, snapshot: object) -> None:
+    def __init__(self, controller: CanaryController, plan: Plan, snapshot: FleetSnapshot) -> None:
         super().__init__()
         self.controller = controller
         self.plan = plan
@@ -68,7 +73,7 @@ class CanaryPlanned(Message):
 class CanaryProgress(Message):
     """A running canary action moved on (warming 2/3 ready, shifting, ...)."""
 
-    def __init__(self, progress: object) -> None:
+    def __init__(self, progress: Progress) -> None:
         super().__init__()
         self.progress = progress
 
@@ -76,7 +81,7 @@ class CanaryProgress(Message):
 class CanaryFinished(Message):
     """A canary action ended; ``outcome`` is None when it could not start (see ``error``)."""
 
-    def __init__(self, outcome: object | None, error: str = "") -> None:
+    def __init__(self, outcome: Outcome | None, error: str = "") -> None:
         super().__init__()
         self.outcome = outcome
         self.error = error

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from console.cost import CostReport, cumulative_costs
-from console.cost_format import breakdown, inputs_table, summary
+from console.cost.wording import breakdown, inputs_table, summary
 from console.units import format_duration
 from widgets.cost_chart import CostChart
 from widgets.safe_text import clean

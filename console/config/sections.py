@@ -31,7 +31,8 @@ WINDOWS_S = (300.0, 900.0, 3600.0)
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan are not numbers anyone configures: refused, like any out-of-range value.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class GatesConfig(_Section):
@@ -91,11 +92,13 @@ class DeploymentConfig(_Section):
     canary: str = Field(min_length=1)
     router: RouterConfig = RouterConfig()
     steps: tuple[float, ...] = (1, 5, 10, 25, 50, 100)
-    replica_capacity_rps: float = Field(default=4.0, gt=0)
-    headroom: float = Field(default=0.25, ge=0)
+    replica_capacity_rps: float = Field(default=4.0, gt=0, le=1e6)
+    headroom: float = Field(default=0.25, ge=0, le=10)
     min_canary_replicas: int = Field(default=1, ge=0)
     warm_timeout: Duration = 600.0
     trim_stable: bool = False
+    #: Replicas of the old stable a finish keeps warm, so a rollback needs no cold start.
+    finish_keep_stable: int = Field(default=0, ge=0, le=10000)
     gates: GatesConfig = GatesConfig()
     cost: CostConfig = CostConfig()
     model: str | None = None
@@ -190,6 +193,12 @@ def default_audit_path() -> Path:
     """``$XDG_STATE_HOME/inference-console/audit.jsonl`` (``~/.local/state`` by default)."""
     base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(base) / APP_DIR / "audit.jsonl"
+
+
+def demo_audit_path() -> Path:
+    """The simulated fleet's own trail, beside the default one: actions on the simulator never
+    mix with the production record."""
+    return default_audit_path().with_name("demo-audit.jsonl")
 
 
 class AuditConfig(_Section):

@@ -4,18 +4,22 @@ split before and after, the gates and the metrics they were judged on, what happ
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from console.audit import actor
-from console.canary_plan import Plan, Split
-from console.model import FleetSnapshot, RouteState, Track
+from console.canary.plan import Plan, Split
+from console.model import FleetSnapshot, Track
+
+Phase = Literal["warm", "shift", "trim", "scale", "done"]
+Result = Literal["ok", "refused", "failed", "partial", "cancelled"]
+RecordPhase = Literal["intent", "outcome"]
 
 
 @dataclass(frozen=True)
 class Progress:
     """A step of a running action, for the canary bar and the CLI."""
 
-    phase: str  # warm | shift | trim | scale | done
+    phase: Phase
     message: str
     ready: int | None = None
     wanted: int | None = None
@@ -23,12 +27,14 @@ class Progress:
 
 @dataclass(frozen=True)
 class Outcome:
-    """How an action ended: ok | refused | failed | partial, with the split it left."""
+    """How an action ended, with the split it left."""
 
-    outcome: str
+    outcome: Result
     message: str
     plan: Plan
     after: Split | None = None
+    #: False when the outcome record could not be written (the message says why).
+    audited: bool = True
 
     @property
     def ok(self) -> bool:
@@ -56,9 +62,9 @@ def audit_record(
     identity: str | None,
     plan: Plan,
     snapshot: FleetSnapshot,
-    phase: str,
+    phase: RecordPhase,
     message: str,
-    outcome: str | None = None,
+    outcome: Result | None = None,
     after: Split | None = None,
     error: str | None = None,
 ) -> dict[str, Any]:
@@ -88,17 +94,6 @@ def audit_record(
         "message": message,
         "error": error,
     }
-
-
-def split_words(route: RouteState) -> str:
-    """The split as read, in words: the weights and version, or a replica-ratio router's counts."""
-    if route.kind == "replicas":
-        return f"replicas stable/canary {route.stable_weight}/{route.canary_weight}"
-    mirror = "" if route.mirror_percent is None else f", mirror {route.mirror_percent:g}%"
-    return (
-        f"weights {route.stable_weight}/{route.canary_weight}{mirror} "
-        f"(resourceVersion {route.resource_version})"
-    )
 
 
 def replicas_word(count: int) -> str:

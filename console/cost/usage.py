@@ -5,7 +5,16 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from console.config import CostConfig
-from console.cost import HOUR_S, WEEK_S, CostInputs, CostReport, Figure, burn_rate, compute
+from console.cost.model import (
+    HOUR_S,
+    WEEK_S,
+    CostInputs,
+    CostReport,
+    Figure,
+    burn_rate,
+    compute,
+)
+from console.errors import ProblemsError
 from console.model import Track
 
 #: Used when neither the command line nor the config names a figure (clearly marked "default").
@@ -62,12 +71,10 @@ class Usage(BaseModel):
         return sum(known) if known else None
 
 
-class MissingInputs(ValueError):
+class MissingInputs(ProblemsError, ValueError):
     """Numbers that were neither measured nor given; ``problems`` holds one line each."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+    separator = "; "
 
 
 def merge_cost_config(base: CostConfig, override: CostConfig) -> CostConfig:

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import math
 import threading
-from typing import TYPE_CHECKING
 
-from console.canary_plan import (
+from console.canary.plan import (
     Plan,
     Split,
     needed_replicas,
@@ -26,15 +25,85 @@ from console.canary_plan import (
     split_of,
     step_refusal,
 )
-from console.canary_record import Done, Outcome, Progress
+from console.canary.records import Done, Outcome, Progress
+from console.canary.router import Router
+from console.canary.writer import ProgressFn, Writer
 from console.config import DeploymentConfig
 from console.gates import GateReport
-from console.model import ClusterState, FleetSnapshot, Track
-
-if TYPE_CHECKING:
-    from console.canary import CanaryController, ProgressFn
+from console.model import ClusterState, FleetSnapshot, RouteState, Track
 
 NOTE = "replica-ratio router: the canary gets traffic as its pods become ready"
+
+
+class ReplicaRouter(Router):
+    """Two Deployments behind one Service: the split is the ratio of their ready pods."""
+
+    ready_pods_serve = True
+    mirror_refusal = "the replica-ratio router has no route to mirror traffic with"
+
+    def _step(
+        self,
+        deployment: DeploymentConfig,
+        state: ClusterState,
+        snapshot: FleetSnapshot,
+        gates: GateReport,
+        trim: bool,
+    ) -> Plan:
+        return _plan_step(deployment, state, snapshot, gates)  # it always trims what it grew
+
+    def _revert(
+        self,
+        deployment: DeploymentConfig,
+        state: ClusterState,
+        snapshot: FleetSnapshot,
+        emergency: bool,
+    ) -> Plan:
+        return _plan_revert(deployment, state, snapshot, emergency)
+
+    def describe(self, plan: Plan) -> list[str]:
+        return _describe(plan)
+
+    def next_percent(self, deployment: DeploymentConfig, weight: float) -> float | None:
+        """None: a step goes as far as whole replicas reach (it may skip steps), which only its
+        plan can say."""
+        return None
+
+    def words(self, route: RouteState) -> str:
+        return f"replicas stable/canary {route.stable_weight}/{route.canary_weight}"
+
+    def run_step(
+        self,
+        writer: Writer,
+        plan: Plan,
+        cancel: threading.Event,
+        progress: ProgressFn,
+        changed: Done,
+    ) -> Outcome:
+        return _run_step(writer, plan, cancel, progress, changed)
+
+    def run_revert(
+        self,
+        writer: Writer,
+        plan: Plan,
+        cancel: threading.Event,
+        progress: ProgressFn,
+        changed: Done,
+    ) -> Outcome:
+        return _run_revert(writer, plan, cancel, progress, changed)
+
+    def run_emergency(
+        self,
+        writer: Writer,
+        plan: Plan,
+        cancel: threading.Event,
+        progress: ProgressFn,
+        changed: Done,
+    ) -> Outcome:
+        return _run_revert(writer, plan, cancel, progress, changed)
+
+    def expected_route(self, plan: Plan, changed: Done) -> tuple[int, int, float]:
+        mirror = super().expected_route(plan, changed)[2]
+        return (*_expected_split(plan, changed), mirror)
 
 
 def replica_counts(
@@ -85,7 +154,7 @@ def choose_step(
     return None, over_cap
 
 
-def plan_step(
+def _plan_step(
     deployment: DeploymentConfig, state: ClusterState, snapshot: FleetSnapshot, gates: GateReport
 ) -> Plan:
     before = split_of(state)
@@ -95,7 +164,7 @@ def plan_step(
     if chosen is None:
         if over_cap:
             return _over_cap(state, rps, gates, over_cap, cap or 0)
-        return no_step_left(state, rps, gates, by_replicas=True)
+        return no_step_left(state, rps, gates)
     percent, stable, canary = chosen
     refusal = step_refusal(rps, gates)
     return Plan(
@@ -113,7 +182,6 @@ def plan_step(
             *_skipped(over_cap, cap or 0),
             *_step_notes(deployment, before, rps or 0.0, percent, stable, canary),
         ),
-        by_replicas=True,
     )
 
 
@@ -138,10 +206,10 @@ def _over_cap(
         f"no step within router.max_replicas = {cap}: the next, {percent:g}%, needs "
         f"replicas stable/canary {stable}/{canary}"
     )
-    return refused_step(state, rps, gates, why, _skipped(over_cap, cap), by_replicas=True)
+    return refused_step(state, rps, gates, why, _skipped(over_cap, cap))
 
 
-def plan_revert(
+def _plan_revert(
     deployment: DeploymentConfig, state: ClusterState, snapshot: FleetSnapshot, emergency: bool
 ) -> Plan:
     before = split_of(state)
@@ -167,11 +235,10 @@ def plan_revert(
         if not before.canary_replicas
         else "",
         notes=notes,
-        by_replicas=True,
     )
 
 
-def describe(plan: Plan) -> list[str]:
+def _describe(plan: Plan) -> list[str]:
     b, a = plan.before, plan.after
     if plan.action == "step" and plan.refusal and plan.after == plan.before:
         return list(plan.notes)  # no step to take (none left, or none within the cap)
@@ -206,20 +273,20 @@ def describe(plan: Plan) -> list[str]:
 # Running ----------------------------------------------------------------------------------
 
 
-def run_step(
-    ctl: CanaryController,
+def _run_step(
+    writer: Writer,
     plan: Plan,
     cancel: threading.Event,
     progress: ProgressFn,
     changed: Done,
 ) -> Outcome:
     b, a = plan.before, plan.after
-    ctl.warm(Track.STABLE, b.stable_replicas, a.stable_replicas, cancel, progress, changed, True)
+    writer.warm(Track.STABLE, b.stable_replicas, a.stable_replicas, cancel, progress, changed, True)
     progress(Progress("shift", f"canary → {a.canary_replicas} replicas: traffic as pods get ready"))
-    ctl.warm(Track.CANARY, b.canary_replicas, a.canary_replicas, cancel, progress, changed, True)
+    writer.warm(Track.CANARY, b.canary_replicas, a.canary_replicas, cancel, progress, changed, True)
     if plan.trim_stable_to is not None:
         progress(Progress("trim", f"stable → {plan.trim_stable_to} replicas"))
-        ctl.cluster.scale(ctl.spec, Track.STABLE, plan.trim_stable_to, expected=b.stable_replicas)
+        writer.scale(Track.STABLE, plan.trim_stable_to, expected=b.stable_replicas)
         changed.scaled_to(Track.STABLE, b.stable_replicas, plan.trim_stable_to)
     return Outcome(
         "ok",
@@ -229,8 +296,8 @@ def run_step(
     )
 
 
-def run_revert(
-    ctl: CanaryController,
+def _run_revert(
+    writer: Writer,
     plan: Plan,
     cancel: threading.Event,
     progress: ProgressFn,
@@ -238,17 +305,17 @@ def run_revert(
 ) -> Outcome:
     b, a = plan.before, plan.after
     if plan.warm_stable_to is not None:
-        ctl.warm(
+        writer.warm(
             Track.STABLE, b.stable_replicas, plan.warm_stable_to, cancel, progress, changed, True
         )
     elif a.stable_replicas > b.stable_replicas:  # an emergency: not waited for
         progress(Progress("scale", f"stable → {a.stable_replicas} replicas, not waited for"))
-        ctl.cluster.scale(ctl.spec, Track.STABLE, a.stable_replicas)
+        writer.scale(Track.STABLE, a.stable_replicas)
         changed.scaled_to(Track.STABLE, b.stable_replicas, a.stable_replicas)
     progress(Progress("shift", "canary → 0 replicas: all traffic → stable"))
     emergency = plan.action == "emergency-revert"
     expected = None if emergency else b.canary_replicas  # all to stable is always safe
-    ctl.cluster.scale(ctl.spec, Track.CANARY, 0, expected=expected)
+    writer.scale(Track.CANARY, 0, expected=expected)
     changed.scaled_to(Track.CANARY, b.canary_replicas, 0)
     if emergency:
         return Outcome(
@@ -266,7 +333,7 @@ def run_revert(
     )
 
 
-def expected_split(plan: Plan, changed: Done) -> tuple[int, int]:
+def _expected_split(plan: Plan, changed: Done) -> tuple[int, int]:
     """The replica counts the tracks should want now, after what the action has done."""
     stable = changed.scaled.get(Track.STABLE, (0, plan.before.stable_replicas))[1]
     canary = changed.scaled.get(Track.CANARY, (0, plan.before.canary_replicas))[1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from console.cost import MTOK, WEEK_S, CostReport
+from console.cost.model import MTOK, WEEK_S, CostReport
 from console.units import format_duration
 
 INPUT_LABELS: dict[str, str] = {

@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from console import keymap
+from console.tui import keymap
 
 
 def help_content() -> Content:

@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from console.canary_plan import Plan
+from console.canary import Plan
 
 TITLES = {
     "step": "Step the canary",

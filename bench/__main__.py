@@ -10,12 +10,17 @@ from bench import (
     startup,
     step_overhead,
     step_overhead_kube,
+    wire_bytes,
 )
 
 if __name__ == "__main__":
     startup.main()
     print()
     idle_cpu.main()
+    print()
+    wire_bytes.main(size=(80, 24))
+    print()
+    wire_bytes.main(size=(160, 48))
     print()
     log_throughput.main()
     print()

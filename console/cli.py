@@ -32,6 +32,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command; an unexpected error is one line and a crash file, never a traceback."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        from console.commands.common import fail
+        from console.crash import one_line
+
+        return fail(one_line(error))
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from console.commands.common import EXIT_USAGE, fail
     from console.commands.options import check, command_words
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from console.clock import Clock, SystemClock
+from console.clock import Clock, FastClock, SystemClock
 from console.config import AuditConfig, ConfigError, DeploymentConfig, Loaded, demo_audit_path
 from console.context import AppContext
 from console.errors import SourceError
@@ -43,6 +43,11 @@ class _PerDeployment:
             source.close()  # type: ignore[attr-defined]
 
 
+def simulated_metrics_of(loaded: Loaded) -> bool:
+    """Whether ``loaded`` shows the simulated fleet's metrics (no Prometheus in use)."""
+    return loaded.demo or loaded.settings.prometheus is None
+
+
 def build_context(
     loaded: Loaded,
     *,
@@ -58,7 +63,9 @@ def build_context(
     if loaded.demo:
         # Actions on the simulated fleet go to its own trail, never the configured one.
         settings = settings.model_copy(update={"audit": AuditConfig(path=demo_audit_path())})
-    clock = clock or SystemClock()
+    if clock is None:
+        fast = simulated_metrics_of(loaded) and settings.kubernetes is None
+        clock = FastClock(settings.sim.speed) if fast and settings.sim.speed > 1 else SystemClock()
     deployments: list[DeploymentConfig] = (
         [loaded.deployment] if loaded.demo else list(settings.deployments)
     )
@@ -66,8 +73,7 @@ def build_context(
     notice = ""
     notice_title = "Simulated fleet"
     prometheus = None
-    simulated_metrics = loaded.demo or settings.prometheus is None
-    if not simulated_metrics and (scenario is not None or seed is not None):
+    if not simulated_metrics_of(loaded) and (scenario is not None or seed is not None):
         flags = " and ".join(
             f for f, v in (("--scenario", scenario), ("--seed", seed)) if v is not None
         )

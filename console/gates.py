@@ -27,6 +27,8 @@ class GateResult:
     observed: float | None
     limit: float | None
     detail: str
+    short: str = ""
+    """The detail in a few words for a narrow screen (``5xx 8.45% > 2.00%``); whole, never cut."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,15 @@ class GateReport:
                     return r.detail
         return ""
 
+    @property
+    def short_reason(self) -> str:
+        """``reason`` in a few words (its gate's ``short``, else the reason itself)."""
+        for status in (GateStatus.FAIL, GateStatus.INCONCLUSIVE):
+            for r in self.results:
+                if r.status is status:
+                    return r.short or r.detail
+        return ""
+
 
 def evaluate(
     snapshot: FleetSnapshot, gates: GatesConfig, configured_percent: float | None = None
@@ -72,7 +83,12 @@ def evaluate(
         return GateReport(
             (
                 GateResult(
-                    "fresh", GateStatus.INCONCLUSIVE, None, None, f"inconclusive — wait: {why}"
+                    "fresh",
+                    GateStatus.INCONCLUSIVE,
+                    None,
+                    None,
+                    f"inconclusive — wait: {why}",
+                    "wait: metrics old",
                 ),
             )
         )
@@ -94,6 +110,7 @@ def evaluate(
                     float(gates.min_requests),
                     f"inconclusive — wait: {seen:.0f} of {gates.min_requests} canary requests "
                     f"in the last {window}",
+                    f"wait: {seen:.0f}/{gates.min_requests} req",
                 ),
             )
         )
@@ -137,6 +154,7 @@ _NOTHING_TO_COMPARE = GateResult(
     None,
     "no canary traffic at 0%: nothing to compare yet; the step warms the canary and checks "
     "it is ready before any traffic moves",
+    "0%: nothing to compare",
 )
 
 
@@ -155,6 +173,7 @@ def _stable_health(stable: TrackValues, gates: GatesConfig, window: str) -> Gate
             None,
             gates.max_error_share,
             f"inconclusive — wait: no error share for stable over {window}",
+            "wait: no stable data",
         )
     ok = share <= gates.max_error_share
     return GateResult(
@@ -166,6 +185,7 @@ def _stable_health(stable: TrackValues, gates: GatesConfig, window: str) -> Gate
         + ("within" if ok else "over")
         + f" the {gates.max_error_share:.2%} limit"
         + ("" if ok else ": stable itself is failing"),
+        f"stable err {share:.2%} {'≤' if ok else '>'} {gates.max_error_share:.2%}",
     )
 
 
@@ -182,6 +202,7 @@ def _dead_canary(
             None,
             f"the canary has no serving replica while the route gives it "
             f"{configured_percent:g}%: its requests fail",
+            "canary: no serving replica",
         )
     share = canary.error_share
     if share is not None and math.isfinite(share) and share >= ALL_FAILING and seen >= 1:
@@ -192,6 +213,7 @@ def _dead_canary(
             None,
             f"every canary request failed over {window} ({seen:.0f} requests, "
             f"error share {share:.0%})",
+            "every canary request failed",
         )
     return None
 
@@ -211,6 +233,7 @@ def _error_gate(
             None,
             gates.max_error_share,
             f"no error-share data for the canary over {window}",
+            "no err data",
         )
     base = (
         "n/a"
@@ -226,6 +249,7 @@ def _error_gate(
         gates.max_error_share,
         f"canary error share {observed:.2%} ({window}) {verb} the "
         f"{gates.max_error_share:.2%} limit (stable {base})",
+        f"err {observed:.2%} {'≤' if ok else '>'} {gates.max_error_share:.2%}",
     )
 
 
@@ -251,6 +275,7 @@ def _ratio_gate(
             None,
             max_ratio,
             f"no {label} for both tracks over {window} yet",
+            f"no {_SHORT.get(name, label)} yet",
         )
     ratio = canary / stable
     if max_abs is not None and canary > max_abs:
@@ -260,6 +285,7 @@ def _ratio_gate(
             ratio,
             max_ratio,
             f"canary {label} {canary:.3g}s ({window}) over the {max_abs:.3g}s limit",
+            f"{_SHORT.get(name, label)} {canary:.3g}s > {max_abs:.3g}s",
         )
     ok = ratio <= max_ratio
     return GateResult(
@@ -269,6 +295,7 @@ def _ratio_gate(
         max_ratio,
         f"canary {label} is {ratio:.2f}× stable ({window}: {canary:.3g}s vs "
         f"{stable:.3g}s, limit {max_ratio:.2f}×)",
+        f"{_SHORT.get(name, label)} {ratio:.2f}× {'≤' if ok else '>'} {max_ratio:.2f}×",
     )
 
 
@@ -295,6 +322,7 @@ def _share_gate(
                 configured_percent,
                 f"settling — {left:.0f}s: the weights changed {since:.0f}s ago and the share "
                 f"is judged over a whole {window} after the change",
+                f"settling — {left:.0f}s",
             )
     mirror = (state.mirror_percent or 0.0) / 100 if state is not None else 0.0
     stable_rps, canary_rps = _finite(stable.requests_per_s), _finite(canary.requests_per_s)
@@ -307,6 +335,7 @@ def _share_gate(
             None,
             configured_percent,
             f"no traffic over {window} to compare with the configured weight",
+            "no traffic",
         )
     observed = 100.0 * canary_live / live
     deviation = abs(observed - configured_percent) / configured_percent
@@ -319,4 +348,8 @@ def _share_gate(
         configured_percent,
         f"canary gets {observed:.1f}% of requests ({window}), configured "
         f"{configured_percent:g}%{mirrored}",
+        f"share {observed:.1f}% vs {configured_percent:g}%",
     )
+
+
+_SHORT = {"ttft_p99": "p99 TTFT", "itl_p99": "p99 ITL"}

@@ -71,18 +71,42 @@ def format_duration(seconds: float) -> str:
 
 
 def format_si(value: float, digits: int = 3) -> str:
-    """A number with k/M/G suffixes and about ``digits`` significant figures: 1234 -> 1.23k."""
+    """A number with k/M/G/T suffixes and about ``digits`` significant figures: 1234 -> 1.23k.
+
+    Never wider than ``digits`` + 3 cells: NaN is ``NaN``, infinities ``∞``/``-∞``, and
+    anything past the T range is written with an exponent (``1e308``)."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
     if value == 0:
         return "0"
     magnitude = abs(value)
+    if magnitude >= 999.5e12:
+        mantissa, exponent = f"{value:.0e}".split("e")
+        return f"{mantissa}e{int(exponent)}"
     for factor, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
         if magnitude >= factor * 0.9995:
             return f"{_sig(value / factor, digits)}{suffix}"
+    if magnitude < 0.001:
+        mantissa, exponent = f"{value:.1e}".split("e")
+        return f"{mantissa.removesuffix('.0')}e{int(exponent)}"
     return _sig(value, digits)
 
 
+def format_percent_of(fraction: float, decimals: int = 1) -> str:
+    """A fraction as a percentage that stays short: 0.023 -> 2.3%, 12.5 -> 1.25k%, NaN -> NaN%."""
+    percent = 100 * fraction if math.isfinite(fraction) else fraction
+    if math.isfinite(percent) and abs(percent) < 1000:
+        return f"{percent:.{decimals}f}%"
+    return f"{format_si(percent)}%"
+
+
 def format_bytes(value: float) -> str:
-    """Binary units: 1536 -> 1.5KiB, 24 GiB stays 24GiB."""
+    """Binary units: 1536 -> 1.5KiB, 24 GiB stays 24GiB (past PiB: an exponent, never a long
+    row of digits)."""
+    if not math.isfinite(value) or abs(value) >= 1 << 50:
+        return f"{format_si(value)}B"
     magnitude = abs(value)
     for factor, suffix in ((1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
         if magnitude >= factor:

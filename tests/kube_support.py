@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 from console.model import DeploymentSpec
@@ -32,11 +30,3 @@ def seed(fake: FakeKube, stable: int = 4, canary: int = 0) -> None:
 
 def cluster(fake: FakeKube, kind: str = "httproute", **kwargs: Any) -> KubernetesCluster:
     return KubernetesCluster({"llama": ROUTES[kind]}, host=fake.url, **kwargs)
-
-
-def eventually(condition: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)

@@ -6,11 +6,12 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from tests.waiting import eventually
 
 READY_TIMEOUT_S = 20.0
 
@@ -50,19 +51,6 @@ def backfill(openmetrics: Path, data_dir: Path) -> None:
     )
     if result.returncode != 0:
         raise RuntimeError(f"promtool backfill failed: {result.stderr.strip() or result.stdout}")
-
-
-def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    """Poll ``check`` until it is true; raise after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    delay = 0.01
-    while True:
-        if check():
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(delay)
-        delay = min(delay * 2, 0.2)
 
 
 class Prometheus:
@@ -147,9 +135,9 @@ class Prometheus:
         )
         log.close()
         try:
-            wait_until(self._ready, READY_TIMEOUT_S, f"Prometheus ready at {self.url}")
+            eventually(self._ready, f"Prometheus ready at {self.url}", READY_TIMEOUT_S)
             if self.ready_query is not None:
-                wait_until(self._has_data, READY_TIMEOUT_S, "the backfilled data to be queryable")
+                eventually(self._has_data, "the backfilled data to be queryable", READY_TIMEOUT_S)
         except BaseException:
             self.stop()
             raise
@@ -341,3 +329,15 @@ def _is_pod_of(pod: str, deployment: str) -> bool:
     # By construction here: "<deployment>-<hash>-<suffix>", the hash and suffix without dashes.
     head, _, rest = pod.partition(f"{deployment}-")
     return head == "" and rest.count("-") == 1
+
+
+@dataclass(frozen=True)
+class PrometheusWeek:
+    """A running Prometheus holding ``week``; query it at ``week.end``."""
+
+    prometheus: Prometheus
+    week: Week
+
+    @property
+    def url(self) -> str:
+        return self.prometheus.url

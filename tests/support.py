@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.widget import Widget
@@ -16,6 +16,9 @@ from console.config import Loaded
 from console.context import AppContext
 from console.factory import build_context
 from console.tui.app import ConsoleApp
+from tests.waiting import wait_until
+from widgets.log_stream import LogStream
+from widgets.status_header import StatusHeader
 
 #: A weekday afternoon (UTC): the simulated daily cycle is near its peak.
 T0 = datetime(2026, 3, 10, 14, 0, 0, tzinfo=UTC).timestamp()
@@ -37,20 +40,6 @@ def demo_app(scenario: str = "healthy", seed: int = 7, **kwargs: object) -> Cons
     return ConsoleApp(demo_context(scenario, seed, **kwargs))
 
 
-async def wait_until(
-    pilot: Pilot[object],
-    condition: Callable[[], bool],
-    what: str = "condition",
-    timeout: float = 20.0,
-) -> None:
-    """Let the app run until ``condition`` holds; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.01)
-
-
 async def wait_polls(pilot: Pilot[object], app: ConsoleApp, count: int = 1) -> None:
     target = app.dashboard.polls + count
     await wait_until(pilot, lambda: app.dashboard.polls >= target, f"{count} poll(s)")
@@ -64,6 +53,12 @@ async def wait_logs(pilot: Pilot[object], app: ConsoleApp) -> None:
     await wait_until(pilot, lambda: stream.received > 0, "the first log lines")
 
 
+def header_text(app: object) -> str:
+    """The header's lines as shown (plain text)."""
+    header = app.screen.query_one(StatusHeader)  # type: ignore[attr-defined]
+    return "\n".join(header.render_line(y).text for y in range(header.size.height))
+
+
 def count_repaints(widget: Widget) -> list[int]:
     """A list that grows by one each time ``widget.refresh`` is called from now on."""
     repaints: list[int] = []
@@ -75,3 +70,20 @@ def count_repaints(widget: Widget) -> list[int]:
 
     widget.refresh = counting  # type: ignore[method-assign]
     return repaints
+
+
+def file_app(tmp_path: Path, lines: list[str]) -> ConsoleApp:
+    """The demo console (simulated fleet, manual clock) following a log file of ``lines``; its
+    audit trail is the simulated fleet's own (``demo_audit_path()``)."""
+    log = tmp_path / "server.log"
+    log.write_text("".join(f"{line}\n" for line in lines))
+    loaded = demo_loaded()
+    logs = loaded.settings.logs.model_copy(update={"file": log, "sim": False})
+    settings = loaded.settings.model_copy(update={"logs": logs})
+    ctx = build_context(replace(loaded, settings=settings), clock=ManualClock(T0))
+    return ConsoleApp(ctx)
+
+
+def log_stream(app: ConsoleApp, which: str = "server-logs") -> LogStream:
+    """One of the log pane's streams (``server-logs`` or ``audit-log``)."""
+    return app.dashboard.query_one(f"#{which}", LogStream)

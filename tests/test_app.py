@@ -12,19 +12,14 @@ from console.errors import SourceError
 from console.model import DeploymentSpec, FleetSnapshot, Track
 from console.present import PANELS
 from console.tui.screens.help import HelpScreen
-from tests.support import T0, demo_app, demo_context, wait_polls, wait_until
+from tests.support import T0, demo_app, demo_context, header_text, wait_polls
+from tests.waiting import wait_until
 from widgets.compare_panel import ComparePanel
-from widgets.status_header import StatusHeader
 
 
 def panel_text(app: object, panel_id: str) -> str:
     panel = app.screen.query_one(f"#panel-{panel_id}", ComparePanel)  # type: ignore[attr-defined]
     return "\n".join(panel.render_line(y).text for y in range(panel.size.height))
-
-
-def header_text(app: object) -> str:
-    header = app.screen.query_one(StatusHeader)  # type: ignore[attr-defined]
-    return "\n".join(header.render_line(y).text for y in range(header.size.height))
 
 
 async def test_first_poll_fills_every_panel() -> None:
@@ -87,13 +82,24 @@ async def test_help_opens_lists_keys_and_closes() -> None:
         assert not isinstance(app.screen, HelpScreen)
 
 
+def palette_pick(app: object) -> str:
+    """The command the open palette would run on enter ("" while it has none)."""
+    from textual.command import CommandList
+
+    commands = app.screen.query_one(CommandList)  # type: ignore[attr-defined]
+    if commands.highlighted is None:
+        return ""
+    return str(commands.get_option_at_index(commands.highlighted).prompt)
+
+
 async def test_palette_offers_the_same_commands() -> None:
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_polls(pilot, app)
         await pilot.press("ctrl+p")
         await pilot.press(*"window 1h")
-        await pilot.pause(0.3)  # the palette searches in a background task
+        # The palette searches in a background task: wait for its best hit.
+        await wait_until(pilot, lambda: "Window 1h" in palette_pick(app), "the palette's pick")
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.window_s == 3600, "palette to set the 1h window")
 
@@ -163,6 +169,8 @@ async def test_dead_source_marks_stale_keeps_values_and_recovers() -> None:
     app = demo_app_from(ctx)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_polls(pilot, app)
+        # Laid out for the data (its sparklines' time scale under them) before it is read.
+        await wait_until(pilot, lambda: "now" in panel_text(app, "volume"), "the time scale")
         before = panel_text(app, "volume")
         flaky.down = True
         app.dashboard.poll_now()
@@ -239,8 +247,19 @@ async def test_d_is_unavailable_with_one_deployment() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_polls(pilot, app)
         assert app.check_action("next_deployment", ()) is False
-        await pilot.press("d")
-        await pilot.pause()
+        # With one deployment "next" would land on the same one: only the action running or
+        # not tells a guarded key from an unguarded one.
+        ran: list[str] = []
+        switch = app.action_next_deployment
+
+        def counted() -> None:
+            ran.append("d")
+            switch()
+
+        app.action_next_deployment = counted  # type: ignore[method-assign]
+        await pilot.press("d", "t")  # keys are handled in order: once "t" is done, so is "d"
+        await wait_until(pilot, lambda: app.theme == "console-light", "the t after the d")
+        assert ran == []
         assert app.dashboard.snapshot.deployment == "llama"
 
 

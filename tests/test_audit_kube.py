@@ -16,12 +16,9 @@ from console.sources.kubernetes import KubernetesCluster
 from console.sources.logs_kube_events import KubeAuditSource, field_paths
 from console.tui.app import ConsoleApp
 from tests.fake_kube import FakeKube
-from tests.fake_kube.fixture import fake_kube
 from tests.kube_support import NS, SPEC, cluster, seed
-from tests.support import wait_until
+from tests.waiting import wait_until
 from widgets.log_stream import LogStream
-
-__all__ = ["fake_kube"]
 
 
 def other_event(kube: KubernetesCluster, name: str, reason: str, message: str) -> None:

@@ -25,6 +25,14 @@ def test_step_overhead_on_kubernetes_runs(capsys: pytest.CaptureFixture[str]) ->
     assert "step overhead on Kubernetes" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_the_startup_apps_paint_and_exit() -> None:
     for app, until in (("bare", "frame"), ("console", "data")):
         assert startup.time_once(app, until) > 0
+
+
+def test_the_wire_bench_measures_the_console_and_its_baseline() -> None:
+    from bench import wire_bytes
+
+    result = wire_bytes.main(measure_s=1.0, size=(80, 24), windows=1)
+    assert result["console_bytes_per_s"] > 0  # the console paints while idle (its age, values)

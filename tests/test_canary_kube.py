@@ -24,10 +24,8 @@ from tests.canary_kube_support import (
     writes,
 )
 from tests.fake_kube import FakeKube
-from tests.fake_kube.fixture import fake_kube
 from tests.kube_support import NS, ROUTES
 
-__all__ = ["fake_kube"]
 #: Seconds from a new pod's creation to its readiness in the fake.
 DELAY = 0.3
 KINDS = {"httproute": "HTTPRoute", "istio": "VirtualService", "kserve": "InferenceService"}

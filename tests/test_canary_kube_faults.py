@@ -14,9 +14,7 @@ import pytest
 from tests.canary_kube_checks import FAULT_TEXT, ROUTE, check_audit, inject, stored_weights
 from tests.canary_kube_support import Rig, events, label, rig, seed, writes
 from tests.fake_kube import FakeKube
-from tests.fake_kube.fixture import fake_kube
 
-__all__ = ["fake_kube"]
 DELAY = 0.2
 
 

@@ -10,10 +10,8 @@ from typing import Any
 
 from tests.canary_kube_support import Rig, label, records, rig, seed, writes
 from tests.fake_kube import FakeKube
-from tests.fake_kube.fixture import fake_kube
 from tests.kube_support import NS
 
-__all__ = ["fake_kube"]
 HPA = "llama-v2-hpa"
 ORIGINAL, RAISED = (
     "inference-console/original-max-replicas",

@@ -14,9 +14,7 @@ from console.canary.replicas import replica_counts
 from console.config import DeploymentConfig, RouterConfig
 from tests.canary_kube_support import Rig, events, label, records, rig, seed, writes
 from tests.fake_kube import FakeKube
-from tests.fake_kube.fixture import fake_kube
 
-__all__ = ["fake_kube"]
 DELAY = 0.3
 TRACKS = ("llama-v1", "llama-v2")
 

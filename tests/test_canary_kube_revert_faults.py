@@ -11,9 +11,6 @@ from console.canary import Progress
 from tests.canary_kube_checks import ROUTE, check_audit, stored_weights
 from tests.canary_kube_support import Rig, events, label, rig, seed, writes
 from tests.fake_kube import FakeKube
-from tests.fake_kube.fixture import fake_kube
-
-__all__ = ["fake_kube"]
 
 
 def _reverting(fake: FakeKube, tmp_path: Path, **changes: Any) -> Rig:

@@ -21,9 +21,7 @@ from tests.canary_kube_support import (
     seed,
 )
 from tests.fake_kube import FakeKube
-from tests.fake_kube.fixture import fake_kube
 
-__all__ = ["fake_kube"]
 REFRESHED = "kube-bearer-refreshed-91c04e77d2"
 
 

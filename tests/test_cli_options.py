@@ -13,12 +13,9 @@ import pytest
 from console.cli import build_parser, main
 from console.commands.common import context
 from tests.canary_kube_support import label, writes
-from tests.conftest import PrometheusWeek
 from tests.fake_kube import FakeKube
-from tests.fake_kube.fixture import fake_kube
 from tests.kube_support import seed
-
-__all__ = ["fake_kube"]
+from tests.prom import PrometheusWeek
 
 Position = Callable[[list[str], list[str]], list[str]]
 
@@ -210,3 +207,11 @@ def test_scenario_with_a_prometheus_configuration_is_refused(
     )
     assert main(["--scenario", "cold-start", "snapshot", "--config", str(path)]) == 2
     assert "--scenario: apply to the simulated fleet" in capsys.readouterr().err
+
+
+def test_canary_finish_from_the_command_line(
+    sim_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["canary", "finish", "--yes", "--config", str(sim_config)]) == 3
+    assert "refused: the canary has 5%: a release finishes at 100%" in capsys.readouterr().err
+    assert not (tmp_path / "audit.jsonl").exists()  # refused at planning: nothing to record

@@ -10,6 +10,7 @@ import pytest
 
 from console.cli import main
 from console.config import ConfigError, default_config_path, load_settings
+from tests.environment import clear_settings_environment
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -50,6 +51,20 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
     assert settings.refresh_interval == 5.0
     assert settings.ui.theme == "console-light"
     assert settings.ui.window == 900.0  # untouched keys keep the file's value
+
+
+def test_console_settings_in_the_callers_environment_do_not_reach_a_test(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # What conftest.py does before every test, as if the suite were started from a shell
+    # that has them set.
+    monkeypatch.setenv("INFERENCE_CONSOLE_READ_ONLY", "true")
+    monkeypatch.setenv("INFERENCE_CONSOLE_UI__THEME", "console-light")
+    removed = clear_settings_environment(monkeypatch)
+    assert removed == ["INFERENCE_CONSOLE_READ_ONLY", "INFERENCE_CONSOLE_UI__THEME"]
+    settings = load_settings(None)
+    assert settings.read_only is False
+    assert settings.ui.theme == "console-dark"
 
 
 def test_xdg_config_home_is_honoured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -111,6 +126,7 @@ def test_cli_bad_config_exits_2_with_lines_and_no_traceback(
     assert all(line.startswith(f"inference-console: {path}: ") for line in lines)
 
 
+@pytest.mark.slow
 def test_real_command_bad_config_exit_status(tmp_path: Path) -> None:
     path = write(tmp_path, 'refresh_interval = "-3s"\n')
     result = subprocess.run(

@@ -21,8 +21,9 @@ from console.cost.usage import resolve_inputs
 from console.model import DeploymentSpec, Track
 from console.sources.cost_inputs import PrometheusCostInputs
 from console.sources.promql import PrometheusClient
-from tests.conftest import PrometheusWeek
-from tests.prom import CANARY, DAY, NAMESPACE, STABLE
+from tests.prom import CANARY, DAY, NAMESPACE, STABLE, PrometheusWeek
+
+pytestmark = pytest.mark.slow  # starts processes
 
 SPEC = DeploymentSpec(name="llama", namespace=NAMESPACE, stable=STABLE, canary=CANARY)
 HORIZON = 7 * DAY

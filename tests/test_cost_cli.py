@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
-from tests.conftest import PrometheusWeek
-from tests.prom import free_port
+from tests.prom import PrometheusWeek, free_port
 
 WORKED = [
     "--input-tokens", "1000M",
@@ -107,6 +106,7 @@ def test_prometheus_unreachable_exits_1(capsys: pytest.CaptureFixture[str], tmp_
     )
 
 
+@pytest.mark.slow
 def test_measured_through_prometheus(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, prometheus_week: PrometheusWeek
 ) -> None:
@@ -141,3 +141,19 @@ def test_demo_uses_the_simulated_fleet(capsys: pytest.CaptureFixture[str]) -> No
     assert any("extrapolated to 14d from the last 15 minutes" in w for w in out["warnings"])
     assert out["inputs"]["gpu_hours"]["provenance"] == "measured"
     assert out["cheaper"] in ("api", "dedicated", "even")
+
+
+def test_demo_rollout_cost_covers_the_canarys_actual_run_and_zeros_are_named(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["cost", "--demo", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    inputs = out["inputs"]
+    # The simulated canary's pods are a few hours old, not a week.
+    assert 0 < inputs["rollout_hours"]["value"] < 24
+    assert inputs["canary_gpu_hours"]["value"] == pytest.approx(inputs["rollout_hours"]["value"])
+    assert inputs["stable_gpu_hours"]["value"] == pytest.approx(5 * 168)
+    assert main(["cost", "--demo"]) == 0
+    text = capsys.readouterr().out
+    assert "$0.00  not configured ([cost] engineering_*)" in text
+    assert "0  default: not configured" in text

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
 import themes
 from console.cost import CostInputs, CostReport, Figure, compute
+from console.cost.curve import cost_curve
 from console.tui.screens.cost import CostScreen
-from widgets.cost_chart import API_MARK, BOTH_MARK, DEDICATED_MARK, CostChart, plot_rows
+from widgets.braille import plot
+from widgets.cost_chart import CostChart, money_tick
 
 
 def _report() -> CostReport:
@@ -69,8 +72,9 @@ async def test_cost_screen_shows_the_breakdown_and_closes_on_each_key() -> None:
             assert "blue-green" in texts and "Crossover" in texts
             assert "[b]markup[/b]" in texts and "\x1b" not in texts
             chart = screen.query_one("#cost-chart", CostChart)
-            assert chart.series[0][-1] == 6250 and chart.series[1][-1] == 5600
-            assert "API" in str(chart.render()) and "7d" in str(chart.render())
+            drawn = "\n".join(chart.render_line(y).text for y in range(chart.size.height))
+            assert "API" in drawn and "dedicated TCO" in drawn and "$ over 7d" in drawn
+            assert "crossover 1.34k Mtok/wk ▲" in drawn and "▲ now 1.5k" in drawn and "$0" in drawn
             assert {b.id for b in screen.BINDINGS if hasattr(b, "id")} >= {
                 "cost.close",
                 "cost.close-c",
@@ -82,14 +86,60 @@ async def test_cost_screen_shows_the_breakdown_and_closes_on_each_key() -> None:
             assert not isinstance(app.screen, CostScreen)
 
 
-def test_plot_rows_draws_both_series_and_where_they_meet() -> None:
-    rows = plot_rows([0, 5, 10], [0, 4, 8], width=9, height=5)
-    assert len(rows) == 5 and all(len(r) == 9 for r in rows)
-    assert rows[-1][0] == BOTH_MARK  # both start at zero
-    assert rows[0][-1] == API_MARK  # API ends highest
-    assert DEDICATED_MARK in "".join(rows)
-    assert plot_rows([], [], 0, 3) == []
+def test_braille_plot_draws_lines_and_joins_steep_steps() -> None:
+    rows = plot([[0.0, 10.0], [5.0, 5.0]], width=4, height=2, top=10.0)
+    assert len(rows) == 2 and all(len(r) == 4 for r in rows)
+    assert rows[1][0][1] == 0 and rows[0][-1][1] == 0  # API from bottom left to top right
+    flat = [cell for row in rows for cell in row if cell[1] == 1]
+    assert flat, "the flat dedicated line is drawn"
+    # A jump from 0 to the top in one step is drawn as a vertical run of dots, not two dots.
+    steep = plot([[0.0, 10.0, 10.0]], width=2, height=2, top=10.0)
+    assert all(cell[0] != " " for cell in (steep[0][0], steep[1][0]))
+    assert plot([[1.0]], 0, 3, 1.0) == [] and plot([[float("nan")]], 2, 1, 1.0)[0][0][0] == " "
+
+
+def test_the_curve_crosses_where_the_report_says() -> None:
+    report = _report()
+    curve = cost_curve(report)
+    assert curve is not None and report.crossover_tokens_per_week is not None
+    (cross_at, cross_label), (now_at, _) = curve.marks
+    assert "crossover" in cross_label and "Mtok/wk" in cross_label
+    # At the crossover mark the API line has reached the dedicated TCO.
+    index = cross_at * (len(curve.api) - 1)
+    lo = int(index)
+    api_there = curve.api[lo] + (curve.api[lo + 1] - curve.api[lo]) * (index - lo)
+    assert api_there == pytest.approx(report.tco)
+    # Today's volume: the API line there is the report's API bill.
+    index = now_at * (len(curve.api) - 1)
+    lo = min(int(index), len(curve.api) - 2)
+    api_now = curve.api[lo] + (curve.api[lo + 1] - curve.api[lo]) * (index - lo)
+    assert api_now == pytest.approx(report.api_cost)
+    assert set(curve.dedicated) == {report.tco}
+    assert money_tick(0) == "$0" and money_tick(6250) == "$6.25k" and money_tick(2.5e6) == "$2.5M"
 
 
 def test_cost_screen_snapshot_80x24(snap_compare: Any) -> None:
     assert snap_compare(CostApp(_report()), terminal_size=(80, 24))
+
+
+async def test_outlandish_volumes_draw_without_crashing() -> None:
+    def f(value: float, provenance: str = "measured") -> Figure:
+        return Figure(value=value, provenance=provenance)  # type: ignore[arg-type]
+
+    inputs = CostInputs(
+        input_tokens=f(1e300),
+        output_tokens=f(1e300),
+        price_in_per_mtok=f(1e300, "config"),
+        price_out_per_mtok=f(10.0, "config"),
+        gpu_hours=f(1e308),
+        gpu_hour_price=f(3.50, "config"),
+        engineering_hours_per_week=f(0, "default"),
+        engineering_rate=f(0, "default"),
+        horizon_s=f(86400 * 7, "default"),
+    )
+    app = CostApp(compute(inputs))
+    async with app.run_test(size=(80, 30)) as pilot:
+        await pilot.pause()
+        chart = app.screen.query_one("#cost-chart", CostChart)
+        drawn = "\n".join(chart.render_line(y).text for y in range(chart.size.height))
+        assert "dedicated TCO" in drawn and app.is_running

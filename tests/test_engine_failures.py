@@ -16,8 +16,10 @@ from console.model import DeploymentSpec, FleetSnapshot, Health, Track
 from console.sources.prometheus import PrometheusSource
 from console.sources.promql import PrometheusClient
 from tests.engine_exposition import EngineServer, Load, namespace_of
-from tests.prom import Prometheus, wait_until
+from tests.prom import Prometheus
+from tests.waiting import eventually
 
+pytestmark = pytest.mark.slow  # starts Prometheus
 STABLE_POD = "llama-v1-7d9c5b8f4-x2x9k"
 CANARY_POD = "llama-v2-5c6b7f8d9-k2p7r"
 WINDOW_S = 8.0
@@ -47,7 +49,7 @@ def scraped() -> Iterator[Prometheus]:
             value = client.scalar(query)
             return value is not None and value >= WINDOW_S + 3
 
-        wait_until(filled, 60, "a window of samples from every pod")
+        eventually(filled, "a window of samples from every pod", 60)
         client.close()
         yield prometheus
 

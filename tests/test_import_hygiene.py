@@ -1,6 +1,8 @@
 """Layering rules, deny-by-default by folder: every module under ``console/`` outside
-``console/tui/`` imports no Textual (and no widget but the plain ``widgets.data``), nothing lower
-imports the UI, the CLI or the factory, and ``widgets/`` imports nothing from ``console/``."""
+``console/tui/`` imports no Textual (and no widget but the plain ``widgets.data`` and the
+text cleaning of ``widgets.safe_text``), nothing lower
+imports the UI, the CLI or the factory, and ``widgets/`` imports nothing from ``console/``; what
+tests share lives in support modules, never in another test module."""
 
 from __future__ import annotations
 
@@ -68,7 +70,7 @@ def test_headless_module_imports_no_ui(path: Path) -> None:
         for m in imported_modules(path)
         if _under(m, "textual", "themes")
         or (_under(m, "console.tui") and not launches)
-        or (_under(m, "widgets") and not _under(m, "widgets.data"))
+        or (_under(m, "widgets") and not _under(m, "widgets.data", "widgets.safe_text"))
     }
     assert not bad, f"{name} imports {sorted(bad)}"
 
@@ -87,6 +89,7 @@ def test_nothing_lower_imports_the_cli_or_the_factory(path: Path) -> None:
     assert not bad, f"{name} imports {sorted(bad)}"
 
 
+@pytest.mark.slow
 def test_headless_modules_pull_in_no_textual_when_imported() -> None:
     """The static rule above, checked at run time: import every headless module in one fresh
     interpreter (those that run something when imported excepted) and look at sys.modules."""
@@ -118,6 +121,7 @@ def test_widgets_import_nothing_from_console() -> None:
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
 
 
+@pytest.mark.slow
 def test_kubernetes_is_not_imported_at_start_up() -> None:
     code = (
         "import sys; import console.cli, console.tui.app, console.factory; "
@@ -135,6 +139,7 @@ def test_kubernetes_is_not_imported_at_start_up() -> None:
     assert result.stdout.strip() == "False"
 
 
+@pytest.mark.slow
 def test_start_up_does_not_import_the_cost_model() -> None:
     code = (
         "import sys; import console.cli, console.tui.app, console.factory; "
@@ -151,3 +156,16 @@ def test_start_up_does_not_import_the_cost_model() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_no_test_module_imports_another_test_module() -> None:
+    """Shared pieces live in support modules (``tests/support.py``, ``waiting.py``, ``tmux.py``,
+    …): importing a test module would also collect its tests' fixtures and globals."""
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        wrong = sorted(
+            m
+            for m in imported_modules(path)
+            if m.startswith("tests.")
+            and (m.split(".")[1].startswith("test_") or m.split(".")[1] == "conftest")
+        )
+        assert not wrong, f"{path.relative_to(ROOT)} imports {wrong}"

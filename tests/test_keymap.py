@@ -30,3 +30,19 @@ def test_help_lists_every_available_command() -> None:
     for command in keymap.available():
         assert command.title in text
         assert command.help in text
+
+
+def test_help_in_read_only_mode_lists_no_write_key_and_says_why() -> None:
+    text = help_content("--read-only").plain
+    assert "read-only (--read-only)" in text
+    for command in keymap.available():
+        if command.writes:
+            assert f" {command.title} " not in text, command.title
+    assert "Emergency revert" in help_content().plain
+
+
+def test_help_columns_never_run_into_each_other() -> None:
+    for line in help_content().plain.splitlines():
+        for command in keymap.available():
+            if f" {command.title}" in line and command.help in line:
+                assert f"{command.title}  " in line, line

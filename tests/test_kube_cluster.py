@@ -13,10 +13,8 @@ from console.model import Track
 from console.sources.k8s_routes import Route
 from console.sources.kubernetes import KubernetesCluster
 from tests.fake_kube import FakeKube, objects
-from tests.fake_kube.fixture import fake_kube
 from tests.kube_support import NS, SPEC, cluster, seed
 
-__all__ = ["fake_kube"]
 OBJECTS = {"httproute": "httproutes", "istio": "virtualservices", "kserve": "inferenceservices"}
 
 

@@ -8,15 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from console.config import Loaded, load_settings
 from console.factory import build_context
 from console.sim.cluster import SimCluster
 from console.sources.kubernetes import KubernetesCluster
 from tests.fake_kube import FakeKube
-from tests.fake_kube.fixture import fake_kube
 from tests.kube_support import seed
 
-__all__ = ["fake_kube"]
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -64,6 +64,7 @@ def test_without_it_the_simulated_cluster_serves(tmp_path: Path) -> None:
         ctx.close()
 
 
+@pytest.mark.slow
 def test_building_the_context_does_not_import_the_kubernetes_client(
     fake_kube: FakeKube, tmp_path: Path
 ) -> None:

@@ -14,10 +14,9 @@ import pytest
 from kubernetes import client, watch
 
 from tests.fake_kube import FakeKube, objects
-from tests.fake_kube.fixture import fake_kube
-from tests.kube_support import NS, eventually, seed
+from tests.kube_support import NS, seed
+from tests.waiting import eventually
 
-__all__ = ["fake_kube"]
 GW = ("gateway.networking.k8s.io", "v1", NS, "httproutes", "llama")
 
 

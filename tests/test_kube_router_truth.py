@@ -14,10 +14,7 @@ from console.errors import NotFoundError, NotStoredError, UnsupportedError
 from console.sources.k8s_kserve import deployment_mode
 from tests.canary_kube_support import assert_tamper_evident, label, records, rig, seed, writes
 from tests.fake_kube import FakeKube, objects
-from tests.fake_kube.fixture import fake_kube
 from tests.kube_support import NS, SPEC, cluster
-
-__all__ = ["fake_kube"]
 
 
 def _filters(fake: FakeKube) -> Any:

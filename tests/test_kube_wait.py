@@ -13,10 +13,8 @@ import pytest
 from console.errors import Cancelled, WarmTimeout
 from console.model import DeploymentStatus, Track
 from tests.fake_kube import FakeKube
-from tests.fake_kube.fixture import fake_kube
-from tests.kube_support import NS, SPEC, cluster, eventually, seed
-
-__all__ = ["fake_kube"]
+from tests.kube_support import NS, SPEC, cluster, seed
+from tests.waiting import eventually
 
 
 @pytest.fixture

@@ -16,11 +16,9 @@ from console.sources.kubernetes import KubernetesCluster
 from console.sources.logs_kube import KubePodLogSource
 from console.sources.logs_kube_stream import Resume, split_line
 from tests.fake_kube import FakeKube
-from tests.fake_kube.fixture import fake_kube
 from tests.fake_kube.logs import stamp
-from tests.kube_support import NS, SPEC, cluster, eventually, seed
-
-__all__ = ["fake_kube"]
+from tests.kube_support import NS, SPEC, cluster, seed
+from tests.waiting import eventually
 
 
 class Reader:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from console.sim.logs import SimLogGenerator
 from console.sources.logs_audit import AuditLogSource
 from console.sources.logs_file import FileLogSource
 from tests.support import T0
+from tests.waiting import eventually
 
 
 class Reader:
@@ -41,10 +41,7 @@ class Reader:
             return [line.text for line in self.lines]
 
     def wait_for(self, predicate: Callable[[list[str]], bool], what: str) -> list[str]:
-        deadline = time.monotonic() + 10
-        while not predicate(self.texts()):
-            assert time.monotonic() < deadline, f"timed out waiting for {what}: {self.texts()[-5:]}"
-            self.stop.wait(0.01)
+        eventually(lambda: predicate(self.texts()), what, detail=lambda: str(self.texts()[-5:]))
         return self.texts()
 
     def close(self) -> None:
@@ -220,3 +217,23 @@ def test_a_quiet_file_is_looked_at_less_often_until_lines_come() -> None:
     wait.busy()
     assert wait.idle() == 0.1
     assert IdleBackoff(2.0).idle() == 2.0  # slower than the cap asked for: kept
+
+
+def test_a_cold_starting_canary_shows_its_loading_and_its_refused_requests() -> None:
+    clock = ManualClock(T0)
+    fleet = SimFleet("cold-start", 7, clock=clock)
+    generator = SimLogGenerator(fleet)
+    generator.start()
+    clock.advance(20)
+    lines = generator.poll()
+    canary = [line for line in lines if line.track == "canary"]
+    loading = [line for line in canary if "Loading safetensors checkpoint shards" in line.text]
+    assert loading and all(line.source.startswith("llama-v2-") for line in loading)
+    refused = [line for line in canary if line.source == "gateway"]
+    assert refused, "requests sent to a track with no ready pod are logged"
+    assert all("503 UH no_healthy_upstream" in line.text for line in refused)
+    assert "0 of 2 pods ready" in refused[0].text
+    # As many lines as the canary's refused requests in that time (under the per-poll cap).
+    truth = fleet.ground_truth(Track.CANARY, 20)
+    assert truth.codes_per_s.server_error
+    assert len(refused) == min(round(truth.codes_per_s.server_error * 20), 40)

@@ -8,9 +8,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from console.clock import ManualClock
+from console.config import demo_audit_path
 from console.factory import build_context
 from console.tui.app import ConsoleApp
-from tests.support import T0, demo_loaded, wait_polls, wait_until
+from console.tui.screens.logs_pane import FilterInput
+from tests.support import T0, demo_loaded, wait_polls
+from tests.waiting import wait_until
 from widgets.compare_panel import ComparePanel
 from widgets.log_stream import LogStream
 
@@ -36,13 +39,19 @@ def console_app(
             "logs": loaded.settings.logs.model_copy(
                 update={"file": log, "sim": sim, "save_dir": tmp_path / "saved"}
             ),
-            "audit": loaded.settings.audit.model_copy(update={"path": tmp_path / "audit.jsonl"}),
         }
     )
     if refresh_s is not None:
         settings = settings.model_copy(update={"refresh_interval": refresh_s})
     ctx = build_context(replace(loaded, settings=settings), clock=ManualClock(T0))
     return ConsoleApp(ctx)
+
+
+def audit_file() -> Path:
+    """The simulated fleet's own trail (this test's, under its XDG_STATE_HOME)."""
+    path = demo_audit_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def stream(app: ConsoleApp, which: str = "server-logs") -> LogStream:
@@ -76,11 +85,17 @@ async def test_filter_with_the_slash_key(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: stream(app).status.total == 6, "new lines")
         assert stream(app).status.shown == 3
         assert "PUT /d 502" in shown(app) and "201" not in shown(app)
+        # Escape leaves the filter as it was: not applied, not cleared.
+        prompt = app.dashboard.logs.query_one(FilterInput)
+        await pilot.press("slash", "z")
+        # The prompt opens on the filter, selected: typing replaces it.
+        await wait_until(pilot, lambda: prompt.value == "z", "the edited filter")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not prompt.display, "the prompt to close")
+        assert stream(app).status.filter == "5\\d\\d"
+        assert stream(app).status.shown == 3
         await pilot.press("X")
         assert stream(app).status.shown == 6
-        # Escape leaves the filter as it was.
-        await pilot.press("slash", "z", "escape")
-        assert stream(app).status.filter == ""
         assert app.is_running
 
 
@@ -119,7 +134,7 @@ async def test_tabs_switch_between_logs_and_the_audit_trail(tmp_path: Path) -> N
     app = console_app(tmp_path, ["server line"])
     record = {"seq": 1, "time": "2026-03-10T14:00:00Z", "actor": {"user": "bob"},
               "deployment": "llama", "action": "revert", "phase": "intent"}  # fmt: skip
-    (tmp_path / "audit.jsonl").write_text(json.dumps(record) + "\n")
+    audit_file().write_text(json.dumps(record) + "\n")
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: stream(app, "audit-log").status.total == 1, "audit")
         assert "server line" in shown(app)
@@ -127,7 +142,7 @@ async def test_tabs_switch_between_logs_and_the_audit_trail(tmp_path: Path) -> N
         assert stream(app, "audit-log").display
         assert not stream(app, "server-logs").display
         assert "bob revert llama intent" in shown(app, "audit-log")
-        with (tmp_path / "audit.jsonl").open("a") as out:
+        with audit_file().open("a") as out:
             out.write('{"seq": 2, "actor": \n')
         await wait_until(pilot, lambda: stream(app, "audit-log").status.total == 2, "a record")
         assert "malformed audit record" in shown(app, "audit-log")
@@ -171,7 +186,7 @@ async def test_wrap_timestamps_and_save(tmp_path: Path) -> None:
 async def test_hostile_lines_through_file_audit_and_filter(tmp_path: Path) -> None:
     huge = "H8 " + "A" * 1_000_000
     app = console_app(tmp_path, [*HOSTILE, huge])
-    with (tmp_path / "audit.jsonl").open("wb") as out:
+    with audit_file().open("wb") as out:
         out.write(b"[bold]\x1b]52;c;eA==\x07 \xff\xfe\n")
         out.write(json.dumps({"seq": 1, "actor": {"user": "[red]eve[/red]\x1b[2J"},
                               "action": "[/x]", "message": "\x9b1m"}).encode() + b"\n")  # fmt: skip
@@ -211,7 +226,7 @@ async def test_hostile_lines_through_file_audit_and_filter(tmp_path: Path) -> No
 async def test_arriving_lines_are_painted_with_the_next_refresh(tmp_path: Path) -> None:
     # One poll at start-up and then none for an hour: only poll_now refreshes. The audit file
     # exists, so its source has nothing to say (no "waiting for" line held with ours).
-    (tmp_path / "audit.jsonl").touch()
+    audit_file().touch()
     app = console_app(tmp_path, ["first"], refresh_s=3600)
     async with app.run_test(size=(100, 30)) as pilot:
         pane = app.dashboard.logs
@@ -235,7 +250,7 @@ async def test_a_busy_source_is_painted_without_waiting(tmp_path: Path) -> None:
     from console.tui.messages import LogBatch
     from console.tui.screens.logs_pane import IN_FLIGHT
 
-    (tmp_path / "audit.jsonl").touch()  # no "waiting for" line from the audit source
+    audit_file().touch()  # no "waiting for" line from the audit source
     app = console_app(tmp_path, [], refresh_s=3600)
     async with app.run_test(size=(100, 30)) as pilot:
         pane = app.dashboard.logs

@@ -103,3 +103,49 @@ def test_format_seconds() -> None:
     assert format_seconds(0.5) == "500ms"
     assert format_seconds(1.5) == "1.5s"
     assert format_seconds(95.0) == "95s"
+
+
+def test_quantiles_are_named_once_and_latency_reads_worse_to_the_right() -> None:
+    stable = TrackValues(
+        ttft_s=Quantiles(p50=0.06, p90=0.19, p99=0.44),
+        itl_s=Quantiles(p50=0.0175, p90=0.0235, p99=0.0249),
+        e2e_s=Quantiles(p50=2.5, p90=7.8, p99=24.0),
+    )
+    panels = present(snap(stable, TrackValues()), T)
+    lines = [[c.text for c in line] for line in panels["latency"].stable.lines]
+    assert lines[0] == ["", "p50", "p90", "p99"]
+    assert lines[1] == ["TTFT", "60ms", "190ms", "440ms"]
+    assert lines[2] == ["ITL", "17.5ms", "23.5ms", "24.9ms"]  # not tok/s: higher is worse
+    assert lines[3] == ["E2E", "2.5s", "7.8s", "24s"]
+    assert panels["latency"].aligned
+
+
+def test_every_rate_carries_its_unit_and_the_windows_are_given() -> None:
+    values = TrackValues(codes_per_s=CodeRates(ok=24.9, client_error=0.267, server_error=8.05))
+    panels = present(snap(values, TrackValues()), T)
+    texts = [c.text for line in panels["codes"].stable.lines for c in line]
+    assert {"24.9/s", "0.267/s", "8.05/s"} <= set(texts)
+    assert panels["codes"].value_window == "1m"
+    assert panels["codes"].chart_window == "6s"  # two points 3 s apart
+    assert [p.heading for p in panels.values()].count(True) == 1
+
+
+def test_values_from_outside_that_are_not_numbers_stay_short() -> None:
+    nan, inf = float("nan"), float("inf")
+    wild = TrackValues(
+        requests_per_s=1e308,
+        error_share=nan,
+        codes_per_s=CodeRates(ok=inf, client_error=-inf, server_error=nan),
+        ttft_s=Quantiles(p50=nan, p90=inf, p99=1e308),
+        gpu_memory_used_fraction=1e308,
+        host_memory_bytes=1e308,
+        cpu_cores=nan,
+        queue_depth=inf,
+    )
+    panels = present(snap(wild, wild), T)
+    for data in panels.values():
+        for cell in (c for line in data.stable.lines for c in line):
+            assert len(cell.text) <= 9, cell.text
+    latency = [c.text for line in panels["latency"].stable.lines for c in line]
+    assert {"NaNs", "∞s", "1e308s"} <= set(latency)
+    assert ("NaN%", "muted") in cells(panels["codes"], "stable")

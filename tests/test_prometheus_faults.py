@@ -14,17 +14,17 @@ from typing import Any
 import pytest
 
 import tests.prom
+from console.clock import backoff
 from console.commands.common import load
 from console.factory import build_context
 from console.sources.prometheus import PrometheusSource
 from console.tui.app import ConsoleApp
 from tests import prom_profiles as P
-from tests.fake_kube.fixture import fake_kube
 from tests.prom import Prometheus
-from tests.support import wait_until
-from tests.test_app import header_text
+from tests.support import header_text
+from tests.waiting import wait_until
 
-__all__ = ["fake_kube"]  # a fixture used below
+pytestmark = pytest.mark.slow  # starts processes
 
 
 class SlowProxy:
@@ -109,22 +109,29 @@ def console_app(tmp_path: Path, url: str, extra: str = "") -> ConsoleApp:
 
 
 class Overlap:
-    """Counts snapshot calls and the most that ever ran at once (instrumenting the real source)."""
+    """Counts snapshot calls and the most that ever ran at once, and notes when each failing one
+    started (instrumenting the real source)."""
 
     def __init__(self, source: PrometheusSource) -> None:
         self.calls = 0
         self.active = 0
         self.most = 0
+        self.failed_at: list[float] = []
         self._lock = threading.Lock()
         real = source.snapshot
 
         def snapshot(*args: Any, **kwargs: Any) -> Any:
+            started = time.monotonic()
             with self._lock:
                 self.calls += 1
                 self.active += 1
                 self.most = max(self.most, self.active)
             try:
                 return real(*args, **kwargs)
+            except Exception:
+                with self._lock:
+                    self.failed_at.append(started)
+                raise
             finally:
                 with self._lock:
                     self.active -= 1
@@ -158,11 +165,13 @@ async def test_prometheus_stopped_and_restarted(
             # The newest samples are a little old: rate() covers part of the window.
             assert 5.0 < (before["stable"].requests_per_s or 0) < 6.5  # type: ignore[index]
             first.stop()
-            await wait_until(pilot, lambda: dash.failures >= 1, "a failed poll")
-            calls_at_failure = watch.calls
-            await pilot.pause(2.0)
-            # Back-off: 0.4 s, 0.8 s, 1.6 s ... rather than a poll every 0.2 s.
-            assert watch.calls - calls_at_failure <= 4
+            await wait_until(pilot, lambda: len(watch.failed_at) >= 3, "three failed polls")
+            # Backing off: each failed poll waits longer for the next (0.4 s, then 0.8 s),
+            # rather than one poll every 0.2 s.
+            interval = app.ctx.settings.refresh_interval
+            one, two, three = watch.failed_at[:3]
+            assert two - one >= backoff(interval, 1) > interval
+            assert three - two >= backoff(interval, 2) > backoff(interval, 1)
             assert dash.is_stale() and "STALE" in header_text(app)
             assert f"cannot reach Prometheus at {first.url}: connection refused" in dash.last_error
             shown = [n.message for n in app._notifications]

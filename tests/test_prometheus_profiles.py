@@ -126,6 +126,7 @@ def assert_values(values: TrackValues, want: dict[str, float | None]) -> None:
         assert got[key] == pytest.approx(value, rel=1e-9), key
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("profile", ["vllm", "tgi", "sglang"])
 def test_profile_values_match_the_pods(backfilled: Backfilled, profile: str) -> None:
     source = backfilled.source(profile)
@@ -143,6 +144,7 @@ def test_profile_values_match_the_pods(backfilled: Backfilled, profile: str) -> 
     source.close()
 
 
+@pytest.mark.slow
 def test_missing_series_are_null_never_zero(backfilled: Backfilled) -> None:
     source = backfilled.source()
     spec = SPEC.model_copy(update={"stable": "llama-v9", "canary": "llama-v8"})
@@ -153,6 +155,7 @@ def test_missing_series_are_null_never_zero(backfilled: Backfilled) -> None:
     source.close()
 
 
+@pytest.mark.slow
 def test_selector_override_and_value_override(backfilled: Backfilled) -> None:
     only_one = f'namespace="{P.NAMESPACE}",pod="{P.STABLE_PODS[0].name}"'
     source = backfilled.source(
@@ -168,6 +171,7 @@ def test_selector_override_and_value_override(backfilled: Backfilled) -> None:
     source.close()
 
 
+@pytest.mark.slow
 def test_bad_override_reports_prometheus_own_message(backfilled: Backfilled) -> None:
     source = backfilled.source(
         overrides={"queue_depth": "sum(rate(vllm:num_requests_waiting{$sel}))"}
@@ -192,6 +196,7 @@ def test_metric_prefix_renames_only_the_server_metrics() -> None:
     assert "kserve_kube" not in renamed and "kserve_http" not in renamed
 
 
+@pytest.mark.slow
 def test_backfilled_history_is_deterministic_and_extended_by_its_tail(
     backfilled: Backfilled,
 ) -> None:
@@ -221,6 +226,7 @@ def test_backfilled_history_is_deterministic_and_extended_by_its_tail(
     source.close()
 
 
+@pytest.mark.slow
 def test_composed_queries_never_name_a_pod(backfilled: Backfilled) -> None:
     source = backfilled.source()
     expressions = source.expressions(source.selectors(SPEC), "60s")

@@ -53,6 +53,7 @@ def rules(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str
     return status, out, err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("profile", ["vllm", "tgi", "sglang"])
 def test_rules_pass_promtool_and_match_what_the_source_expects(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], profile: str

@@ -23,9 +23,11 @@ from console.sources.prometheus import PrometheusSource
 from console.sources.promql import PrometheusClient
 from console.tui.screens.header_data import _window
 from tests import prom_profiles as P
-from tests.prom import Prometheus, wait_until
+from tests.prom import Prometheus
 from tests.prom_fault import FaultServer
+from tests.waiting import eventually
 
+pytestmark = pytest.mark.slow  # starts Prometheus
 SPEC = DeploymentSpec(name="llama", namespace=P.NAMESPACE, stable="llama-v1", canary="llama-v2")
 #: Targets as service discovery would label them; nothing listens there (the data is backfilled).
 JOBS = f"""  - job_name: inference
@@ -52,7 +54,7 @@ def slow_scrapes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pro
         openmetrics=history, ready_query="count_over_time(tgi_queue_size[2h])", scrape_configs=JOBS
     ) as prometheus:
         # Service discovery lists targets a few seconds after start, as on a fresh server.
-        wait_until(lambda: _targets(prometheus) == 3, 20, "the three scrape targets")
+        eventually(lambda: _targets(prometheus) == 3, "the three scrape targets", 20)
         yield prometheus, end
 
 

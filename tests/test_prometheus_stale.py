@@ -29,8 +29,10 @@ from console.tui.app import ConsoleApp
 from tests import prom_profiles as P
 from tests.prom import Prometheus
 from tests.prom_rules import backfill_rules
-from tests.support import wait_until
-from tests.test_app import header_text
+from tests.support import header_text
+from tests.waiting import wait_until
+
+pytestmark = pytest.mark.slow  # starts processes
 
 DEPLOYMENT = DeploymentConfig(
     name="llama", namespace=P.NAMESPACE, stable="llama-v1", canary="llama-v2"

@@ -18,8 +18,7 @@ from console.sources.selectors import (
     promql_string,
     track_selector,
 )
-from tests.conftest import PrometheusWeek
-from tests.prom import NAMESPACE, STABLE, free_port
+from tests.prom import NAMESPACE, STABLE, PrometheusWeek, free_port
 
 POD_NAMES = {
     "llama-v1-7d9c5b8f4-x2x9k": True,
@@ -49,6 +48,7 @@ def test_names_are_regex_escaped() -> None:
     assert promql_string('a"b\\c') == '"a\\"b\\\\c"'
 
 
+@pytest.mark.slow
 def test_prometheus_applies_the_pattern_like_python(prometheus_week: PrometheusWeek) -> None:
     # label_replace uses the same anchored RE2 matching as =~; it tests any name without data.
     names = [*POD_NAMES, "a.b-7d9c5-x2x9k", "axb-7d9c5-x2x9k"]
@@ -63,6 +63,7 @@ def test_prometheus_applies_the_pattern_like_python(prometheus_week: PrometheusW
             assert (sample.labels.get("hit") == "yes") is matches(deployment, name), name
 
 
+@pytest.mark.slow
 def test_track_selector_on_backfilled_pods(prometheus_week: PrometheusWeek) -> None:
     at = prometheus_week.week.end
     with PrometheusClient(prometheus_week.url) as client:
@@ -78,6 +79,7 @@ def test_track_selector_on_backfilled_pods(prometheus_week: PrometheusWeek) -> N
     assert len(everything) == 6  # the decoys are there, just not selected
 
 
+@pytest.mark.slow
 def test_query_range_and_scalar(prometheus_week: PrometheusWeek) -> None:
     week = prometheus_week.week
     with PrometheusClient(prometheus_week.url, timeout=2) as client:
@@ -94,6 +96,7 @@ def test_query_range_and_scalar(prometheus_week: PrometheusWeek) -> None:
             client.scalar("vllm:prompt_tokens_total", week.end)
 
 
+@pytest.mark.slow
 def test_bad_query_shows_prometheus_error_text(prometheus_week: PrometheusWeek) -> None:
     with PrometheusClient(prometheus_week.url) as client, pytest.raises(SourceError) as err:
         client.query("sum(rate(vllm:prompt_tokens_total[5m])")

@@ -16,8 +16,8 @@ from console.factory import build_context
 from console.sources.promql import PrometheusClient, Redactor
 from console.tui.app import ConsoleApp
 from tests.prom_fault import FaultServer
-from tests.support import wait_until
-from tests.test_app import header_text
+from tests.support import header_text
+from tests.waiting import wait_until
 
 TOKEN = "eyJhbGciOi.s3cr3t-T0KEN_value"
 

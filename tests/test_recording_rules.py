@@ -28,10 +28,12 @@ from console.sources.recording import MARKER, rules_yaml
 from console.sources.selectors import track_selector
 from console.tui.app import ConsoleApp
 from tests import prom_profiles as P
-from tests.prom import Prometheus, wait_until
+from tests.prom import Prometheus
 from tests.prom_rules import SCRAPE_S, VARYING_NS, backfill_rules, write_varying
-from tests.support import wait_until as pilot_wait
-from tests.test_app import header_text
+from tests.support import header_text
+from tests.waiting import eventually, wait_until
+
+pytestmark = pytest.mark.slow  # starts processes
 
 NS = P.NAMESPACE
 
@@ -254,7 +256,7 @@ def test_prometheus_loads_and_evaluates_the_generated_file(recorded: Recorded) -
             r["health"] == "ok" and not r["lastEvaluation"].startswith("0001") for r in rules
         )
 
-    wait_until(evaluated, 20, "every rule evaluated")
+    eventually(evaluated, "every rule evaluated", 20)
     # Live markers now: the source finds its rules (no data now, so every value is null).
     source = recorded.source()
     snap = source.snapshot(specs("vllm")[0], 60.0)
@@ -292,13 +294,13 @@ async def test_dashboard_header_says_the_rules_are_missing(
     app = ConsoleApp(build_context(load(argparse.Namespace(config=config, demo=False))))
     async with app.run_test(size=(160, 48)) as pilot:
         dash = app.dashboard
-        await pilot_wait(pilot, lambda: dash.failures >= 1, "the failing poll")
+        await wait_until(pilot, lambda: dash.failures >= 1, "the failing poll")
         assert dash.last_error.startswith("recording rules missing: no recorded series ")
         assert 'track="llama-v9"' in dash.last_error
-        await pilot_wait(
+        await wait_until(
             pilot,
             lambda: dash.last_error in [n.message for n in app._notifications],
             "the notification",
         )
-        await pilot_wait(pilot, lambda: "recording rules missing" in header_text(app), "the header")
+        await wait_until(pilot, lambda: "recording rules missing" in header_text(app), "the header")
         assert "(vllm; rules 1m, 5m)" in header_text(app)

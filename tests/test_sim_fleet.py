@@ -66,6 +66,7 @@ def test_pod_names_look_like_kubernetes_and_follow_the_seed() -> None:
 
 def test_pods_keep_their_own_counters() -> None:
     f = fleet()
+    f.sync()  # the warm-up runs on the first read, not in the constructor
     for track in Track:
         pods = f.tracks[track].pods
         total = f.tracks[track].counters[L.REQ_2XX]
@@ -115,6 +116,7 @@ def test_build_sim_wires_one_fleet() -> None:
     assert source.name == "sim:slow-canary"
 
 
+@pytest.mark.slow
 def test_no_textual_imported() -> None:
     code = (
         "import sys, console.sim, console.sources.sim\n"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 import pytest
 
 from console.clock import ManualClock
@@ -46,10 +48,13 @@ def test_healthy_volume_and_quality() -> None:
     assert snap.canary is not None and snap.canary.weight_percent == pytest.approx(5.0)
     for values in (stable, canary):
         assert values.ttft_s.p99 and values.ttft_s.p99 < 1.0
-        assert values.itl_s.p99 and values.itl_s.p99 < 0.05
+        # Decode steps that share the batch with a prefill put p99 ITL past 25 ms (vLLM's ITL
+        # buckets 0.025-0.05 s), well under the 100 ms warning.
+        assert values.itl_s.p99 and 0.025 < values.itl_s.p99 < 0.1
         assert values.input_tokens.mean and 300 < values.input_tokens.mean < 1200
         assert values.output_tokens.mean and 150 < values.output_tokens.mean < 400
-        assert values.gpu_memory_used_fraction and 0.2 < values.gpu_memory_used_fraction < 0.9
+        # vLLM preallocates gpu_memory_utilization (0.9) of the GPU, plus the CUDA context.
+        assert values.gpu_memory_used_fraction and 0.88 < values.gpu_memory_used_fraction < 0.95
         assert values.tps.p50 and values.tps.p50 > 20
 
 
@@ -98,3 +103,47 @@ def test_traffic_spike_queues_and_overloads() -> None:
 def test_scenario_events_before_a_short_warmup_still_happen() -> None:
     fleet = SimFleet("cold-start", 7, SPEC, ManualClock(PEAK), warmup_s=0)
     assert fleet.tracks[Track.CANARY].desired == 2 and fleet.canary_weight == 10
+
+
+def test_inter_token_latency_spreads_over_vllm_buckets_and_differs_by_track() -> None:
+    from console.sim.histogram import ITL_BUCKETS
+
+    clock = ManualClock(PEAK)
+    fleet = SimFleet("healthy", 7, SPEC, clock, warmup_s=300)
+    source = SimMetricsSource(fleet)
+    first = source.snapshot(SPEC, 300).tracks
+    stable, canary = first[Track.STABLE], first[Track.CANARY]
+    assert stable.itl_s.p50 and stable.itl_s.p99 and canary.itl_s.p50 and canary.itl_s.p99
+    # p50 and p99 in different buckets: not every observation in one.
+    assert bisect_left(ITL_BUCKETS, stable.itl_s.p50) < bisect_left(ITL_BUCKETS, stable.itl_s.p99)
+    # Stable runs fuller batches than a 5 % canary on one replica: slower tokens.
+    assert stable.itl_s.p50 > canary.itl_s.p50 * 1.03
+    assert stable.tps.p50 and canary.tps.p50 and canary.tps.p50 > stable.tps.p50
+    # And it moves with load over the day: at the trough, batches are smaller.
+    clock.advance(12 * 3600)
+    trough = source.snapshot(SPEC, 300).tracks[Track.STABLE]
+    assert trough.itl_s.p50 and trough.itl_s.p50 < stable.itl_s.p50
+
+
+def test_kv_cache_follows_the_batch_while_gpu_memory_stays_preallocated() -> None:
+    clock = ManualClock(PEAK)
+    fleet = SimFleet("traffic-spike", 7, SPEC, clock, warmup_s=300)
+    source = SimMetricsSource(fleet)
+    calm = source.snapshot(SPEC, 60).tracks[Track.STABLE]
+    clock.advance(240)  # the spike (3× for five minutes) has queued requests by now
+    busy = source.snapshot(SPEC, 60).tracks[Track.STABLE]
+    assert busy.queue_depth and busy.queue_depth > 0
+    assert calm.kv_cache_used_fraction and busy.kv_cache_used_fraction
+    assert busy.kv_cache_used_fraction > 2 * calm.kv_cache_used_fraction
+    assert calm.gpu_memory_used_fraction == pytest.approx(busy.gpu_memory_used_fraction)
+
+
+@pytest.mark.parametrize("seed", [7, 8, 9])
+def test_healthy_stable_stays_healthy_through_its_daily_peak(seed: int) -> None:
+    clock = ManualClock(PEAK - 1800)
+    fleet = SimFleet("healthy", seed, SPEC, clock, warmup_s=300)
+    source = SimMetricsSource(fleet)
+    for _ in range(12):  # an hour either side of the peak, five minutes at a time
+        clock.advance(300)
+        stable = source.snapshot(SPEC, 300).tracks[Track.STABLE]
+        assert stable.error_share is not None and stable.error_share < 0.01

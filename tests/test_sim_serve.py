@@ -33,7 +33,8 @@ from console.sim.track import ITL_BASE_S, TTFT_BASE_S
 from console.sources.prometheus import PrometheusSource
 from console.sources.promql import PrometheusClient
 from console.sources.selectors import promql_string, track_selector
-from tests.prom import Prometheus, wait_until
+from tests.prom import Prometheus
+from tests.waiting import eventually
 
 SPEC = DEMO_DEPLOYMENT.spec()
 WINDOW = 12  # seconds of 1 s scrapes behind each rate
@@ -98,18 +99,19 @@ def served() -> Iterator[tuple[SimFleet, Prometheus]]:
         with Prometheus(scrape_configs=scrape) as prometheus:
             # The first scrape lands ~6 s after start; then enough of them to cover the window.
             query = f'count_over_time(up{{job="sim"}}[{WINDOW + 5}s]) >= {WINDOW + 2}'
-            wait_until(
+            eventually(
                 lambda: bool(
                     httpx.get(f"{prometheus.url}/api/v1/query", params={"query": query}).json()[
                         "data"
                     ]["result"]
                 ),
-                60,
                 "Prometheus to hold enough scrapes of sim serve",
+                60,
             )
             yield fleet, prometheus
 
 
+@pytest.mark.slow
 def test_snapshot_equals_reference_promql_and_is_near_ground_truth(
     served: tuple[SimFleet, Prometheus],
 ) -> None:
@@ -192,6 +194,7 @@ def sim_serve_process() -> Iterator[str]:
         process.wait(10)
 
 
+@pytest.mark.slow
 def test_openai_client_streams_a_chat_completion(sim_serve_process: str) -> None:
     client = openai.OpenAI(base_url=f"{sim_serve_process}/v1", api_key="not-needed")
     assert [m.id for m in client.models.list()] == ["llama-3-8b"]
@@ -221,6 +224,7 @@ def test_openai_client_streams_a_chat_completion(sim_serve_process: str) -> None
     assert elapsed >= TTFT_BASE_S + 11 * ITL_BASE_S * 0.9
 
 
+@pytest.mark.slow
 def test_openai_client_completion_and_a_refused_request(sim_serve_process: str) -> None:
     client = openai.OpenAI(base_url=f"{sim_serve_process}/v1", api_key="not-needed")
     reply = client.completions.create(model="llama-3-8b", prompt="Hello", max_tokens=5)

@@ -88,6 +88,7 @@ def test_unreachable_prometheus_is_one_line_and_exit_1(
     )
 
 
+@pytest.mark.slow
 def test_missing_series_are_null_never_zero(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

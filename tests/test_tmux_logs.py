@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-import time
-import uuid
 from pathlib import Path
 
-from tests.test_tmux_smoke import ROOT, Tmux, _quote
+import pytest
+
+from tests.tmux import Tmux, console_command
+
+pytestmark = pytest.mark.slow  # starts processes
 
 HOSTILE = [
     b"HX1 [/x] closing tag",
@@ -24,38 +24,6 @@ HOSTILE = [
     b"HX8 bad \xff\xfe utf8",
     b"HX9 " + b"B" * 1_000_000,
 ]
-
-
-class ConfiguredTmux(Tmux):
-    """A tmux server of its own, started with ``conf`` (clipboard writes allowed)."""
-
-    def __init__(self, conf: Path, width: int, height: int, command: str) -> None:
-        self.name = f"ic-{uuid.uuid4().hex[:8]}"
-        self.tmux = ["tmux", "-L", self.name, "-f", str(conf)]
-        subprocess.run(
-            [*self.tmux, "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
-             f"{command}; sleep 30"],
-            check=True,
-            cwd=ROOT,
-        )  # fmt: skip
-
-    def query(self, fmt: str) -> str:
-        result = subprocess.run(
-            [*self.tmux, "display-message", "-p", "-t", self.name, fmt],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        return result.stdout.strip()
-
-    def buffers(self) -> str:
-        result = subprocess.run(
-            [*self.tmux, "list-buffers"], capture_output=True, text=True, check=False
-        )
-        return result.stdout
-
-    def type(self, text: str) -> None:
-        subprocess.run([*self.tmux, "send-keys", "-t", self.name, "-l", text], check=True)
 
 
 def test_hostile_log_lines_on_a_real_terminal(tmp_path: Path) -> None:
@@ -71,12 +39,8 @@ def test_hostile_log_lines_on_a_real_terminal(tmp_path: Path) -> None:
         "PATH": os.environ.get("PATH", ""),
     }
     marker = tmp_path / "exit-status"
-    command = (
-        f"env -i {' '.join(f'{k}={_quote(v)}' for k, v in env.items())} "
-        f"{_quote(sys.executable)} -m console --demo --log-file {_quote(str(log))}; "
-        f"echo $? > {_quote(str(marker))}"
-    )
-    tmux = ConfiguredTmux(conf, 120, 40, command)
+    command = console_command(["--demo", "--log-file", str(log)], env, marker)
+    tmux = Tmux(120, 40, command, conf)
     try:
         title = tmux.query("#{pane_title}")
         tmux.wait_for(lambda s: "req/s" in s and "Logs" in s, "the console with its log pane")
@@ -109,11 +73,7 @@ def test_hostile_log_lines_on_a_real_terminal(tmp_path: Path) -> None:
         assert "owned" not in tmux.query("#{pane_title} #{window_name}")
         assert "hacked" not in tmux.buffers() and tmux.buffers().strip() == ""
         tmux.keys("q")
-        deadline = time.monotonic() + 20
-        while not marker.exists() or not marker.read_text().strip():
-            assert time.monotonic() < deadline, f"no exit after q:\n{tmux.screen()}"
-            time.sleep(0.1)  # polling the exit marker, with a deadline
-        assert marker.read_text().strip() == "0"
+        assert tmux.exit_status(marker) == "0"
         assert "Traceback" not in tmux.screen()
     finally:
         tmux.kill()

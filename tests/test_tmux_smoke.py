@@ -5,69 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.tmux import Tmux, console_command
 
-
-class Tmux:
-    def __init__(self, width: int, height: int, command: list[str], env: dict[str, str]) -> None:
-        self.name = f"ic-{uuid.uuid4().hex[:8]}"
-        # A server of its own: the size is this test's, whatever else tmux is running.
-        self.tmux = ["tmux", "-L", self.name]
-        shell = " ".join(_quote(part) for part in command)
-        subprocess.run(
-            [
-                *self.tmux,
-                "new-session",
-                "-d",
-                "-s",
-                self.name,
-                "-x",
-                str(width),
-                "-y",
-                str(height),
-                f"env -i {' '.join(f'{k}={_quote(v)}' for k, v in env.items())} {shell}; sleep 30",
-            ],
-            check=True,
-            cwd=ROOT,
-        )
-
-    def screen(self) -> str:
-        result = subprocess.run(
-            [*self.tmux, "capture-pane", "-p", "-t", self.name],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        return result.stdout
-
-    def keys(self, *keys: str) -> None:
-        subprocess.run([*self.tmux, "send-keys", "-t", self.name, *keys], check=True)
-
-    def wait_for(self, predicate: Callable[[str], bool], what: str, timeout: float = 30) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            text = self.screen()
-            if predicate(text):
-                return text
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}; screen:\n{text}")
-            time.sleep(0.1)  # polling the screen, each check waits on state
-
-    def kill(self) -> None:
-        subprocess.run([*self.tmux, "kill-server"], capture_output=True, check=False)
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "'\\''") + "'"
+pytestmark = pytest.mark.slow  # starts processes
 
 
 @pytest.fixture
@@ -83,8 +28,7 @@ def console_in_tmux(tmp_path: Path) -> Iterator[Callable[[int, int], Tmux]]:
             "PATH": os.environ.get("PATH", ""),
             "HOME": str(tmp_path),
         }
-        script = f"{_quote(sys.executable)} -m console; echo $? > {_quote(str(marker))}"
-        session = Tmux(width, height, ["sh", "-c", script], env)
+        session = Tmux(width, height, console_command([], env, marker))
         sessions.append(session)
         return session
 
@@ -124,9 +68,5 @@ def test_person_starts_reads_presses_keys_and_quits(
     tmux.wait_for(lambda s: "req/s" in s and "Details of" not in s, "the details to close")
     tmux.keys("q")
     marker: Path = console_in_tmux.marker  # type: ignore[attr-defined]
-    deadline = time.monotonic() + 20
-    while not marker.exists() or not marker.read_text().strip():
-        assert time.monotonic() < deadline, "the console did not exit after q"
-        time.sleep(0.1)
-    assert marker.read_text().strip() == "0"
+    assert tmux.exit_status(marker) == "0"
     assert "Traceback" not in tmux.screen()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.app import App, ComposeResult
 
 import themes
@@ -86,3 +87,33 @@ async def test_new_data_that_reads_the_same_is_not_repainted() -> None:
         bar.data = CanaryBarData(STEPS, 5.0, observed=5.9, gates="pass")
         await pilot.pause()
         assert repaints == [1] and "observed 5.9%" in bar.plain
+
+
+@pytest.mark.parametrize(
+    ("width", "reason"),
+    [
+        (140, "canary 5xx share 9.59% over the 2.00% limit (stable 0.00%)"),
+        (100, "canary 5xx share 9.59% over the 2.00% limit"),
+        (80, "5xx 9.59% > 2.00%"),
+    ],
+)
+async def test_gate_reason_is_whole_without_its_parenthetical_or_short(
+    width: int, reason: str
+) -> None:
+    data = CanaryBarData(
+        STEPS,
+        5.0,
+        observed=5.4,
+        gates="fail",
+        gate_detail="canary 5xx share 9.59% over the 2.00% limit (stable 0.00%)",
+        gate_short="5xx 9.59% > 2.00%",
+    )
+    text, _ = await shown(data, width)
+    assert text.rstrip().endswith(f"gates ✗ {reason}"), text
+    assert "…" not in text
+
+
+async def test_no_room_for_any_form_of_the_reason_leaves_it_out() -> None:
+    data = CanaryBarData(STEPS, 5.0, gates="fail", gate_detail="x" * 80, gate_short="y" * 60)
+    text, _ = await shown(data, 60)
+    assert text.rstrip().endswith("gates ✗") and "…" not in text

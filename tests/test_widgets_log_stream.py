@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from textual.app import App, ComposeResult
 
-from tests.support import wait_until
+from tests.waiting import wait_until
 from widgets.log_format import detect_level, display_text, short_label
 from widgets.log_stream import LogStream
 

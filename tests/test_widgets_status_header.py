@@ -226,3 +226,25 @@ async def test_new_data_that_reads_the_same_is_not_repainted() -> None:
         header.data = replace(CALM, age_s=3.0)
         await pilot.pause()
         assert repaints == [1] and "3.0s" in header.plain
+
+
+def test_health_reason_gives_way_to_its_short_form_before_going() -> None:
+    data = HeaderData(
+        "llama",
+        "sim:failing-canary",
+        0.4,
+        False,
+        "5m",
+        5,
+        10,
+        "failing",
+        health_reason="canary 5xx share 9.59% over the 2.00% limit (stable 0.00%)",
+        health_short="5xx 9.59% > 2.00%",
+    )
+    wide = text(data, 200)
+    assert "over the 2.00% limit (stable 0.00%)" in wide
+    middle = text(data, 80)
+    assert "✗ failing" in middle and middle.endswith("5xx 9.59% > 2.00%")
+    assert "…" not in middle
+    narrow = text(data, 50)
+    assert "5xx" not in narrow and "failing" in narrow and "…" not in narrow

@@ -1,4 +1,8 @@
-"""Console themes: Textual Theme objects carrying the domain colour variables."""
+"""Console themes: Textual ``Theme`` objects carrying the domain colour variables (``palette``:
+dark, light and colour-blind safe) and the stylesheet ``console.tcss``, which uses variables
+only. Colours are data here and nowhere else.
+
+May import Textual only; never anything from ``console/`` or ``widgets/``."""
 
 from __future__ import annotations
 

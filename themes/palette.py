@@ -121,55 +121,73 @@ CONSOLE_DARK: Final = make_theme(
     surface="#171C22",
     panel="#1F262E",
     foreground="#DDE3EA",
-    overrides={"stale": "#C678DD"},
+    # Textual's default muted text is "auto 60%", which a component style (a log line's time,
+    # a panel's label) resolves without its background — white. A colour keeps it legible.
+    overrides={
+        "stale": "#C678DD",
+        "text-muted": "#97A3B0",
+        # A scrollbar's thumb stands 3:1 from its track (Textual's default is about 2:1).
+        "scrollbar": "#6B7A8C",
+        "scrollbar-hover": "#8A9BB0",
+    },
 )
 
 CONSOLE_LIGHT: Final = make_theme(
     "console-light",
     primary="#1F5FA8",
-    secondary="#5B6B7E",
-    accent="#B35C00",
-    success="#1E7B3A",
-    warning="#9A6500",
+    secondary="#4E5C6D",
+    accent="#8F4A00",
+    success="#17692F",
+    warning="#7F5300",
     error="#B3261E",
     dark=False,
     background="#F6F7F9",
     surface="#ECEEF2",
     panel="#DDE1E7",
     foreground="#1B2027",
-    overrides={"stale": "#8E3FA8"},
+    overrides={
+        "stale": "#8E3FA8",
+        "text-muted": "#4F5A68",
+        "scrollbar": "#6B7686",
+        "scrollbar-hover": "#5B6B7E",
+    },
 )
 
 # Okabe-Ito: status never depends on telling red from green. Blue means ok (the sky blue, which
-# keeps its contrast on a dark background), orange warns, vermillion is bad; the header also
-# spells every state out in words.
+# keeps its contrast on a dark background; Okabe-Ito's darker blue is 3.4:1 there, so it is not
+# used for text), orange warns, vermillion is bad; the header also spells every state out in
+# words.
 _OI_BLACK = "#000000"
 _OI_ORANGE = "#E69F00"
 _OI_SKY_BLUE = "#56B4E9"
-_OI_BLUISH_GREEN = "#009E73"
 _OI_YELLOW = "#F0E442"
-_OI_BLUE = "#0072B2"
-_OI_VERMILLION = "#D55E00"
 _OI_REDDISH_PURPLE = "#CC79A7"
+# Okabe-Ito's own vermillion and bluish green fall under 4.5:1 as text on the panel colour
+# (3.9:1, 4.4:1); the same hues, lighter, keep AA everywhere they are drawn.
+_VERMILLION_LIGHT = "#F07F3C"
+_BLUISH_GREEN_LIGHT = "#00B383"
 
 CONSOLE_COLORBLIND: Final = make_theme(
     "console-colorblind",
-    primary=_OI_BLUE,
+    primary=_OI_SKY_BLUE,
     secondary=_OI_REDDISH_PURPLE,
     accent=_OI_ORANGE,
     success=_OI_SKY_BLUE,
     warning=_OI_ORANGE,
-    error=_OI_VERMILLION,
+    error=_VERMILLION_LIGHT,
     background="#111111",
     surface="#1A1A1A",
     panel="#262626",
     foreground="#EEEEEE",
     overrides={
         "stale": _OI_YELLOW,
+        "text-muted": "#B0B0B0",
+        "scrollbar": "#8C8C8C",
+        "scrollbar-hover": "#A8A8A8",
         "spark-stable": _OI_SKY_BLUE,
         "spark-canary": _OI_ORANGE,
         "canary-inconclusive": _OI_REDDISH_PURPLE,
-        "cost-under": _OI_BLUISH_GREEN,
+        "cost-under": _BLUISH_GREEN_LIGHT,
         "block-cursor-foreground": _OI_BLACK,
     },
 )

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from widgets._strips import fit
+from widgets._strips import fit, pieces_width
 from widgets.safe_text import clean
+from widgets.strip_diff import changed_regions
 
 __all__ = ["CanaryBar", "CanaryBarData"]
 
@@ -25,6 +28,7 @@ class CanaryBarData:
     observed: float | None = None
     gates: str = ""  # pass | fail | inconclusive | ""
     gate_detail: str = ""
+    gate_short: str = ""  # the detail in a few words, for when the whole one does not fit
     mirror: float | None = None
     activity: str = ""
     progress: tuple[int, int] | None = None  # ready, wanted
@@ -48,8 +52,10 @@ class CanaryBar(Widget):
     DEFAULT_CSS = """
     CanaryBar { height: 1; background: $boost; }
     CanaryBar > .canary-bar--done { color: $text-muted; }
-    CanaryBar > .canary-bar--current { background: $primary; color: $text; text-style: bold; }
-    CanaryBar > .canary-bar--todo { color: $text; }
+    CanaryBar > .canary-bar--current {
+        background: $primary; color: $background; text-style: bold;
+    }
+    CanaryBar > .canary-bar--todo { color: $foreground; }
     CanaryBar > .canary-bar--pass { color: $canary-healthy; text-style: bold; }
     CanaryBar > .canary-bar--fail { color: $canary-failing; text-style: bold; }
     CanaryBar > .canary-bar--inconclusive { color: $canary-inconclusive; }
@@ -68,9 +74,17 @@ class CanaryBar(Widget):
 
     def watch_data(self) -> None:
         shown, self._row = self._row, None
-        if shown is not None and self.is_mounted and self.render_line(0) == shown[1]:
+        if shown is None or not self.is_mounted:
+            self.refresh()
             return
-        self.refresh()
+        row = self.render_line(0)
+        if row == shown[1]:
+            return
+        regions = changed_regions([shown[1]], [row])  # only the cells that changed
+        if regions is None:
+            self.refresh()
+        elif regions:
+            self.refresh(*regions)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -129,8 +143,25 @@ class CanaryBar(Widget):
             pieces.append(("│ ", base))
             pieces.append((text, self._style("activity")))
         elif data.gate_detail and data.gates != "pass":
-            pieces.append((clean(data.gate_detail), self._style("muted")))
+            room = width - pieces_width(pieces)
+            detail = _whole(room, data.gate_detail, data.gate_short)
+            if detail:
+                pieces.append((detail, self._style("muted")))
         return fit(pieces, width, base)
+
+
+def _whole(room: int, detail: str, short: str) -> str:
+    """The gate detail as it fits: whole, without its parenthetical, in short, or not at all —
+    never a reason cut off in the middle."""
+    full = clean(detail)
+    bare = _PARENTHETICAL.sub("", full).strip()
+    for text in (full, bare, clean(short)):
+        if text and cell_len(text) <= room:
+            return text
+    return ""
+
+
+_PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
 
 
 def _meter(ready: int, wanted: int, cells: int = 10) -> str:

@@ -15,9 +15,12 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from widgets._strips import Segments, fit, fit_segments, pieces_width, strip_of
+from widgets.cell_fit import fit_lines
 from widgets.data import Cell, Column, PanelData
 from widgets.safe_text import clean
+from widgets.spark_axis import axis_row, mark_row
 from widgets.sparkline import finite_values, render_sparkline
+from widgets.strip_diff import changed_regions
 
 __all__ = ["Cell", "Column", "ComparePanel", "PanelData"]
 
@@ -26,7 +29,8 @@ Pieces = list[tuple[str, Style]]
 SPARK_ROWS = 2
 """Sparkline height in normal mode."""
 MIN_SPARK = 4
-"""Narrowest sparkline in compact mode; values are cut with an ellipsis to leave it room."""
+"""Narrowest sparkline in compact mode; values give up short forms and low-priority cells to
+leave it room (never digits)."""
 RULE = " │ "
 
 
@@ -48,6 +52,9 @@ class ComparePanel(Widget):
         "compare-panel--spark-stable",
         "compare-panel--spark-canary",
         "compare-panel--label",
+        "compare-panel--track-stable",
+        "compare-panel--track-canary",
+        "compare-panel--marker",
     }
 
     SCOPED_CSS = False  # the compact rule must match ``.-compact ComparePanel`` from an ancestor
@@ -74,6 +81,9 @@ class ComparePanel(Widget):
     ComparePanel > .compare-panel--spark-stable { color: $spark-stable; }
     ComparePanel > .compare-panel--spark-canary { color: $spark-canary; }
     ComparePanel > .compare-panel--label { color: $text-muted; text-style: bold; }
+    ComparePanel > .compare-panel--track-stable { color: $spark-stable; text-style: bold; }
+    ComparePanel > .compare-panel--track-canary { color: $spark-canary; text-style: bold; }
+    ComparePanel > .compare-panel--marker { color: $foreground; text-style: bold reverse; }
     """
 
     compact_title_width: ClassVar[int] = 10
@@ -132,7 +142,12 @@ class ComparePanel(Widget):
         else:
             self.render_line(0)  # rebuilds the rows
             if self._cache != shown:  # values that read the same (and flat sparklines): no paint
-                self.refresh()
+                # Only the cells that changed go to the terminal (a number, a sparkline's end).
+                regions = changed_regions(shown, self._cache)
+                if regions is None:
+                    self.refresh()
+                elif regions:
+                    self.refresh(*regions)
 
     def _update_titles(self, data: PanelData | None) -> None:
         # Setting a border title repaints the widget, so only a new text is set.
@@ -141,7 +156,11 @@ class ComparePanel(Widget):
             title = clean(data.title)
             labels = dict.fromkeys((data.stable.spark_label, data.canary.spark_label))
             spark = " │ ".join(label for label in labels if label)
-            subtitle = clean(" · ".join(part for part in (spark, data.note) if part)) or None
+            if spark and data.chart_window:
+                spark = f"chart {spark} over {data.chart_window}"
+            values = f"values over last {data.value_window}" if data.value_window else ""
+            parts = (spark, data.note, values)
+            subtitle = clean(" · ".join(part for part in parts if part)) or None
         if (title, subtitle) == self._titles:
             return
         self._titles = (title, subtitle)
@@ -159,7 +178,9 @@ class ComparePanel(Widget):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         data = self.data
         rows = 1 if data is None else max(1, len(data.stable.lines), len(data.canary.lines))
-        return rows if self.compact else rows + SPARK_ROWS
+        if self.compact:
+            return rows + (1 if data is not None and data.heading else 0)
+        return rows + SPARK_ROWS + (1 if data is not None and data.chart_window else 0)
 
     def render_line(self, y: int) -> Strip:
         width, height = self.content_size
@@ -189,17 +210,24 @@ class ComparePanel(Widget):
             "label",
             "spark-stable",
             "spark-canary",
+            "track-stable",
+            "track-canary",
+            "marker",
         ):
             styles[name] = self.get_component_rich_style(f"compare-panel--{name}")
         self._styles = styles
 
     def _cells(self, cells: tuple[Cell, ...]) -> Pieces:
-        pieces: Pieces = []
-        for index, cell in enumerate(cells):
-            if index:
-                pieces.append((" ", self._styles["normal"]))
-            pieces.append((clean(cell.text), self._style(cell.level)))
-        return pieces
+        return self._fitted((cells,), 1 << 16)[0]
+
+    def _fitted(
+        self, lines: tuple[tuple[Cell, ...], ...], width: int, aligned: bool = False
+    ) -> list[Pieces]:
+        """The lines fitted into ``width`` (short forms, then low-priority cells left out)."""
+        return [
+            [(text, self._style(level)) for text, level in line]
+            for line in fit_lines(lines, width, aligned=aligned)
+        ]
 
     def _spark_scale(self, data: PanelData) -> tuple[float | None, float | None]:
         if not data.shared_scale:
@@ -212,7 +240,9 @@ class ComparePanel(Widget):
     def _spark(self, column: Column, track: str, width: int, rows: int) -> list[Pieces]:
         lo, hi = self._scale
         style = self._style(f"spark-{track}")
-        lines = render_sparkline(column.spark, width, rows, lo=lo, hi=hi)
+        lines = render_sparkline(
+            column.spark, width, rows, lo=lo, hi=hi, offset=column.spark_offset
+        )
         return [[(line, style)] for line in lines]
 
     def _build(self, width: int, compact: bool) -> list[Strip]:
@@ -258,22 +288,44 @@ class ComparePanel(Widget):
         assert data is not None
         rows = max(1, len(data.stable.lines), len(data.canary.lines))
         label = clean(column.label)
+        fitted = self._fitted(column.lines, width - gutter, data.aligned)
         lines = []
         for index in range(rows):
             pieces: Pieces = []
             if gutter:
                 text = label if index == 0 else ""
-                pieces.append((text, self._style("label")))
+                pieces.append((text, self._style(f"track-{track}")))
                 pad = gutter - cell_len(text)
                 pieces.append((" " * max(1, pad), base))
-            if index < len(column.lines):
-                pieces.extend(self._cells(column.lines[index]))
+            if index < len(fitted):
+                pieces.extend(fitted[index])
             elif index == 0:
                 pieces.append(("no data", self._style("muted")))
             lines.append(fit_segments(pieces, width, base))
         sparks = self._spark(column, track, width, SPARK_ROWS)
         lines.extend(fit_segments(line, width, base) for line in sparks)
+        if data.chart_window:
+            axis = self._axis(data.chart_window, width)
+            lines.append(fit_segments(self._mark(axis, data.markers, width), width, base))
         return lines
+
+    def _axis(self, window: str, width: int) -> Pieces:
+        return axis_row(window, width, self._style("muted"))
+
+    def _mark(self, row: Pieces, markers: tuple[tuple[float, str], ...], width: int) -> Pieces:
+        return mark_row(row, markers, width, self._styles["normal"], self._style("marker"))
+
+    def _heading(self, track: str, width: int) -> Segments:
+        """The compact layout's column heading: the track's word in its colour, the windows."""
+        data = self.data
+        assert data is not None
+        cells = [Cell(track, f"track-{track}")]
+        if data.value_window:
+            cells.append(Cell(f"last {data.value_window}", "muted", short=data.value_window))
+        if data.chart_window:
+            cells.append(Cell(f"· chart -{data.chart_window}→now", "muted", drop=1))
+        fitted = self._fitted((tuple(cells),), width)[0]
+        return fit_segments(fitted, width, self._styles["normal"])
 
     def _build_compact(self, data: PanelData, width: int) -> list[Strip]:
         base = self._styles["normal"]
@@ -285,15 +337,23 @@ class ComparePanel(Widget):
             return [fit([(clean(data.title), base)], width, base)]
         stable = self._compact_half(data.stable, "stable", left)
         canary = self._compact_half(data.canary, "canary", right)
+        # The title's column: the title, then the note (``tok/req``) when it fits under it.
+        titles: Pieces = [(clean(data.title), base + Style(bold=True))]
+        note = clean(data.note)
+        if note and cell_len(note) < title_width:
+            titles.append((note, self._style("muted")))
+        if data.heading:
+            stable.insert(0, self._heading("stable", left))
+            canary.insert(0, self._heading("canary", right))
+            titles.insert(0, ("", base))
         rule = fit_segments([(RULE, self._style("muted"))], len(RULE), base)
-        title_style = base + Style(bold=True)
         blank_left = fit_segments([], left, base)
         blank_right = fit_segments([], right, base)
         strips = []
         for index in range(max(len(stable), len(canary))):
-            text = clean(data.title) if index == 0 else ""
+            piece = titles[index] if index < len(titles) else ("", base)
             # The title's column, then one blank cell before the values.
-            title = fit_segments([(text, title_style)], max(title_width - 1, 0), base)
+            title = fit_segments([piece], max(title_width - 1, 0), base)
             gap = fit_segments([], 1 if title_width else 0, base)
             parts = (
                 title,
@@ -306,18 +366,34 @@ class ComparePanel(Widget):
         return strips
 
     def _compact_half(self, column: Column, track: str, width: int) -> list[Segments]:
-        """One row per value line; the sparkline follows the first, after the widest line."""
+        """One row per value line; the sparkline follows the ``spark_row`` line."""
         base = self._styles["normal"]
-        lines = [self._cells(line) for line in column.lines] or [[("–", self._style("muted"))]]
+        data = self.data
+        assert data is not None
         spark_min = min(MIN_SPARK, max(0, width - 2))
-        values_width = min(max(pieces_width(p) for p in lines), width - spark_min - 1)
+        room = width - spark_min - 1
+        lines = self._fitted(column.lines, room, data.aligned) if column.lines else []
+        lines = lines or [[("–", self._style("muted"))]]
+        values_width = min(max(pieces_width(p) for p in lines), room)
         if values_width <= 0:
             return [fit_segments(self._spark(column, track, width, 1)[0], width, base)]
         spark_width = width - values_width - 1
-        spark = fit_segments(self._spark(column, track, spark_width, 1)[0], spark_width, base)
-        first = [*fit_segments(lines[0], values_width, base), *fit_segments([], 1, base), *spark]
-        return [first] + [fit_segments(p, width, base) for p in lines[1:]]
+        line = self._spark(column, track, spark_width, 1)[0]
+        spark = fit_segments(self._mark(line, data.markers, spark_width), spark_width, base)
+        row = min(max(data.spark_row, 0), len(lines) - 1)
+        out = []
+        for index, pieces in enumerate(lines):
+            if index == row:
+                values = fit_segments(pieces, values_width, base)
+                out.append([*values, *fit_segments([], 1, base), *spark])
+            else:
+                out.append(fit_segments(pieces, width, base))
+        return out
 
 
-def _rows(data: PanelData | None) -> int:
-    return 0 if data is None else max(len(data.stable.lines), len(data.canary.lines))
+def _rows(data: PanelData | None) -> tuple[int, bool, bool]:
+    """What decides the panel's height (the value lines, a heading row, an axis row)."""
+    if data is None:
+        return (0, False, False)
+    lines = max(len(data.stable.lines), len(data.canary.lines))
+    return (lines, data.heading, bool(data.chart_window))

@@ -1,8 +1,8 @@
-"""A small text chart of two cumulative cost series (API and dedicated) over a horizon."""
+"""A braille line chart of two cost lines (API and dedicated) with a $ axis and marked points."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
 from typing import ClassVar
 
 from rich.style import Style
@@ -10,137 +10,134 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-__all__ = ["CostChart", "plot_rows"]
+from widgets.braille import plot
+from widgets.data import CostCurve
+from widgets.safe_text import clean
 
-API_MARK = "•"
-DEDICATED_MARK = "▪"
-BOTH_MARK = "◆"
+__all__ = ["CostChart", "CostCurve", "money_tick"]
 
-
-def _resample(values: Sequence[float], width: int) -> list[float]:
-    """``values`` linearly interpolated at ``width`` evenly spaced points."""
-    if not values or width <= 0:
-        return []
-    if len(values) == 1:
-        return [float(values[0])] * width
-    out: list[float] = []
-    last = len(values) - 1
-    for i in range(width):
-        x = i * last / max(width - 1, 1)
-        lo = min(int(x), last - 1)
-        frac = x - lo
-        out.append(values[lo] * (1 - frac) + values[lo + 1] * frac)
-    return out
+SERIES = ("API", "dedicated TCO")
 
 
-def plot_rows(
-    api: Sequence[float], dedicated: Sequence[float], width: int, height: int
-) -> list[str]:
-    """The plot area as ``height`` strings of ``width`` characters, top row first: each column
-    carries the API mark, the dedicated mark, or both where they meet."""
-    if width <= 0 or height <= 0:
-        return []
-    top = max([*api, *dedicated, 0.0])
-    grid = [[" "] * width for _ in range(height)]
-    for values, mark in ((api, API_MARK), (dedicated, DEDICATED_MARK)):
-        for x, value in enumerate(_resample(values, width)):
-            level = 0 if top <= 0 else round(max(value, 0.0) / top * (height - 1))
-            row = height - 1 - level
-            grid[row][x] = BOTH_MARK if grid[row][x] not in (" ", mark) else mark
-    return ["".join(row) for row in grid]
-
-
-def _money(value: float) -> str:
+def money_tick(value: float) -> str:
+    """A short axis label: ``$0``, ``$950``, ``$12k``, ``$3.4M``."""
+    if not math.isfinite(value):
+        return "$?"
     if value >= 1e6:
-        return f"${value / 1e6:,.1f}M"
-    if value >= 1e4:
-        return f"${value / 1e3:,.1f}k"
-    return f"${value:,.0f}"
+        return f"${value / 1e6:.3g}M"
+    if value >= 1e3:
+        return f"${value / 1e3:.3g}k"
+    return f"${value:.0f}"
 
 
 class CostChart(Widget):
-    """Cumulative API cost against cumulative dedicated cost. The dearer series is drawn in
-    ``$cost-over``, the cheaper one in ``$cost-under``; axes and labels in ``$text-muted``.
-
-    Set ``series = (api, dedicated)`` and ``horizon_label`` (e.g. "7d") to update it."""
+    """API cost against dedicated cost as braille lines over a $ axis, with vertical marks (the
+    crossover, today's volume) labelled under the x axis. The dearer line at the right edge is
+    drawn in ``$cost-over``, the cheaper in ``$cost-under``. Set ``chart.curve``."""
 
     DEFAULT_CSS = """
     CostChart {
-        height: 7;
+        height: 12;
         width: 1fr;
     }
-    CostChart > .cost-chart--over {
-        color: $cost-over;
-    }
-    CostChart > .cost-chart--under {
-        color: $cost-under;
-    }
-    CostChart > .cost-chart--axis {
-        color: $text-muted;
-    }
+    CostChart > .cost-chart--over { color: $cost-over; }
+    CostChart > .cost-chart--under { color: $cost-under; }
+    CostChart > .cost-chart--axis { color: $text-muted; }
+    CostChart > .cost-chart--mark { color: $foreground; text-style: bold; }
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "cost-chart--over",
         "cost-chart--under",
         "cost-chart--axis",
+        "cost-chart--mark",
     }
 
-    series: reactive[tuple[tuple[float, ...], tuple[float, ...]]] = reactive(((), ()))
-    horizon_label: reactive[str] = reactive("")
+    curve: reactive[CostCurve | None] = reactive(None)
 
     def __init__(
         self,
-        api: Sequence[float] = (),
-        dedicated: Sequence[float] = (),
-        horizon_label: str = "",
+        curve: CostCurve | None = None,
         *,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.set_reactive(CostChart.series, (tuple(api), tuple(dedicated)))
-        self.set_reactive(CostChart.horizon_label, horizon_label)
+        self.set_reactive(CostChart.curve, curve)
+
+    def _styles(self) -> dict[str, Style]:
+        return {
+            n: self.get_component_rich_style(f"cost-chart--{n}", partial=True)
+            for n in ("over", "under", "axis", "mark")
+        }
 
     def render(self) -> Text:
-        api, dedicated = self.series
-        axis = self.get_component_rich_style("cost-chart--axis", partial=True)
-        over = self.get_component_rich_style("cost-chart--over", partial=True)
-        under = self.get_component_rich_style("cost-chart--under", partial=True)
-        api_end = api[-1] if api else 0.0
-        dedicated_end = dedicated[-1] if dedicated else 0.0
-        api_style, dedicated_style = (over, under) if api_end > dedicated_end else (under, over)
-        if api_end == dedicated_end:
-            api_style = dedicated_style = Style()
-        top = max([*api, *dedicated, 0.0])
-        gutter = max(len(_money(top)), 2) + 1
-        width = max(self.size.width - gutter, 1)
-        height = max(self.size.height - 2, 1)
+        curve = self.curve
         text = Text(no_wrap=True, overflow="crop")
-        for i, row in enumerate(plot_rows(api, dedicated, width, height)):
-            label = _money(top) if i == 0 else "$0" if i == height - 1 else ""
-            text.append(f"{label:>{gutter - 1}}│", axis)
-            for char in row:
-                if char == API_MARK:
-                    text.append(char, api_style)
-                elif char == DEDICATED_MARK:
-                    text.append(char, dedicated_style)
+        if curve is None:
+            return Text("no token volume to chart", no_wrap=True)
+        s = self._styles()
+        finite = [v for v in (*curve.api, *curve.dedicated) if math.isfinite(v)]
+        top = max([*finite, 0.0]) * 1.05 or 1.0
+        api_end = curve.api[-1] if curve.api else 0.0
+        dedicated_end = curve.dedicated[-1] if curve.dedicated else 0.0
+        dearer_api = api_end > dedicated_end
+        series_styles = (s["over"], s["under"]) if dearer_api else (s["under"], s["over"])
+        gutter = max(len(money_tick(top)), len(money_tick(top / 2))) + 1
+        width = max(self.size.width - gutter - 1, 4)
+        height = max(self.size.height - 3 - len(curve.marks), 2)
+        mark_columns = {
+            min(round(f * (width - 1)), width - 1): label for f, label in curve.marks if 0 <= f <= 1
+        }
+        rows = plot((curve.api, curve.dedicated), width, height, top)
+        for index, row in enumerate(rows):
+            value = top * (1 - index / (height - 1)) if height > 1 else top
+            tick = index in (0, (height - 1) // 2, height - 1)
+            label = money_tick(0.0 if index == height - 1 else value) if tick else ""
+            text.append(f"{label:>{gutter}}", s["axis"])
+            text.append("┤" if tick else "│", s["axis"])
+            for column, (char, owner) in enumerate(row):
+                if owner >= 0:
+                    text.append(char, series_styles[owner])
+                elif column in mark_columns:
+                    text.append("┊", s["mark"])
                 else:
-                    text.append(char, axis if char == BOTH_MARK else Style())
+                    text.append(" ")
             text.append("\n")
-        end = self.horizon_label
-        text.append(" " * (gutter - 1) + "└" + "─" * width + "\n", axis)
-        text.append(" " * gutter, axis)
-        legend = Text(no_wrap=True)
-        legend.append(f"{API_MARK} API", api_style)
-        legend.append("  ")
-        legend.append(f"{DEDICATED_MARK} dedicated", dedicated_style)
-        room = width - len("0") - len(end)
-        text.append("0", axis)
-        pad = max(room - legend.cell_len, 2)
-        text.append(" " * (pad // 2))
-        text.append_text(legend)
-        text.append(" " * (pad - pad // 2))
-        text.append(end, axis)
+        text.append(" " * gutter + "└" + "─" * width + "\n", s["axis"])
+        text.append_text(self._x_labels(curve, gutter, width, s))
+        text.append("\n")
+        for column, label in sorted(mark_columns.items()):
+            text.append_text(self._mark_label(column, label, gutter, width, s["mark"]))
+            text.append("\n")
+        text.append(" " * (gutter + 1))
+        text.append(f"⣀ {SERIES[0]}", series_styles[0])
+        text.append("  ")
+        text.append(f"⣀ {SERIES[1]}", series_styles[1])
+        text.append(f"   {clean(curve.y_label)}", s["axis"])
         return text
+
+    @staticmethod
+    def _x_labels(curve: CostCurve, gutter: int, width: int, s: dict[str, Style]) -> Text:
+        """``0`` under the left edge, the right edge's volume under the right."""
+        end = clean(curve.x_max_label)[: max(width - 2, 0)]
+        out = Text(" " * (gutter + 1), no_wrap=True)
+        out.append("0", s["axis"])
+        out.append(" " * max(width - 1 - len(end), 1))
+        out.append(end, s["axis"])
+        return out
+
+    @staticmethod
+    def _mark_label(column: int, label: str, gutter: int, width: int, style: Style) -> Text:
+        """A mark's label on its own line, pointing up at its column from the left or, when it
+        would run past the right edge, from the right."""
+        text = clean(label)
+        out = Text(" " * (gutter + 1), no_wrap=True)
+        if column + 2 + len(text) <= width:
+            out.append(" " * column)
+            out.append(f"▲ {text}", style)
+        else:
+            out.append(" " * max(column - len(text) - 1, 0))
+            out.append(f"{text} ▲", style)
+        return out

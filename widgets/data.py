@@ -10,6 +10,7 @@ __all__ = [
     "LEVELS",
     "Cell",
     "Column",
+    "CostCurve",
     "HeaderData",
     "Level",
     "PanelData",
@@ -26,6 +27,8 @@ HEALTH_STATES: Final[tuple[str, ...]] = (
     "failing",
     "inconclusive",
     "no canary",
+    "released",
+    "mirroring",
 )
 """The canary health words the header knows how to colour."""
 
@@ -36,6 +39,12 @@ class Cell:
 
     text: str
     level: str = "normal"
+    short: str = ""
+    """A shorter form used when the line is too wide (``starting`` -> ``start``); never for
+    digits."""
+    drop: int = 0
+    """0: always shown. Otherwise the cell may be left out when the line is too wide, higher
+    numbers first — a lower-priority field goes before anything is cut."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +55,9 @@ class Column:
     lines: tuple[tuple[Cell, ...], ...] = ()
     spark: tuple[float | None, ...] = ()
     spark_label: str = ""
+    spark_offset: int | None = None
+    """The absolute index of ``spark[0]`` (its time ÷ the spacing): columns are then bins fixed
+    in time, so a new point redraws one column rather than the whole sparkline."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +74,21 @@ class PanelData:
     canary: Column
     note: str = ""
     shared_scale: bool = False
+    aligned: bool = False
+    """Lay the value lines out as a table: one column per cell position, numbers right-aligned
+    (for lines of the same shape, e.g. a p50/p90/p99 header over rows of latencies)."""
+    spark_row: int = 0
+    """In the compact layout, the value line the one-row sparkline follows."""
+    value_window: str = ""
+    """What the values are computed over (``1m``), said once in the panel."""
+    chart_window: str = ""
+    """What the sparkline spans (``5m``); its axis runs from ``-5m`` to ``now``."""
+    markers: tuple[tuple[float, str], ...] = ()
+    """Actions on the sparklines' time scale: (fraction from the left edge to ``now``, letter),
+    e.g. ``(0.8, "S")`` for a step four fifths of the way along."""
+    heading: bool = False
+    """Compact layout: draw a row naming the tracks (and the windows) above the values — set on
+    the first panel of a stack, so the columns below are labelled once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +104,21 @@ class HeaderData:
     next_percent: float | None
     health: str
     health_reason: str = ""
+    health_short: str = ""  # the reason in a few words, shown when the whole one does not fit
     burn_per_hour: float | None = None
     read_only: bool = False
     error: str = ""
+    #: Stable's own trouble, shown apart from the canary comparison (empty: none).
+    fleet: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CostCurve:
+    """Two series of dollars (API, dedicated) at evenly spaced x from 0 to the right edge
+    (``x_max_label``), and marks as (fraction of the x range, label)."""
+
+    api: tuple[float, ...]
+    dedicated: tuple[float, ...]
+    x_max_label: str
+    y_label: str = "$"
+    marks: tuple[tuple[float, str], ...] = ()

@@ -30,6 +30,8 @@ HEALTH_BADGES: Final[dict[str, str]] = {
     "failing": "✗ failing",
     "inconclusive": "? inconclusive",
     "no canary": "– no canary",
+    "released": "✓ released",
+    "mirroring": "⇉ mirroring",
 }
 """Badge text per health state: a symbol and a word, so colour is never the only signal."""
 
@@ -78,6 +80,7 @@ class _Plan:
     burn: bool = True
     source_detail: bool = True
     app: bool = True
+    long_reason: bool = True
     reason: bool = True
     age_prefix: bool = True
     window: bool = True
@@ -92,6 +95,7 @@ _REDUCTIONS: Final[tuple[str, ...]] = (
     "burn",
     "source_detail",
     "app",
+    "long_reason",
     "reason",
     "age_prefix",
     "window",
@@ -126,6 +130,8 @@ def _groups(data: HeaderData, plan: _Plan, app_name: str) -> Iterator[list[Piece
         yield [(clean(app_name), "app")]
     limit = DEPLOYMENT_CELLS[0] if plan.long_deployment else DEPLOYMENT_CELLS[1]
     yield [(_truncate(clean(data.deployment), limit), "deployment")]
+    if data.fleet:  # stable in trouble: red whatever the canary comparison says
+        yield [(f"{pad}✗ stable {clean(data.fleet)}{pad}", "failing")]
     if plan.source and data.source:
         source = clean(data.source)
         yield [(source if plan.source_detail else _short_source(source), "muted")]
@@ -150,10 +156,12 @@ def _groups(data: HeaderData, plan: _Plan, app_name: str) -> Iterator[list[Piece
             canary = f"canary {canary}"
         health = clean(data.health).strip().lower() or "inconclusive"
         role = health.replace(" ", "-") if health in HEALTH_BADGES else "inconclusive"
+        role = {"released": "healthy", "mirroring": "inconclusive"}.get(role, role)
         badge = HEALTH_BADGES.get(health, f"? {health}")
         group = [(canary, "text"), (" ", "text"), (f"{pad}{badge}{pad}", role)]
-        if plan.reason and data.health_reason:
-            group += [(" ", "text"), (clean(data.health_reason), "muted")]
+        reason = data.health_reason if plan.long_reason else data.health_short
+        if plan.reason and reason:
+            group += [(" ", "text"), (clean(reason), "muted")]
         yield group
     if plan.burn and data.burn_per_hour is not None:
         yield [(format_burn(data.burn_per_hour), "burn")]
@@ -178,8 +186,9 @@ def header_pieces(data: HeaderData | None, width: int, app_name: str = "") -> li
     """The header line for ``width`` cells, as (text, role) pieces of clean text.
 
     Parts are given up in this order until the line fits: burn rate, source detail, app name,
-    health reason, the word "updated", window, source, deployment name length, badge padding,
-    the word "canary", the long READ-ONLY.
+    the long health reason (for its short form), the health reason, the word "updated",
+    window, source, deployment name length, badge padding, the word "canary", the long
+    READ-ONLY.
     The error message comes last and takes what is left (cut by the caller with an ellipsis),
     never less than
     ``MIN_ERROR`` cells while something else can still go. The result may still be wider than

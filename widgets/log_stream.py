@@ -75,13 +75,16 @@ class LogStream(ScrollView, can_focus=True):
     LogStream.-following { scrollbar-size-vertical: 0; }
     LogStream > .log-stream--error { color: $error; }
     LogStream > .log-stream--warn { color: $warning; }
-    LogStream > .log-stream--info { color: $text; }
+    LogStream > .log-stream--info { color: $foreground; }
     LogStream > .log-stream--debug { color: $text-muted; }
     LogStream > .log-stream--time { color: $text-muted; }
     LogStream > .log-stream--source { color: $text-muted; }
     LogStream > .log-stream--stable { color: $primary; }
     LogStream > .log-stream--canary { color: $accent; }
-    LogStream > .log-stream--match { background: $warning 40%; text-style: bold; }
+    /* Inverse video: legible on every level's colour, in every theme. */
+    LogStream > .log-stream--match {
+        background: $foreground; color: $background; text-style: bold;
+    }
     """
 
     label_width: ClassVar[int] = 14

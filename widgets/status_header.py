@@ -15,6 +15,7 @@ from textual.widget import Widget
 from widgets._strips import fit
 from widgets.data import HeaderData
 from widgets.header_layout import header_pieces
+from widgets.strip_diff import changed_regions
 
 __all__ = ["HeaderData", "StatusHeader"]
 
@@ -55,23 +56,25 @@ class StatusHeader(Widget):
     StatusHeader > .status-header--app { color: $primary; text-style: bold; }
     StatusHeader > .status-header--deployment { text-style: bold; }
     StatusHeader > .status-header--muted { color: $text-muted; }
-    StatusHeader > .status-header--stale { background: $stale; color: $text; text-style: bold; }
+    StatusHeader > .status-header--stale {
+        background: $stale; color: $background; text-style: bold;
+    }
     StatusHeader > .status-header--healthy {
-        background: $canary-healthy; color: $text; text-style: bold;
+        background: $canary-healthy; color: $background; text-style: bold;
     }
     StatusHeader > .status-header--degraded {
-        background: $canary-degraded; color: $text; text-style: bold;
+        background: $canary-degraded; color: $background; text-style: bold;
     }
     StatusHeader > .status-header--failing {
-        background: $canary-failing; color: $text; text-style: bold;
+        background: $canary-failing; color: $background; text-style: bold;
     }
     StatusHeader > .status-header--inconclusive {
-        background: $canary-inconclusive; color: $text; text-style: bold;
+        background: $canary-inconclusive; color: $background; text-style: bold;
     }
     StatusHeader > .status-header--no-canary { color: $text-muted; text-style: bold; }
-    StatusHeader > .status-header--burn { color: $text; }
+    StatusHeader > .status-header--burn { color: $foreground; }
     StatusHeader > .status-header--read-only {
-        background: $primary-muted; color: $text; text-style: bold;
+        background: $primary-muted; color: $foreground; text-style: bold;
     }
     StatusHeader > .status-header--error { color: $level-bad; text-style: bold; }
     """
@@ -116,9 +119,17 @@ class StatusHeader(Widget):
     def watch_data(self) -> None:
         shown = self._cache if self._cache_key is not None else None
         self._cache_key = None
-        if shown is not None and self.is_mounted and self.render_line(0) == shown:
+        if shown is None or not self.is_mounted:
+            self.refresh()
+            return
+        row = self.render_line(0)
+        if row == shown:
             return  # the same row (an age that still reads "0.0s ago"): nothing to repaint
-        self.refresh()
+        regions = changed_regions([shown], [row])  # only the cells that changed
+        if regions is None:
+            self.refresh()
+        elif regions:
+            self.refresh(*regions)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

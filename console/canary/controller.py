@@ -20,6 +20,7 @@ from console.config import DeploymentConfig
 from console.errors import Cancelled, ConflictError, ConsoleError, WarmTimeout
 from console.gates import evaluate
 from console.model import FleetSnapshot
+from console.outside import inert
 from console.sources.base import Cluster, MetricsSource
 
 
@@ -101,7 +102,10 @@ class CanaryController:
         reason = f"Canary{plan.action.title().replace('-', '')}"
         try:
             unrecorded = self.cluster.record_event(
-                self.spec, reason, f"{result.outcome}: {result.message}", warning=not result.ok
+                self.spec,
+                reason,
+                inert(f"{result.outcome}: {result.message}"),
+                warning=not result.ok,
             )
         except ConsoleError as err:
             unrecorded = str(err)

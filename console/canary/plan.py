@@ -14,6 +14,9 @@ from console.model import ClusterState, FleetSnapshot, Track
 #: HTTPRoute weights are relative; the console writes them out of this total.
 WEIGHT_TOTAL = 100
 
+#: The smallest mirror the routes can hold (a fraction out of 10,000): anything smaller is 0.
+MIN_MIRROR_PERCENT = 0.01
+
 Action = Literal["step", "revert", "emergency-revert", "mirror", "finish"]
 
 
@@ -163,5 +166,9 @@ def plan_mirror(state: ClusterState, percent: float) -> Plan:
         before.canary_replicas,
         percent,
     )
-    refusal = "" if 0 <= percent <= 100 else f"mirror percentage {percent:g} is not in 0..100"
+    refusal = ""
+    if not 0 <= percent <= 100:
+        refusal = f"mirror percentage {percent:g} is not in 0..100"
+    elif 0 < percent < MIN_MIRROR_PERCENT:
+        refusal = f"mirror percentage {percent:g} is below {MIN_MIRROR_PERCENT:g}%: use 0 for none"
     return Plan("mirror", before, after, state.route.resource_version, refusal=refusal)

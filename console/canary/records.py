@@ -9,6 +9,7 @@ from typing import Any, Literal
 from console.audit import actor
 from console.canary.plan import Plan, Split
 from console.model import FleetSnapshot, Track
+from console.outside import inert_record
 
 Phase = Literal["warm", "shift", "trim", "scale", "done"]
 Result = Literal["ok", "refused", "failed", "partial", "cancelled"]
@@ -72,7 +73,7 @@ def audit_record(
     (``after`` is the split the cluster was left with, None when it could not be read)."""
     gates = plan.gates.results if plan.gates else ()
     left = plan.after if phase == "intent" else after
-    return {
+    record = {
         "actor": actor(identity),
         "deployment": deployment,
         "action": plan.action,
@@ -94,6 +95,9 @@ def audit_record(
         "message": message,
         "error": error,
     }
+    # The record keeps the text, never the control characters or a credential it quoted.
+    cleaned: dict[str, Any] = inert_record(record)
+    return cleaned
 
 
 def replicas_word(count: int) -> str:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from console.commands.common import EXIT_FAILURE, EXIT_OK, fail, fail_problems
+from console.commands.common import EXIT_FAILURE, EXIT_OK, fail, fail_problems, say
 
 
 def register(sub: Any) -> None:
@@ -39,6 +39,6 @@ def run(args: argparse.Namespace) -> int:
         path = settings.audit.path
     verdict = verify(path)
     if verdict.ok:
-        print(verdict)
+        say(str(verdict))
         return EXIT_OK
     return fail(str(verdict), EXIT_FAILURE)

@@ -8,12 +8,18 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from console.commands.common import EXIT_OK, add_source_options, context, fail, fail_problems
-from console.commands.signals import stop_on_signals
+from console.commands.common import (
+    EXIT_OK,
+    add_source_options,
+    context,
+    fail,
+    fail_problems,
+    say,
+)
+from console.signals import stop_on_signals
 
 if TYPE_CHECKING:
     from console.canary import Action, CanaryController, Outcome, Plan, Progress
@@ -24,6 +30,7 @@ ACTIONS: dict[str, Action] = {
     "step": "step",
     "revert": "revert",
     "mirror": "mirror",
+    "finish": "finish",
 }
 
 EXIT_FAILED = 1
@@ -48,6 +55,7 @@ def register(sub: Any) -> None:
         ("step", "warm the canary, then shift it to the next weight of the plan"),
         ("revert", "make stable carry everything, then send all traffic to it"),
         ("mirror", "mirror a percentage of live traffic to the canary"),
+        ("finish", "at 100%: scale the old stable down and record the release as complete"),
     ):
         action = actions.add_parser(name, help=text)
         add_source_options(action)
@@ -71,12 +79,18 @@ def register(sub: Any) -> None:
 
 def mirror_percent(text: str) -> float:
     """A mirror percentage: a finite number in 0..100 (else a usage error, exit 2)."""
+    from console.canary.plan import MIN_MIRROR_PERCENT
+
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not math.isfinite(value) or not 0 <= value <= 100:
         raise argparse.ArgumentTypeError(f"{text!r} is not a percentage in 0..100")
+    if 0 < value < MIN_MIRROR_PERCENT:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is below {MIN_MIRROR_PERCENT:g}%, the smallest mirror (0: none)"
+        )
     return value
 
 
@@ -109,10 +123,10 @@ def run(args: argparse.Namespace) -> int:
         _show(plan, args.json, about)
         if plan.refusal:
             return fail(f"refused: {plan.refusal}", EXIT_REFUSED)
-        print("not changed: add --yes to carry this out", file=sys.stderr)
+        say("not changed: add --yes to carry this out", err=True)
         return EXIT_PLANNED
     if about["simulated"]:
-        print("simulated fleet: no real cluster is changed", file=sys.stderr)
+        say("simulated fleet: no real cluster is changed", err=True)
     return _carry_out(ctl, plan, snapshot, args.json, about)
 
 
@@ -128,7 +142,7 @@ def _carry_out(
     result: list[Outcome | BaseException] = []
 
     def progress(event: Progress) -> None:
-        print(f"{event.phase}: {event.message}", file=sys.stderr)
+        say(f"{event.phase}: {event.message}", err=True)
 
     def work() -> None:
         try:
@@ -161,7 +175,7 @@ def _carry_out(
             )
         )
     else:
-        print(f"{plan.action}: {done.outcome}: {done.message}")
+        say(f"{plan.action}: {done.outcome}: {done.message}")
     if not done.audited:
         fail("the outcome could not be written to the audit trail")
         return EXIT_FAILED
@@ -196,15 +210,15 @@ def _show(plan: Plan, as_json: bool, about: dict[str, Any], status: bool = False
         )
         return
     b = plan.before
-    print(
+    say(
         f"canary {b.canary_percent:g}%  weights {b.stable_weight}/{b.canary_weight}  "
         f"replicas stable {b.stable_replicas} canary {b.canary_replicas}  "
         f"mirror {b.mirror_percent or 0:g}%"
     )
     for g in gates:
-        print(f"  gate {g.name:<12} {g.status.value:<12} {g.detail}")
-    print(f"{'next' if status else 'plan'}: {plan.action}")
+        say(f"  gate {g.name:<12} {g.status.value:<12} {g.detail}")
+    say(f"{'next' if status else 'plan'}: {plan.action}")
     for line in plan.describe():
-        print(f"  - {line}")
+        say(f"  - {line}")
     if plan.refusal:
-        print(f"  refused: {plan.refusal}")
+        say(f"  refused: {plan.refusal}")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from console.config import Loaded, resolve
 from console.errors import ProblemsError
+from console.outside import inert
 
 if TYPE_CHECKING:
     from console.context import AppContext
@@ -48,9 +49,16 @@ def context(args: argparse.Namespace, *, read_only: bool = False) -> AppContext:
 
 
 def fail(message: str, status: int = EXIT_FAILURE) -> int:
-    """Print one line to stderr and return the exit status."""
-    print(f"inference-console: {message}", file=sys.stderr)
+    """Print one line to stderr (through the outside-text boundary) and return the status."""
+    say(f"inference-console: {message}", err=True)
     return status
+
+
+def say(text: str, *, err: bool = False) -> None:
+    """Print ``text`` on stdout (or stderr): outside text in it (names, server messages) made
+    inert, also when the output is not a terminal. Lines are kept; each is cleaned."""
+    lines = [inert(line, limit=100_000) for line in text.split("\n")]
+    print("\n".join(lines), file=sys.stderr if err else sys.stdout, flush=err)
 
 
 def fail_problems(err: ProblemsError, status: int = EXIT_USAGE) -> int:

@@ -16,6 +16,7 @@ from console.commands.common import (
     fail,
     fail_problems,
     load,
+    say,
 )
 from console.config import ConfigError
 from console.errors import SourceError
@@ -153,5 +154,5 @@ def run(args: argparse.Namespace) -> int:
         title = (
             f"Cost of {loaded.deployment.name} over {format_duration(horizon)} (inputs: {source})"
         )
-        print(render_text(report, title))
+        say(render_text(report, title))
     return EXIT_OK

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import threading
 from dataclasses import replace
 from pathlib import Path
 
-from console.commands.common import EXIT_OK, fail_problems, load
+from console.commands.common import EXIT_OK, fail, fail_problems, load
 from console.commands.options import add_global_options
 from console.config import ConfigError
+from console.signals import stop_on_signals
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -23,7 +25,16 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
+
     from console.factory import build_context
+
+    if os.environ.get("TERM", "dumb") in ("dumb", "unknown", ""):
+        return fail(
+            "TERM is dumb (or unset): this terminal cannot show the full-screen console; set "
+            "TERM (e.g. xterm-256color) or use the sub-commands (snapshot, canary status …)",
+            2,
+        )
 
     try:
         loaded = load(args)
@@ -41,5 +52,12 @@ def run(args: argparse.Namespace) -> int:
         )
     from console.tui.app import ConsoleApp
 
-    ConsoleApp(ctx, own_process=True).run()
-    return EXIT_OK
+    app = ConsoleApp(ctx, own_process=True)
+    cancel = threading.Event()
+    with stop_on_signals(cancel):  # while the app runs its own handlers take precedence
+        app.run()
+        # However the app ended (a signal, a lost terminal), an action still running stops at
+        # its next safe point and its outcome is audited before the process exits.
+        if not app.wait_for_action():
+            return fail("a canary action was still running when the console ended", 1)
+    return app.return_code or EXIT_OK

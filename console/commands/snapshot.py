@@ -17,6 +17,7 @@ from console.commands.common import (
     add_source_options,
     fail,
     fail_problems,
+    say,
 )
 from console.model import FleetSnapshot, Track, TrackValues
 
@@ -122,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.model_dump(mode="json", by_alias=True), indent=2))
     else:
-        print(render_text(report))
+        say(render_text(report))
     return EXIT_OK
 
 

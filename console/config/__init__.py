@@ -2,8 +2,9 @@
 file with environment overrides into ``Settings`` and turns every problem into one precise line
 (``loader``), and which file and deployment a run uses (``resolve``).
 
-Headless: imports the domain model, units and errors; never Textual, the UI, the CLI or the
-sources (the factory builds those from these settings)."""
+Headless: imports the domain model, units and errors, and the PromQL table
+``console.sources.profiles`` (pure data) to refuse unknown query overrides; never Textual, the
+UI, the CLI or the sources' backends (the factory builds those from these settings)."""
 
 from console.config.loader import (
     DEMO_DEPLOYMENT,

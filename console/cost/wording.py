@@ -101,12 +101,25 @@ def breakdown(report: CostReport) -> list[Line]:
         ),
         Line(
             "Engineering",
-            f"{i.engineering_hours_per_week.value:g} h/week × {price(i.engineering_rate.value)}"
-            f" × {weeks:.3g} wk",
+            _engineering_detail(report, weeks),
             money(report.engineering_cost),
         ),
         Line("Dedicated TCO", "GPUs + engineering", money(report.tco), tco_tone),
     ]
+
+
+def _engineering_detail(report: CostReport, weeks: float) -> str:
+    i = report.inputs
+    hours, rate = i.engineering_hours_per_week, i.engineering_rate
+    unset = [
+        name
+        for name, figure in (("engineering_hours_per_week", hours), ("engineering_rate", rate))
+        if figure.value == 0 and figure.provenance == "default"
+    ]
+    if unset:  # a $0 that only means nobody said: named as such, not passed off as a cost
+        names = unset[0] if len(unset) == 1 else "engineering_*"
+        return f"not configured ([cost] {names})"
+    return f"{hours.value:g} h/week × {price(rate.value)} × {weeks:.3g} wk"
 
 
 def summary(report: CostReport) -> list[tuple[str, str]]:
@@ -152,7 +165,10 @@ def inputs_table(report: CostReport) -> list[tuple[str, str, str]]:
     for name, label in INPUT_LABELS.items():
         figure = getattr(report.inputs, name)
         if figure is not None:
-            rows.append((label, figure_text(name, figure.value), figure.provenance))
+            provenance = figure.provenance
+            if figure.value == 0 and provenance == "default":
+                provenance = "default: not configured"
+            rows.append((label, figure_text(name, figure.value), provenance))
     return rows
 
 

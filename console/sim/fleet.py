@@ -82,7 +82,9 @@ class SimFleet:
         self._ring = {track: array("d", [0.0]) * (L.WIDTH * self._size) for track in self.tracks}
         for track, sim in self.tracks.items():
             self._store(track, self.first, sim.gauges(self.first, sim.pods))
-        self.advance_to(self.start)
+        # The warm-up (up to an hour of ticks, ~0.4 s) is not run here: every reader syncs
+        # first, so the first poll or log read pays for it in its worker thread, and building
+        # the fleet costs the console's start-up nothing.
 
     def name_of(self, track: Track) -> str:
         return self.deployment.stable if track is Track.STABLE else self.deployment.canary
@@ -157,6 +159,14 @@ class SimFleet:
             vec = self.vector(track, self.last)
             assert vec is not None
             return exact_values(self.tracks[track], self.last, span, self.first, vec)
+
+    def running_for(self, track: Track) -> float:
+        """Seconds since the track's oldest pod was created (0 with no pods): how long it has
+        been running, e.g. how long a canary has run beside stable."""
+        with self.lock:
+            self.sync()
+            pods = self.tracks[track].pods
+            return float(self.last - min(p.created for p in pods)) if pods else 0.0
 
     # -- cluster actions ----------------------------------------------------------------------
 

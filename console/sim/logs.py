@@ -15,6 +15,8 @@ from console.sim.fleet import SimFleet
 from console.sim.track import MAX_SEQS, Pod, kv_fraction
 
 STATS_EVERY_S = 10
+#: Checkpoint shards of the simulated model (an 8B model ships as four safetensors files).
+SHARDS = 4
 #: At most this many request lines per pod per poll: a long jump of the clock stays readable.
 MAX_REQUEST_LINES = 40
 #: How long before the poll beat the lines are written (they must be there when it paints).
@@ -44,6 +46,7 @@ class SimLogGenerator:
         self._tick = -1
         self._tracks: dict[str, Track] = {}
         self._stats_at: dict[str, tuple[int, float, float]] = {}
+        self._refused: dict[Track, float] = {}  # track -> its 5xx count with no pod to blame
 
     def start(self) -> list[LogLine]:
         """The lines of pods' start-ups (as a tail on start), then everything up to now."""
@@ -53,6 +56,7 @@ class SimLogGenerator:
             self._tick = fleet.last
             out: list[LogLine] = []
             for track, sim in fleet.tracks.items():
+                self._unserved(track, self._tick, self._tick)  # the count to start from
                 for pod in sim.pods:
                     self._tracks[pod.name] = track
                     self._seen[pod.name] = _codes(pod)
@@ -85,6 +89,8 @@ class SimLogGenerator:
                         out.extend(self._startup(track, pod, now, first=False))
                     out.extend(self._requests(track, pod, prev, now, failing, len(sim.queue)))
                     out.extend(self._stats(track, pod, prev, now, len(sim.queue), len(sim.pods)))
+                    out.extend(self._loading(track, pod, prev, now))
+                out.extend(self._unserved(track, prev, now))
             for name in sorted(set(self._seen) - alive):
                 track = self._tracks.pop(name)
                 del self._seen[name]
@@ -119,6 +125,49 @@ class SimLogGenerator:
                 LogLine("INFO:     Application startup complete.", name, track.value, t1),
             ]
         return lines
+
+    def _loading(self, track: Track, pod: Pod, prev: int, now: int) -> list[LogLine]:
+        """While a pod loads its weights: vLLM's shard progress bar, every ``STATS_EVERY_S``."""
+        if pod.ready(now):
+            return []
+        out = []
+        span = max(pod.ready_at - pod.created, 1)
+        for t in range(prev + 1, now + 1):
+            if (t - pod.created) % STATS_EVERY_S or t >= pod.ready_at or t <= pod.created:
+                continue
+            done = min(SHARDS * (t - pod.created) // span, SHARDS - 1)
+            elapsed, left = t - pod.created, pod.ready_at - t
+            text = (
+                f"Loading safetensors checkpoint shards: {100 * done // SHARDS:3d}% Completed | "
+                f"{done}/{SHARDS} [{_mmss(elapsed)}<{_mmss(left)}]"
+            )
+            out.append(LogLine(text, pod.name, track.value, float(t)))
+        return out
+
+    def _unserved(self, track: Track, prev: int, now: int) -> list[LogLine]:
+        """Requests routed to a track with no ready pod never reach vLLM: the gateway answers
+        503 ``no healthy upstream`` (Envoy's ``UH``), and says so in its access log."""
+        sim = self.fleet.tracks[track]
+        blamed = sum(p.counters[L.REQ_5XX] for p in sim.pods)
+        unserved = sim.counters[L.REQ_5XX] - blamed
+        before = self._refused.get(track, unserved)
+        self._refused[track] = unserved
+        count = min(max(int(unserved - before), 0), MAX_REQUEST_LINES)
+        if not count:
+            return []
+        ready = sum(p.ready(now) for p in sim.pods)
+        backend = self.fleet.name_of(track)
+        span = float(now - prev)
+        out = []
+        for i in range(count):
+            t = prev + span * (i + 1) / (count + 1)
+            stamp = datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+            text = (
+                f'[{stamp}Z] "POST /v1/chat/completions HTTP/1.1" 503 UH no_healthy_upstream '
+                f'- "{backend}" ({ready} of {len(sim.pods)} pods ready)'
+            )
+            out.append(LogLine(text, "gateway", track.value, t))
+        return out
 
     def _requests(
         self, track: Track, pod: Pod, prev: int, now: int, failing: bool, queued: int
@@ -189,6 +238,10 @@ class SimLogGenerator:
             f"Prefix cache hit rate: {rng.uniform(30, 60):.1f}%"
         )
         return [self._line(track, pod.name, float(t), level, "loggers.py:116", msg)]
+
+
+def _mmss(seconds: int) -> str:
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
 
 
 def _codes(pod: Pod) -> list[float]:

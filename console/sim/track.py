@@ -7,6 +7,7 @@ import math
 import random
 from bisect import bisect_left
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from console.sim import layout as L
@@ -21,22 +22,30 @@ from console.sim.scenarios import TrackProfile
 from console.sim.workload import OUTPUT_SIZES, PROMPT_SIZES, TABLE_SIZE, size_table
 
 MAX_SEQS = 32
-QUEUE_PER_REPLICA = 24
+QUEUE_PER_REPLICA = 48
 TTFT_BASE_S = 0.035
 PREFILL_S_PER_TOKEN = 0.00006
-ITL_BASE_S = 0.0125
+ITL_BASE_S = 0.011
 GIB = 1024.0**3
-GPU_BYTES = 80 * GIB
-WEIGHTS_BYTES = 16 * GIB
-RUNTIME_BYTES = 5 * GIB
-KV_BYTES_PER_TOKEN = 128 * 1024
-KV_SPACE = GPU_BYTES - WEIGHTS_BYTES - RUNTIME_BYTES
+# An 8B model in bf16 on a 24 GiB GPU. vLLM takes ``gpu_memory_utilization`` (0.9) of the GPU
+# at start-up — weights, activations, and every KV-cache block it can fit — so the GPU's memory
+# reads ~90 % whatever the load; the KV cache's use is what moves with the batch.
+GPU_BYTES = 24 * GIB
+GPU_MEMORY_UTILIZATION = 0.9
+CUDA_CONTEXT_BYTES = 0.5 * GIB
+WEIGHTS_BYTES = 14.99 * GIB
+ACTIVATION_BYTES = 1.6 * GIB
+KV_BYTES_PER_TOKEN = 128 * 1024  # 2 (K, V) × 32 layers × 8 KV heads × 128 dims × 2 bytes
+KV_SPACE = GPU_MEMORY_UTILIZATION * GPU_BYTES - WEIGHTS_BYTES - ACTIVATION_BYTES
 BAD_REQUEST_SHARE = 0.007
 
-#: A running request: (pod, prompt, output, ttft, itl, e2e, prompt/output bucket indexes, kv).
-Finished = tuple["Pod", int, int, float, float, float, int, int, int]
-#: A ground-truth sample of a successful request: (tick, prompt, output, ttft, itl, e2e).
-Sample = tuple[int, int, int, float, float, float]
+ItlGroups = tuple[tuple[float, int], ...]
+"""A request's decode steps as (inter-token latency, steps) groups: most steps at the batch's
+pace, some slowed by other requests' prefills sharing the step, a few stalled much longer."""
+#: A running request: (pod, prompt, output, ttft, itl groups, e2e, prompt/output buckets, kv).
+Finished = tuple["Pod", int, int, float, ItlGroups, float, int, int, int]
+#: A ground-truth sample of a successful request: (tick, prompt, output, ttft, itl groups, e2e).
+Sample = tuple[int, int, int, float, ItlGroups, float]
 
 
 @dataclass
@@ -68,7 +77,7 @@ def pod_usage(p: Pod, t: int) -> tuple[float, float, float, float]:
     if t >= p.ready_at:
         occ = p.running / MAX_SEQS
         return (
-            WEIGHTS_BYTES + RUNTIME_BYTES + p.kv_tokens * KV_BYTES_PER_TOKEN,
+            GPU_MEMORY_UTILIZATION * GPU_BYTES + CUDA_CONTEXT_BYTES,
             min(1.0, 0.04 + 0.96 * occ**0.7),
             1.2 + 2.2 * occ,
             10 * GIB + 4 * GIB * occ,
@@ -168,11 +177,15 @@ class TrackSim:
             pod.running -= 1
             pod.kv_tokens -= kv
             ti = tb + bisect_left(ttft_bounds, ttft)
-            ii = ib + bisect_left(itl_bounds, itl)
             ei = eb + bisect_left(e2e_bounds, e2e)
-            steps = out - 1
-            itl_total = itl * steps
             k = pod.counters
+            itl_total = 0.0
+            for value, steps in itl:
+                if steps:
+                    ii = ib + bisect_left(itl_bounds, value)
+                    k[ii] += steps
+                    c[ii] += steps
+                    itl_total += value * steps
             k[r2] += 1
             k[ps] += prompt
             k[gs] += out
@@ -180,12 +193,10 @@ class TrackSim:
             k[its] += itl_total
             k[es] += e2e
             k[ti] += 1
-            k[ii] += steps
             k[ei] += 1
             k[pb] += 1
             k[gb] += 1
             c[ti] += 1
-            c[ii] += steps
             c[ei] += 1
             c[pb] += 1
             c[gb] += 1
@@ -232,9 +243,8 @@ class TrackSim:
             jitter = 0.85 + 0.3 * rnd()
             prefill = TTFT_BASE_S + prompt * PREFILL_S_PER_TOKEN * (1.0 + 0.5 * occ)
             ttft = prefill * ttft_f * jitter + wait
-            occ2 = occ * occ
-            itl = ITL_BASE_S * (1.0 + 0.3 * occ + 1.2 * occ2 * occ2) * itl_f * (0.9 + 0.2 * rnd())
-            e2e = ttft + (out - 1) * itl
+            itl, decode = _itl_groups(occ, out - 1, itl_f, rnd)
+            e2e = ttft + decode
             end = ceil(arrived - 1 + offset + e2e)
             if end <= t:
                 end = t + 1
@@ -270,3 +280,29 @@ class TrackSim:
             samples.popleft()
         while codes and codes[0][0] <= horizon:
             codes.popleft()
+
+
+def _itl_groups(
+    occ: float, steps: int, factor: float, rnd: Callable[[], float]
+) -> tuple[ItlGroups, float]:
+    """A request's inter-token latencies at batch occupancy ``occ`` (0-1), and their total: a
+    decode step takes longer the more sequences share it, a share of steps (growing with the
+    batch) also carries another request's prefill chunk, and a few stall for a long prefill or
+    a preemption — so the observations spread over vLLM's ITL buckets, and move with load.
+    (Groups may hold no steps; written out long-hand, as this runs for every request.)"""
+    occ4 = occ * occ
+    occ4 *= occ4
+    pace = ITL_BASE_S * (1.0 + 0.35 * occ + 0.8 * occ4) * factor * (0.8 + 0.4 * rnd())
+    stalled = int(steps * (0.004 + 0.01 * occ) + rnd())
+    if stalled > steps:
+        stalled = steps
+    slowed = int(steps * (0.03 + 0.12 * occ) + rnd())
+    if slowed > steps - stalled:
+        slowed = steps - stalled
+    fast = steps - slowed - stalled
+    slow = pace * (1.8 + 1.7 * rnd())
+    stall = pace * (5.0 + 6.0 * rnd())
+    return (
+        ((pace, fast), (slow, slowed), (stall, stalled)),
+        pace * fast + slow * slowed + stall * stalled,
+    )

@@ -58,7 +58,7 @@ def exact_values(
     flat["output_tokens.p90"] = exact_quantile(outputs, 0.9)
     ttft = [s[3] for s in samples]
     e2e = [s[5] for s in samples]
-    itl = [(s[4], float(s[2] - 1)) for s in samples]
+    itl = [(value, float(steps)) for s in samples for value, steps in s[4]]
     for label, q in QS:
         flat[f"ttft_s.{label}"] = exact_quantile(ttft, q)
         flat[f"e2e_s.{label}"] = exact_quantile(e2e, q)

@@ -45,7 +45,9 @@ class ArrivalProcess:
             self.burst_left -= 1
         elif rng.random() < BURST_CHANCE_PER_S:
             self.burst_left = rng.randint(30, 120)
-            self.burst_factor = rng.uniform(1.5, 3.0)
+            # A burst a fleet sized for its peak absorbs (queueing, not refusing): the healthy
+            # scenario stays healthy at its daily peak; traffic-spike is the overload.
+            self.burst_factor = rng.uniform(1.2, 1.6)
         rate = self.peak_rps * daily_factor(t) * math.exp(self.noise)
         if self.burst_left > 0:
             rate *= self.burst_factor

@@ -198,6 +198,8 @@ class GroundTruth(Protocol):
 
     def ground_truth(self, track: Track, window_s: float) -> TrackValues: ...
 
+    def running_for(self, track: Track) -> float: ...
+
 
 class SimCostInputs:
     """Cost inputs for the demo: the simulated fleet's recent rates extrapolated to the horizon."""
@@ -226,11 +228,16 @@ class SimCostInputs:
                 warnings.append(f"{track.value} ({name}): no token figures from the simulation")
             if replicas is None:
                 warnings.append(f"{track.value} ({name}): no replica counts from the simulation")
+            # Stable is the fleet's standing size, extrapolated over the horizon; the canary has
+            # run only as long as its oldest pod (the rollout's actual duration so far).
+            active = hours
+            if track is Track.CANARY:
+                active = min(hours, self.fleet.running_for(track) / 3600.0)
             tracks[track] = TrackUsage(
                 input_tokens=tokens_in,
                 output_tokens=tokens_out,
-                replica_hours=None if replicas is None else replicas * hours,
-                active_hours=None if replicas is None else (hours if replicas > 0 else 0.0),
+                replica_hours=None if replicas is None else replicas * active,
+                active_hours=None if replicas is None else (active if replicas > 0 else 0.0),
             )
         return Usage(source=self.name, horizon_s=horizon_s, tracks=tracks, warnings=warnings)
 

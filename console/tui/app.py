@@ -14,6 +14,7 @@ import themes
 from console.config import WINDOWS_S
 from console.context import AppContext
 from console.errors import ConsoleError, SourceError
+from console.outside import inert
 from console.tui import keymap
 from console.tui.canary_keys import CanaryKeys
 from console.tui.screens.dashboard import DashboardScreen
@@ -21,6 +22,8 @@ from console.tui.screens.help import HelpScreen
 from console.units import format_duration
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from console.cost import CostReport
 
 
@@ -48,8 +51,73 @@ class ConsoleApp(CanaryKeys, App[None]):
         self.push_screen(self.dashboard)
         if self.ctx.notice:
             self.notify(self.ctx.notice, title=self.ctx.notice_title, markup=False, timeout=6)
+        if self.own_process:
+            self._catch_stop_signals()
+
+    def _catch_stop_signals(self) -> None:
+        """SIGINT, SIGTERM, SIGHUP (an SSH link dropped) and SIGQUIT: a running action stops at
+        its next safe point and is audited, then the console quits and restores the terminal."""
+        import asyncio
+
+        from console.signals import STOP_SIGNALS
+
+        loop = asyncio.get_running_loop()
+        for sig in STOP_SIGNALS:
+            loop.add_signal_handler(sig, self.stop_and_quit)
+
+    async def action_quit(self) -> None:
+        self.quit_or_ask()
+
+    def action_help_quit(self) -> None:
+        self.quit_or_ask()  # ctrl+c: what a person pressing it means
+
+    def quit_or_ask(self) -> None:
+        """Quit; while a canary action runs, ask first (never leave it running headless)."""
+        if not self.canary_running:
+            self.exit()
+            return
+        from console.tui.screens.leaving import LeavingScreen
+
+        if isinstance(self.screen, LeavingScreen):
+            return
+
+        def answered(cancel: bool | None) -> None:
+            if cancel:
+                self.stop_and_quit()
+
+        self.push_screen(LeavingScreen(self._running_action), callback=answered)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast goes through the outside-text boundary and is never markup: a server's
+        error text cannot set the terminal's title, blank it or write its clipboard."""
+        super().notify(
+            inert(message), title=inert(title), severity=severity, timeout=timeout, markup=False
+        )
+
+    def _fatal_error(self) -> None:
+        """An unexpected error in the app: the terminal is restored and gets one line; the
+        details (no local variables: they hold tokens) go to a 0600 crash file."""
+        import sys
+
+        from console.crash import one_line
+
+        error = sys.exc_info()[1] or RuntimeError("unknown error")
+        self.bell()
+        from rich.text import Text
+
+        self.exit(return_code=1, message=Text(f"inference-console: {one_line(error)}"))
 
     def on_unmount(self) -> None:
+        if self._canary_cancel is not None:
+            self._canary_cancel.set()  # however the app ends, the action stops at a safe point
         self.ctx.close()
 
     # Commands -------------------------------------------------------------------------------

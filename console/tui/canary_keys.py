@@ -1,12 +1,19 @@
-"""The canary keys: plan in a worker, confirm in a dialog, run in a worker with live progress."""
+"""The canary keys: plan in a worker, confirm in a dialog, check again on fresh data, run in a
+worker with live progress. One action runs at a time, except that an emergency revert pre-empts
+a running one: it is cancelled at its next safe point, then all traffic goes to stable. The
+console never runs an action without a screen: quitting asks first, and a stop signal cancels
+the action and quits once its outcome is audited."""
 
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual import work
 
+from console.canary.routers import router_for
+from console.clock import speed_of
 from console.errors import ConsoleError
 from console.tui.messages import CanaryFinished, CanaryPlanned, CanaryProgress
 
@@ -15,7 +22,6 @@ if TYPE_CHECKING:
 
     from console.canary import Action, CanaryController, Plan, Progress
     from console.canary.records import Result
-    from console.model import FleetSnapshot
     from console.tui.app import ConsoleApp
 
 SEVERITY: dict[Result, SeverityLevel] = {
@@ -26,27 +32,51 @@ SEVERITY: dict[Result, SeverityLevel] = {
     "cancelled": "warning",
 }
 
+#: The key action names of the canary commands, by the controller's action.
+KEY_ACTION: dict[str, str] = {"emergency-revert": "emergency_revert"}
+
 
 class CanaryKeys:
     """Mixed into the app: ``s`` step, ``r`` revert, ``R`` emergency revert, ``m`` mirror,
-    ``x`` cancel. Nothing is written before the confirmation dialog says yes."""
+    ``F`` finish, ``x`` cancel. Nothing is written before the confirmation dialog says yes."""
 
     canary_running: bool = False
     _canary_cancel: threading.Event | None = None
+    _canary_thread: threading.Thread | None = None
+    _running_action: str = ""
+    #: An emergency revert confirmed while another action runs: started once that one stops.
+    _pre_empting: tuple[CanaryController, Plan] | None = None
+    #: Quit once the running action has stopped (asked by the operator or by a signal).
+    _quit_when_idle: bool = False
 
     def _console(self) -> ConsoleApp:
         return self  # type: ignore[return-value]
 
     def canary_allows(self, action: str) -> bool:
-        """Whether a canary action makes sense now (the app's ``check_action`` asks)."""
+        """Whether a canary key can act now (the app's ``check_action`` asks): keys that cannot
+        are hidden from the key bar, the help and the palette."""
         app = self._console()
         if action == "cancel_canary":
-            return self.canary_running
-        if self.canary_running or app.ctx.read_only or app.ctx.cluster is None:
+            return self.canary_running and not self._quit_when_idle
+        if app.ctx.read_only or app.ctx.cluster is None or self._quit_when_idle:
+            return False
+        if action == "emergency_revert":
+            # Always, unless an emergency revert is already running or waiting.
+            return self._running_action != "emergency-revert" and self._pre_empting is None
+        if self.canary_running:
             return False
         snapshot = app.dashboard.snapshot
-        if action == "step" and snapshot is not None and snapshot.canary is not None:
-            return snapshot.canary.next_weight is not None
+        canary = snapshot.canary if snapshot is not None else None
+        if canary is None:
+            return action != "finish"
+        if action == "step":
+            deployment = app.ctx.deployment
+            if canary.weight_percent >= 100 - 1e-9:
+                return False
+            nxt = router_for(deployment.router.kind).next_percent(deployment, canary.weight_percent)
+            return nxt is not None or deployment.router.kind == "replicas"
+        if action == "finish":
+            return canary.weight_percent >= 100 - 1e-9
         return True
 
     def action_step(self) -> None:
@@ -57,6 +87,9 @@ class CanaryKeys:
 
     def action_emergency_revert(self) -> None:
         self._plan("emergency-revert")
+
+    def action_finish(self) -> None:
+        self._plan("finish")
 
     def action_mirror(self) -> None:
         from console.tui.screens.mirror import MirrorScreen
@@ -76,14 +109,19 @@ class CanaryKeys:
     def action_cancel_canary(self) -> None:
         if self._canary_cancel is not None:
             self._canary_cancel.set()
-            self._console().notify("Cancelling: traffic will not be shifted.", timeout=3)
+            self._console().notify(
+                "Cancelling at the next safe point: nothing more will be written.", timeout=3
+            )
+
+    # Planning ---------------------------------------------------------------------------------
 
     def _plan(self, action: Action, percent: float | None = None) -> None:
         app = self._console()
-        if not self.canary_allows(action if action != "emergency-revert" else "revert"):
+        if not self.canary_allows(KEY_ACTION.get(action, action)):
             return
         # In the canary bar, not a toast: a toast would sit over the confirmation.
-        app.dashboard.show_activity(f"planning {action}…", None)
+        if not self.canary_running:
+            app.dashboard.show_activity(f"planning {action}…", None)
         self._plan_worker(action, percent)
 
     @work(thread=True, exclusive=True, group="canary-plan", exit_on_error=False)
@@ -95,10 +133,11 @@ class CanaryKeys:
             controller = build_controller(app.ctx)
             plan, snapshot = controller.plan(action, percent)
         except ConsoleError as err:
-            app.post_message(CanaryFinished(None, str(err)))
+            app.post_message(CanaryFinished(None, str(err), planning=True))
             return
         except Exception as err:  # a planning bug must not take the console down
-            app.post_message(CanaryFinished(None, f"could not plan: {type(err).__name__}"))
+            text = f"could not plan: {type(err).__name__}"
+            app.post_message(CanaryFinished(None, text, planning=True))
             return
         app.post_message(CanaryPlanned(controller, plan, snapshot))
 
@@ -106,36 +145,67 @@ class CanaryKeys:
         from console.tui.screens.confirm import ConfirmScreen
 
         plan = message.plan
-        self._console().dashboard.show_activity("", None)
+        app = self._console()
+        if not self.canary_running:
+            app.dashboard.show_activity("", None)
+        else:  # an emergency revert pre-empting the running action: say that it stops first
+            first = f"cancel the running {self._running_action} at its next safe point"
+            if plan.refusal:  # e.g. nothing shifted yet: stopping it is all there is to do
+                first += f"; then nothing more ({plan.refusal})"
+            plan = replace(plan, refusal="", lines=(first, *plan.lines))
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._start(message.controller, plan, message.snapshot)
+                self._start(message.controller, plan)
 
-        self._console().push_screen(ConfirmScreen(plan), callback=answered)
+        clock = app.ctx.clock
+        confirm = ConfirmScreen(plan, clock.now(), clock.now, speed_of(clock))
+        app.push_screen(confirm, callback=answered)
 
-    def _start(self, controller: CanaryController, plan: Plan, snapshot: FleetSnapshot) -> None:
+    # Running ----------------------------------------------------------------------------------
+
+    def _start(self, controller: CanaryController, plan: Plan) -> None:
         app = self._console()
+        if self._quit_when_idle:
+            return  # the console is on its way out: nothing new starts
+        if self.canary_running:
+            # Only an emergency revert gets here: stop what runs, then revert.
+            self._pre_empting = (controller, plan)
+            if self._canary_cancel is not None:
+                self._canary_cancel.set()
+            app.dashboard.show_activity("EMERGENCY revert: stopping the running action…", None)
+            app.refresh_bindings()
+            return
         self.canary_running = True
+        self._running_action = plan.action
         self._canary_cancel = threading.Event()
         app.refresh_bindings()
-        app.dashboard.show_activity(f"{plan.action}: starting", None)
-        self._run_worker(controller, plan, snapshot, self._canary_cancel)
+        app.dashboard.show_activity(f"{plan.action}: checking the plan on fresh data", None)
+        self._run_worker(controller, plan, self._canary_cancel)
 
     @work(thread=True, exclusive=True, group="canary-run", exit_on_error=False)
     def _run_worker(
-        self,
-        controller: CanaryController,
-        plan: Plan,
-        snapshot: FleetSnapshot,
-        cancel: threading.Event,
+        self, controller: CanaryController, confirmed: Plan, cancel: threading.Event
     ) -> None:
+        """Plan again on fresh data at the moment of the yes; run it when it is the plan the
+        operator saw (the gates are judged again; a refusal now is audited as one)."""
         app = self._console()
+        self._canary_thread = threading.current_thread()
 
         def progress(event: Progress) -> None:
             app.post_message(CanaryProgress(event))
 
         try:
+            percent = confirmed.after.mirror_percent if confirmed.action == "mirror" else None
+            plan, snapshot = controller.plan(confirmed.action, percent)
+            changed = plan_changed(confirmed, plan)
+            if changed:
+                app.post_message(
+                    CanaryFinished(
+                        None, f"the plan changed since it was shown ({changed}): nothing was done"
+                    )
+                )
+                return
             outcome = controller.run(plan, snapshot, cancel, progress)
         except ConsoleError as err:
             app.post_message(CanaryFinished(None, f"{err}; nothing was changed"))
@@ -150,24 +220,87 @@ class CanaryKeys:
         shown = None
         if event.ready is not None and event.wanted is not None:
             shown = (event.ready, event.wanted)
-        self._console().dashboard.show_activity(event.message, shown)
+        if self._pre_empting is None:
+            self._console().dashboard.show_activity(event.message, shown)
 
     def on_canary_finished(self, message: CanaryFinished) -> None:
         app = self._console()
+        if message.planning:
+            if not self.canary_running:
+                app.dashboard.show_activity("", None)
+            app.notify(message.error, title="Canary", severity="error", markup=False)
+            return
         self.canary_running = False
+        self._running_action = ""
         self._canary_cancel = None
+        self._canary_thread = None
         app.refresh_bindings()
         app.dashboard.show_activity("", None)
         outcome = message.outcome
         if outcome is None:
             app.notify(message.error, title="Canary", severity="error", markup=False)
+        else:
+            title = f"{outcome.plan.action}: {outcome.outcome}"
+            if app.ctx.demo:
+                title += " (simulated fleet)"
+            app.notify(
+                outcome.message,
+                title=title,
+                severity=SEVERITY[outcome.outcome],
+                markup=False,
+                timeout=8,
+            )
+        if self._quit_when_idle:
+            app.exit()
             return
-        title = f"{outcome.plan.action}: {outcome.outcome}"
-        app.notify(
-            outcome.message,
-            title=title,
-            severity=SEVERITY[outcome.outcome],
-            markup=False,
-            timeout=8,
-        )
+        if self._pre_empting is not None:
+            # The pre-empted action has stopped: the confirmed emergency revert runs now
+            # (planned again in its worker on what the cluster reads after the stop).
+            (controller, plan), self._pre_empting = self._pre_empting, None
+            self._start(controller, plan)
+            return
         app.dashboard.poll_now()
+
+    # Leaving ----------------------------------------------------------------------------------
+
+    def stop_and_quit(self) -> None:
+        """Cancel the running action at its next safe point and quit once it has stopped (its
+        outcome is audited first); a pending emergency revert is dropped: nothing new starts."""
+        self._quit_when_idle = True
+        self._pre_empting = None
+        if self._canary_cancel is not None:
+            self._canary_cancel.set()
+        if not self.canary_running:
+            self._console().exit()
+            return
+        self._console().dashboard.show_activity(
+            "cancelling: the console quits when the action has stopped", None
+        )
+        self._console().refresh_bindings()
+
+    def wait_for_action(self, timeout_s: float = 120.0) -> bool:
+        """After the app has ended: cancel and wait for a still-running action's worker, so
+        its outcome is audited before the process exits. True when none is left running."""
+        if self._canary_cancel is not None:
+            self._canary_cancel.set()
+        thread = self._canary_thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout_s)
+            return not thread.is_alive()
+        return True
+
+
+def plan_changed(shown: Plan, fresh: Plan) -> str:
+    """What differs between the plan the operator confirmed and the same plan made now
+    (empty: nothing that matters). A fresh refusal is not a change: it is run, and audited."""
+    if fresh.refusal or fresh.action == "emergency-revert":
+        return ""
+    if fresh.after != shown.after:
+        return f"{'; '.join(fresh.describe()[:2])}"
+    if (fresh.warm_canary_to, fresh.warm_stable_to, fresh.trim_stable_to) != (
+        shown.warm_canary_to,
+        shown.warm_stable_to,
+        shown.trim_stable_to,
+    ):
+        return "the replicas to warm differ"
+    return ""

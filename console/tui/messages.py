@@ -81,7 +81,8 @@ class CanaryProgress(Message):
 class CanaryFinished(Message):
     """A canary action ended; ``outcome`` is None when it could not start (see ``error``)."""
 
-    def __init__(self, outcome: Outcome | None, error: str = "") -> None:
+    def __init__(self, outcome: Outcome | None, error: str = "", planning: bool = False) -> None:
         super().__init__()
         self.outcome = outcome
         self.error = error
+        self.planning = planning  # the plan could not be made: no action was running

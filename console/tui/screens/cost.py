@@ -11,7 +11,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from console.cost import CostReport, cumulative_costs
+from console.cost import CostReport
+from console.cost.curve import cost_curve
 from console.cost.wording import breakdown, inputs_table, summary
 from console.units import format_duration
 from widgets.cost_chart import CostChart
@@ -84,9 +85,11 @@ class CostScreen(Screen[None]):
                 row.append(f"{line.amount:>12}  ")
                 row.append(clean(line.detail))
                 yield Static(row, classes=f"-{line.tone}" if line.tone else "")
-            api, dedicated = cumulative_costs(report, points=48)
-            yield Static(Text("Cumulative cost over the horizon"), classes="cost-section")
-            yield CostChart(api, dedicated, horizon, id="cost-chart")
+            yield Static(
+                Text(f"Cost over {horizon} by weekly token volume (same input/output mix)"),
+                classes="cost-section",
+            )
+            yield CostChart(cost_curve(report), id="cost-chart")
             if report.warnings:
                 yield Static(Text("Warnings"), classes="cost-section")
                 for warning in report.warnings:

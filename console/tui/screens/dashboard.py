@@ -13,9 +13,10 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from console.canary.state import RouteReader
-from console.clock import next_beat
+from console.clock import backoff, next_beat, speed_of
 from console.errors import ConsoleError
 from console.gates import GateReport, evaluate
+from console.markers import AuditMarkers, Marker
 from console.model import DeploymentSpec, FleetSnapshot
 from console.present import PANELS, present
 from console.tui.messages import PollFailed, SnapshotReady
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
 #: Poll the gates window (for the health badge) at most this often.
 GATES_EVERY_S = 10.0
-MAX_BACKOFF_S = 30.0
 
 
 class DashboardScreen(Screen[None]):
@@ -55,6 +55,8 @@ class DashboardScreen(Screen[None]):
         self._header_at = float("-inf")
         self._routes = RouteReader()  # the split from the cluster when the metrics lack it
         self._slow = SlowRefreshHint(self)
+        # Steps, reverts and mirrors from the audit trail, marked on the sparklines.
+        self._markers: AuditMarkers | None = None
 
     @property
     def console(self) -> ConsoleApp:
@@ -120,10 +122,6 @@ class DashboardScreen(Screen[None]):
     def _poll(self) -> None:
         if self._polling:
             return
-        if not self.is_active and self.snapshot is not None:
-            # A modal is open: keep the last values and look again later.
-            self._schedule(self.console.ctx.settings.refresh_interval)
-            return
         ctx = self.console.ctx
         now = ctx.clock.now()
         want_gates = now - self._gates_at >= GATES_EVERY_S
@@ -167,7 +165,11 @@ class DashboardScreen(Screen[None]):
             self.call_after_refresh(settle_gc)
         self.failures = 0
         self.last_error = ""
+        before = self.snapshot.canary if self.snapshot is not None else None
         self.snapshot = message.snapshot
+        after = message.snapshot.canary
+        if (before and before.weight_percent) != (after and after.weight_percent):
+            self.app.refresh_bindings()  # the keys that can act depend on the split
         if message.gates is not None:
             self.gates = message.gates
         self._show()
@@ -184,8 +186,7 @@ class DashboardScreen(Screen[None]):
             )
         self.last_error = message.reason
         self._show_header()
-        interval = self.console.ctx.settings.refresh_interval
-        self._schedule(min(interval * 2 ** min(self.failures, 6), max(MAX_BACKOFF_S, interval)))
+        self._schedule(backoff(self.console.ctx.settings.refresh_interval, self.failures))
 
     # Showing --------------------------------------------------------------------------------
 
@@ -196,7 +197,8 @@ class DashboardScreen(Screen[None]):
             return bool(self.last_error)
         if self.last_error or self.snapshot.stale:
             return True
-        age = self.console.ctx.clock.now() - self.snapshot.at.timestamp()
+        clock = self.console.ctx.clock
+        age = (clock.now() - self.snapshot.at.timestamp()) / speed_of(clock)  # wall seconds
         return age > self.console.ctx.settings.stale_after_s
 
     def _show(self) -> None:
@@ -204,7 +206,13 @@ class DashboardScreen(Screen[None]):
         if snapshot is not None and self.is_stale() and not snapshot.stale:
             snapshot = snapshot.model_copy(update={"stale": True})
         self._shown_stale = self.is_stale()
-        panels = present(snapshot, self.console.ctx.settings.ui.thresholds)
+        markers: tuple[Marker, ...] = ()
+        if snapshot is not None:
+            if self._markers is None:
+                self._markers = AuditMarkers(self.console.ctx.settings.audit.path)
+            since = snapshot.at.timestamp() - self.console.window_s
+            markers = self._markers.read(self.console.ctx.deployment.name, since)
+        panels = present(snapshot, self.console.ctx.settings.ui.thresholds, markers)
         with self.app.batch_update():
             for spec in PANELS:
                 self.query_one(f"#panel-{spec.id}", ComparePanel).data = panels[spec.id]
@@ -232,6 +240,7 @@ class DashboardScreen(Screen[None]):
             observed=snapshot.observed_share() if snapshot else None,
             gates=status,
             gate_detail=gates.reason if gates else "",
+            gate_short=gates.short_reason if gates else "",
             mirror=canary.mirror_percent if canary else None,
             activity=text,
             progress=progress,

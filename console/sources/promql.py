@@ -272,8 +272,9 @@ class PrometheusClient:
         del raw
         if isinstance(body, dict) and body.get("status") == "error":
             kind = body.get("errorType") or f"HTTP {response.status_code}"
-            message = _snippet(self.redact(str(body.get("error", "(no message)"))), 400)
-            raise SourceError(f"Prometheus at {where}: {_snippet(str(kind), 40)}: {message}")
+            # As Prometheus worded it (the sinks make it inert), credentials taken out.
+            message = self.redact(str(body.get("error", "(no message)")))
+            raise SourceError(f"Prometheus at {where}: {self.redact(str(kind))}: {message}")
         if response.status_code in (401, 403):
             raise SourceError(
                 f"Prometheus at {where} refused the request (HTTP {response.status_code}): "
@@ -293,7 +294,7 @@ class PrometheusClient:
             raise self._shape_error()
         warnings = body.get("warnings")
         self.last_warnings = (
-            [_snippet(self.redact(str(w)), 400) for w in warnings]
+            [self.redact(str(w)) for w in warnings]
             if isinstance(warnings, list)
             else []
         )

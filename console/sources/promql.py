@@ -294,9 +294,7 @@ class PrometheusClient:
             raise self._shape_error()
         warnings = body.get("warnings")
         self.last_warnings = (
-            [self.redact(str(w)) for w in warnings]
-            if isinstance(warnings, list)
-            else []
+            [self.redact(str(w)) for w in warnings] if isinstance(warnings, list) else []
         )
         result: dict[str, Any] = body["data"]
         return result

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from bench import (
     idle_cpu,
+    loadgen,
+    log_filter,
+    log_memory,
     log_throughput,
     prom_answer_memory,
     refresh_cost,
@@ -24,6 +27,10 @@ if __name__ == "__main__":
     print()
     log_throughput.main()
     print()
+    log_memory.main()
+    print()
+    log_filter.main()
+    print()
     step_overhead.main()
     print()
     step_overhead_kube.main()
@@ -31,3 +38,5 @@ if __name__ == "__main__":
     refresh_cost.main()
     print()
     prom_answer_memory.main()
+    print()
+    loadgen.main()

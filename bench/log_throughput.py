@@ -92,9 +92,7 @@ def file_source_rate() -> float:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "server.log"
         path.write_text("".join(f"{line.text}\n" for b in batches() for line in b))  # type: ignore[attr-defined]
-        follower = FileFollower(path)
-        follower.tail(0)
-        follower._offset = 0  # read the whole file as if it had just been written
+        follower = FileFollower(path)  # polled without a tail: read from the start
         start = time.perf_counter()
         count = 0
         while raw := follower.poll():

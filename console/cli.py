@@ -10,7 +10,18 @@ from collections.abc import Sequence
 from console import __version__
 
 #: Modules under console.commands; each has ``register(subparsers)`` setting ``func=run``.
-COMMAND_MODULES: tuple[str, ...] = ("cost", "canary", "audit", "snapshot", "sim", "prometheus")
+COMMAND_MODULES: tuple[str, ...] = (
+    "cost",
+    "canary",
+    "audit",
+    "snapshot",
+    "sim",
+    "prometheus",
+    "request",
+    "loadtest",
+    "probe",
+    "shadow",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

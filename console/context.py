@@ -25,6 +25,8 @@ class AppContext:
     read_only: bool = False
     #: Where read-only came from (the flag, the file, the environment, or why it was forced).
     read_only_reason: str = ""
+    #: Deployments whose replica capacity a capacity probe measured: name → when and how.
+    capacity_sources: dict[str, str] = field(default_factory=dict)
     notice: str = ""  # shown once at start, e.g. why the simulated fleet is in use
     notice_title: str = "Simulated fleet"
     deployment_index: int = 0

@@ -151,6 +151,7 @@ def build_context(
         demo=loaded.demo,
         read_only=read_only or settings.read_only,
         read_only_reason="; ".join(reasons),
+        capacity_sources=dict(loaded.capacity_sources),
         notice=notice,
         notice_title=notice_title,
         deployment_index=index,
@@ -199,4 +200,5 @@ def build_controller(ctx: AppContext) -> CanaryController:
         ctx.clock,
         read_only=ctx.read_only,
         trim_stable=deployment.trim_stable,
+        capacity_source=ctx.capacity_sources.get(deployment.name, ""),
     )

@@ -57,7 +57,9 @@ def test_garbage_line_and_missing_file(tmp_path: Path) -> None:
     with path.open("a") as handle:
         handle.write("not json\n")
     assert str(verify(path)) == "audit trail broken at line 4: not a JSON record"
-    assert not verify(tmp_path / "absent.jsonl").ok
+    absent = verify(tmp_path / "absent.jsonl")
+    assert not absent.ok and absent.missing
+    assert str(absent) == f"no audit trail at {tmp_path / 'absent.jsonl'}: no such file"
 
 
 def test_file_is_private(tmp_path: Path) -> None:
@@ -104,3 +106,10 @@ def test_audit_verify_command(tmp_path: Path, capsys: object) -> None:
     assert main(["audit", "verify", str(path)]) == 1
     err = capsys.readouterr()  # type: ignore[attr-defined]
     assert "audit trail broken at line 3: its hash does not match its content" in err.err
+
+
+def test_audit_verify_on_a_missing_file_is_a_usage_error(tmp_path: Path, capsys: object) -> None:
+    assert main(["audit", "verify", str(tmp_path / "nope.jsonl")]) == 2
+    err = capsys.readouterr().err  # type: ignore[attr-defined]
+    assert err == f"inference-console: no audit trail at {tmp_path / 'nope.jsonl'}: no such file\n"
+    assert "None" not in err

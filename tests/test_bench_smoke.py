@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import startup, step_overhead, step_overhead_kube
+from bench import loadgen, startup, step_overhead, step_overhead_kube
 
 
 def test_step_overhead_on_the_simulated_cluster_runs(capsys: pytest.CaptureFixture[str]) -> None:
@@ -31,8 +31,17 @@ def test_the_startup_apps_paint_and_exit() -> None:
         assert startup.time_once(app, until) > 0
 
 
+@pytest.mark.slow
 def test_the_wire_bench_measures_the_console_and_its_baseline() -> None:
     from bench import wire_bytes
 
     result = wire_bytes.main(measure_s=1.0, size=(80, 24), windows=1)
     assert result["console_bytes_per_s"] > 0  # the console paints while idle (its age, values)
+
+
+@pytest.mark.slow
+def test_the_load_generator_bench_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    result = loadgen.main(rounds=1, seconds=0.5)
+    assert result["generator_rps"] > 0 and result["aiohttp_rps"] > 0 and result["httpx_rps"] > 0
+    assert result["ttft_generator_s"] >= loadgen.TTFT_S and result["ttft_raw_s"] >= loadgen.TTFT_S
+    assert "TTFT overhead" in capsys.readouterr().out

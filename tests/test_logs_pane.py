@@ -4,6 +4,8 @@ pause with the new-lines counter, tabs, maximise, save, and hostile text on ever
 from __future__ import annotations
 
 import json
+import re
+import stat
 from dataclasses import replace
 from pathlib import Path
 
@@ -180,7 +182,10 @@ async def test_wrap_timestamps_and_save(tmp_path: Path) -> None:
         saved = tmp_path / "saved"
         await wait_until(pilot, lambda: saved.exists() and any(saved.iterdir()), "a saved file")
         (path,) = saved.iterdir()
-        assert path.read_text() == "GET 500\n"
+        header, line = path.read_text().splitlines()
+        assert header == "# time\ttrack\tsource\tline"
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t-\tserver.log\tGET 500", line)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 async def test_hostile_lines_through_file_audit_and_filter(tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ __all__ = [
     "LEVELS",
     "MAX_DISPLAY_CHARS",
     "LogItem",
-    "compile_filter",
     "detect_level",
     "display_text",
     "short_label",
@@ -119,12 +118,13 @@ def _json_level(text: str) -> str | None:
     return None
 
 
-def display_text(text: str) -> str:
-    """What is drawn for ``text``: cut to ``MAX_DISPLAY_CHARS`` with a note of what was left out,
-    escape sequences removed and controls made visible (``widgets.safe_text.clean``)."""
+def display_text(text: str, length: int | None = None) -> str:
+    """What is drawn for ``text``: cut to ``MAX_DISPLAY_CHARS`` with a note of what was left out
+    (of ``length`` characters, when ``text`` is the start of a longer line), escape sequences
+    removed and controls made visible (``widgets.safe_text.clean``)."""
     if len(text) <= MAX_DISPLAY_CHARS:
         return clean(text)
-    hidden = len(text) - MAX_DISPLAY_CHARS
+    hidden = max(length or 0, len(text)) - MAX_DISPLAY_CHARS
     return f"{clean(text[:MAX_DISPLAY_CHARS])} … (+{hidden:,} chars)"
 
 
@@ -151,15 +151,3 @@ def time_label(t: float | None) -> str:
 def strip_timestamp(text: str) -> str:
     """``text`` without a leading RFC 3339 timestamp (as ``kubectl logs --timestamps`` adds)."""
     return _TIMESTAMP_PREFIX.sub("", text, count=1)
-
-
-def compile_filter(text: str) -> tuple[re.Pattern[str], bool]:
-    """The pattern for a filter and whether it is a regular expression.
-
-    Text that is not a valid regular expression is matched literally. Lower-case text ignores
-    case; any capital letter makes the match case-sensitive."""
-    flags = 0 if any(ch.isupper() for ch in text) else re.IGNORECASE
-    try:
-        return re.compile(text, flags), True
-    except re.error:
-        return re.compile(re.escape(text), flags), False

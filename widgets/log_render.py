@@ -6,7 +6,6 @@ markup."""
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,6 +14,8 @@ from rich.style import Style
 from textual.strip import Strip
 
 from widgets._strips import fit
+from widgets.log_budget import line_length
+from widgets.log_filter import Matcher
 from widgets.log_format import (
     LEVELS,
     LogItem,
@@ -53,7 +54,7 @@ def render_item(
     base: Style,
     style: StyleFor,
     layout: LineLayout,
-    pattern: re.Pattern[str] | None,
+    pattern: Matcher | None,
 ) -> list[Strip]:
     """The strips (one, or one per row when wrapping) for ``item``, each ``width`` cells wide.
 
@@ -68,7 +69,7 @@ def render_item(
         pieces.append((label + " ", base + style(track)))
     level = item.level or detect_level(item.text)
     text_style = base + style(level) if level in LEVELS else base
-    text = display_text(item.text)
+    text = display_text(item.text, line_length(item))
     if pattern is None or not text:
         pieces.append((text, text_style))
     else:
@@ -82,12 +83,11 @@ def render_item(
     ]
 
 
-def highlight(text: str, pattern: re.Pattern[str], style: Style, match: Style) -> Pieces:
+def highlight(text: str, pattern: Matcher, style: Style, match: Style) -> Pieces:
     """``text`` in pieces, the non-empty matches of ``pattern`` in the ``match`` style."""
     pieces: Pieces = []
     at = 0
-    for found in pattern.finditer(text):
-        start, end = found.span()
+    for start, end in pattern.spans(text):
         if start == end:
             continue
         if start > at:

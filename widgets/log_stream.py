@@ -19,6 +19,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from widgets._ring import Ring
+from widgets.log_budget import drop_oldest_over, item_bytes, line_length
 from widgets.log_buffer import LogBuffer, count_below
 from widgets.log_format import LogItem, display_text
 from widgets.log_render import LineLayout, render_item
@@ -123,6 +124,7 @@ class LogStream(ScrollView, can_focus=True):
         self._lines = LogBuffer(max_lines)
         self._rows: Ring[tuple[int, int]] = Ring()  # (sequence, row within line) when wrapping
         self._pending: list[LogItem] = []
+        self._pending_bytes = 0
         self._moving = False
         self._cache: LRUCache[int, list[Strip]] = LRUCache(2048)
         self._cache_width = -1
@@ -157,16 +159,23 @@ class LogStream(ScrollView, can_focus=True):
             return
         self.received += len(items)
         if self.paused:
+            items = self._lines.budget.cut(items)
             self.new_lines += self._lines.matches(items)
             self._pending.extend(items)
-            excess = len(self._pending) - self.max_lines
-            if excess > 0:
-                del self._pending[:excess]
-                self._lines.dropped += excess
+            self._pending_bytes += sum(item_bytes(item) for item in items)
+            self._bound_pending()
             self._post_status()
             return
         self._ingest(items)
         self._post_status()
+
+    def _bound_pending(self) -> None:
+        """Lines held while paused stay within the buffer's line and byte budgets."""
+        dropped, freed = drop_oldest_over(
+            self._pending, self._pending_bytes, self.max_lines, self._lines.max_bytes
+        )
+        self._pending_bytes -= freed
+        self._lines.dropped += dropped
 
     def _ingest(self, items: Sequence[LogItem]) -> None:
         matched, gone = self._lines.add(items)
@@ -187,6 +196,7 @@ class LogStream(ScrollView, can_focus=True):
         if self.paused:
             self.paused = False
             pending, self._pending = self._pending, []
+            self._pending_bytes = 0
             self._ingest(pending)
         self.following = True
         self.new_lines = 0
@@ -207,8 +217,10 @@ class LogStream(ScrollView, can_focus=True):
             self.pause()
 
     def set_filter(self, text: str) -> bool:
-        """Show only lines matching ``text`` (a regular expression, or literal text when it is not
-        one); empty text shows every line. Returns whether it was taken as a regex."""
+        """Show only lines matching ``text`` (``widgets.log_filter``: ``track:``/``pod:`` terms, a
+        regular expression, or literal text when it is not one); empty text shows every line.
+        Returns whether it was taken as a regex; raises FilterError (nothing changed) when it
+        cannot be used."""
         self._lines.set_filter(text)
         self._rebuild()
         return self._lines.regex
@@ -225,6 +237,7 @@ class LogStream(ScrollView, can_focus=True):
         self._lines.clear()
         self._rows.clear()
         self._pending.clear()
+        self._pending_bytes = 0
         self.new_lines = 0
         self._cache.clear()
         self._update_size(removed_rows=0)
@@ -233,6 +246,10 @@ class LogStream(ScrollView, can_focus=True):
     def lines_for_save(self) -> list[str]:
         """The whole text of every line that passes the filter, oldest first."""
         return self._lines.shown_texts()
+
+    def items_for_save(self) -> list[LogItem]:
+        """Every line that passes the filter (with its time, track and source), oldest first."""
+        return self._lines.shown_items()
 
     @property
     def status(self) -> LogStatus:
@@ -275,7 +292,8 @@ class LogStream(ScrollView, can_focus=True):
         prefix = self._layout().prefix_width
         rows: list[tuple[int, int]] = []
         for seq in seqs:
-            cells = prefix + cell_len(display_text(item(seq).text))
+            line = item(seq)
+            cells = prefix + cell_len(display_text(line.text, line_length(line)))
             rows.extend((seq, k) for k in range(max(math.ceil(cells / width), 1)))
         return rows
 

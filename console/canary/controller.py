@@ -41,6 +41,7 @@ class CanaryController:
         *,
         read_only: bool = False,
         trim_stable: bool = False,
+        capacity_source: str = "",
     ) -> None:
         self.cluster = cluster
         self.metrics = metrics
@@ -50,6 +51,8 @@ class CanaryController:
         self.clock = clock
         self.read_only = read_only
         self.trim_stable = trim_stable
+        #: Where ``replica_capacity_rps`` came from when a capacity probe measured it.
+        self.capacity_source = capacity_source
         self.router = router_for(deployment.router.kind)
         self.writer = Writer(cluster, deployment, self.spec, self.router.words)
 
@@ -76,7 +79,16 @@ class CanaryController:
             plan = router.plan_finish(self.deployment, state, snapshot)
         else:
             raise ValueError(f"unknown action {action!r}")
+        if action in ("step", "mirror") and not plan.refusal:
+            plan = self._with_capacity(plan)
         return plan, snapshot
+
+    def _with_capacity(self, plan: Plan) -> Plan:
+        """The per-replica capacity the replica counts were sized with, and where it came from
+        (a probe's measurement and its age, or the configuration)."""
+        source = self.capacity_source or "configured replica_capacity_rps"
+        note = f"sized at {self.deployment.replica_capacity_rps:g} req/s per replica ({source})"
+        return replace(plan, notes=(*plan.notes, note), lines=(*plan.lines, note))
 
     # Running --------------------------------------------------------------------------------
 

@@ -160,6 +160,8 @@ def _carry_out(
         return fail(f"{done}; nothing was changed")
     if isinstance(done, BaseException):
         raise done
+    for repair in getattr(ctl.audit, "repairs", ()):
+        say(f"audit trail: {repair}", err=True)
     if as_json:
         print(
             json.dumps(

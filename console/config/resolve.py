@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from console.config.loader import (
@@ -25,6 +26,9 @@ class Loaded:
     deployment: DeploymentConfig
     demo: bool
     config_path: Path | None
+    #: Deployments whose ``replica_capacity_rps`` is a capacity probe's stored answer instead of
+    #: the configured number: name → where it came from ("measured …, 2h ago (capacity probe…)").
+    capacity_sources: dict[str, str] = field(default_factory=dict)
 
 
 def resolve(path: Path | None, demo: bool, wanted: str | None) -> Loaded:
@@ -50,6 +54,9 @@ def resolve(path: Path | None, demo: bool, wanted: str | None) -> Loaded:
         demo = True
     else:
         deployments = settings.deployments
+    deployments, sources = _measured_capacity(deployments, None if demo else path)
+    if not demo:
+        settings = settings.model_copy(update={"deployments": deployments})
     if wanted:
         chosen = next((d for d in deployments if d.name == wanted), None)
         if chosen is None:
@@ -57,4 +64,27 @@ def resolve(path: Path | None, demo: bool, wanted: str | None) -> Loaded:
             raise ConfigError([f"--deployment: {wanted!r}: no such deployment (have: {names})"])
     else:
         chosen = deployments[0]
-    return Loaded(settings=settings, deployment=chosen, demo=demo, config_path=path)
+    return Loaded(
+        settings=settings,
+        deployment=chosen,
+        demo=demo,
+        config_path=path,
+        capacity_sources=sources,
+    )
+
+
+def _measured_capacity(
+    deployments: list[DeploymentConfig], path: Path | None
+) -> tuple[list[DeploymentConfig], dict[str, str]]:
+    """Each deployment with a stored capacity-probe answer (asked for when it was stored) in
+    place of its configured ``replica_capacity_rps``, and the source of each replaced value."""
+    from console.traffic.capacity import with_stored_capacity
+
+    out: list[DeploymentConfig] = []
+    sources: dict[str, str] = {}
+    for deployment in deployments:
+        measured, source = with_stored_capacity(deployment, path, time.time())
+        if measured is not deployment:
+            sources[deployment.name] = source
+        out.append(measured)
+    return out, sources

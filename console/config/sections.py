@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from console.model import DeploymentSpec
+from console.traffic.endpoints import EndpointsConfig
 from console.units import parse_duration
 
 APP_DIR = "inference-console"
@@ -101,6 +102,8 @@ class DeploymentConfig(_Section):
     finish_keep_stable: int = Field(default=0, ge=0, le=10000)
     gates: GatesConfig = GatesConfig()
     cost: CostConfig = CostConfig()
+    #: Each track's OpenAI-compatible endpoint, for test traffic (``request``, ``loadtest``…).
+    endpoints: EndpointsConfig | None = None
     model: str | None = None
     #: PromQL label matchers (no braces) replacing the default pod selector of a track.
     stable_selector: str | None = None

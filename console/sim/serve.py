@@ -10,12 +10,15 @@ from aiohttp import web
 from console.sim.exposition import CONTENT_TYPE, Exposition
 from console.sim.fleet import SimFleet
 from console.sim.serve_openai import Completions
+from console.sim.serve_pace import Pacing
 
 
-def build_app(fleet: SimFleet, model: str = "llama-3-8b", seed: int = 7) -> web.Application:
-    """The aiohttp application serving ``fleet``."""
+def build_app(
+    fleet: SimFleet, model: str = "llama-3-8b", seed: int = 7, pacing: Pacing | None = None
+) -> web.Application:
+    """The aiohttp application serving ``fleet`` (with ``pacing`` injected per track)."""
     exposition = Exposition(fleet, model)
-    api = Completions(fleet, model, seed)
+    api = Completions(fleet, model, seed, pacing)
     lock = asyncio.Lock()
 
     async def metrics(_: web.Request) -> web.Response:
@@ -33,6 +36,10 @@ def build_app(fleet: SimFleet, model: str = "llama-3-8b", seed: int = 7) -> web.
     app.router.add_get("/v1/models", api.models)
     app.router.add_post("/v1/completions", api.completions)
     app.router.add_post("/v1/chat/completions", api.chat)
+    for track in ("stable", "canary"):  # one track, whatever the route's weights
+        app.router.add_get(f"/{track}/v1/models", api.models)
+        app.router.add_post(f"/{{track:{track}}}/v1/completions", api.completions)
+        app.router.add_post(f"/{{track:{track}}}/v1/chat/completions", api.chat)
     return app
 
 
@@ -53,8 +60,15 @@ async def start(app: web.Application, host: str, port: int) -> tuple[web.AppRunn
 class ServerThread:
     """``sim serve`` in a background thread with its own event loop (tests, benchmarks)."""
 
-    def __init__(self, fleet: SimFleet, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        fleet: SimFleet,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        pacing: Pacing | None = None,
+    ) -> None:
         self.fleet = fleet
+        self.pacing = pacing
         self.host = host
         self.port = port
         self._loop = asyncio.new_event_loop()
@@ -84,7 +98,11 @@ class ServerThread:
         asyncio.set_event_loop(self._loop)
         try:
             self._runner, self.port = self._loop.run_until_complete(
-                start(build_app(self.fleet, seed=self.fleet.seed), self.host, self.port)
+                start(
+                    build_app(self.fleet, seed=self.fleet.seed, pacing=self.pacing),
+                    self.host,
+                    self.port,
+                )
             )
         except BaseException as err:  # reported to the starting thread
             self._error = err

@@ -62,6 +62,8 @@ def format_record(record: dict[str, Any]) -> tuple[str, str]:
         change += " gates " + ("passed" if gates["passed"] else "failed")
     message = record.get("error") or record.get("message") or ""
     tail = f": {message}" if message else ""
+    if record.get("repaired"):
+        tail += f" (first {record['repaired']})"
     failed = bool(record.get("error")) or str(outcome).lower() in FAILED
     return f"{head}{change}{tail}", "error" if failed else "info"
 

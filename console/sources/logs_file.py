@@ -1,9 +1,11 @@
 """A local file followed like ``tail -F``: last lines first, then new ones; rotation, truncation
-and a missing file handled, undecodable bytes replaced."""
+(also a truncate-and-rewrite-longer between two looks), a missing file or a path that is for a
+while not a file handled, undecodable bytes replaced."""
 
 from __future__ import annotations
 
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -11,6 +13,7 @@ from functools import partial
 from pathlib import Path
 
 from console.model import LogLine
+from console.sources.log_time import line_time
 
 CHUNK = 1 << 20
 MAX_BATCH_BYTES = 8 << 20
@@ -18,6 +21,8 @@ MAX_BATCH_BYTES = 8 << 20
 MAX_LINE_BYTES = 16 << 20
 #: The longest a follower waits between looks at a file that has gone quiet.
 QUIET_POLL_S = 0.5
+#: Bytes before the read offset compared on each look: a file rewritten since differs there.
+SEAM_BYTES = 64
 
 
 class IdleBackoff:
@@ -68,6 +73,7 @@ class FileFollower:
         self._ident: tuple[int, int] | None = None
         self._partial = b""
         self._offset = 0
+        self._seam = b""  # the SEAM_BYTES before ``_offset`` as last read
         self._waiting_said = False
         self.notices: list[str] = []
 
@@ -89,9 +95,19 @@ class FileFollower:
                 self.notices.append(f"cannot read {self.path}: {err.strerror or err}")
                 self._waiting_said = True
             return False
-        stat = os.fstat(fd)
-        self._fd, self._ident = fd, (stat.st_dev, stat.st_ino)
-        self._offset = stat.st_size if at_end else 0
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            if not self._waiting_said:
+                self.notices.append(f"{self.path} is not a file; waiting for one")
+                self._waiting_said = True
+            return False
+        ident = (info.st_dev, info.st_ino)
+        if ident != self._ident or at_end:  # the same file again (after a read error): go on
+            self._offset = info.st_size if at_end else 0
+            self._partial = b""
+            self._seam = b""
+        self._fd, self._ident = fd, ident
         if self._waiting_said:
             self.notices.append(f"{self.path} appeared; following it")
             self._waiting_said = False
@@ -109,6 +125,7 @@ class FileFollower:
             start -= step
             data = os.pread(self._fd, step, start) + data
         complete, sep, partial = data.rpartition(b"\n")
+        self._seam = (complete + sep)[-SEAM_BYTES:]
         self._partial = partial  # the start of a line still being written
         if not sep or lines <= 0:
             return []
@@ -122,15 +139,20 @@ class FileFollower:
         if self._fd is None and not self._open(at_end=False):
             return []
         assert self._fd is not None
-        size = os.fstat(self._fd).st_size
-        if size < self._offset:
-            self.notices.append(f"{self.path} was truncated; reading it from the start")
-            self._offset = 0
-            self._partial = b""
+        try:
+            return self._read(self._fd)
+        except OSError as err:  # the file went away under us: look again from the next poll
+            self.notices.append(f"cannot read {self.path}: {err.strerror or err}; retrying")
+            self._waiting_said = True
+            self.close()
+            return []
+
+    def _read(self, fd: int) -> list[bytes]:
+        self._check_rewritten(fd, os.fstat(fd).st_size)
         chunks: list[bytes] = []
         total = 0
         while total < MAX_BATCH_BYTES:
-            chunk = os.pread(self._fd, CHUNK, self._offset)
+            chunk = os.pread(fd, CHUNK, self._offset)
             if not chunk:
                 break
             self._offset += len(chunk)
@@ -144,7 +166,32 @@ class FileFollower:
         if len(self._partial) > MAX_LINE_BYTES:
             lines.append(self._partial)
             self._partial = b""
+        done = len(data) - len(self._partial)  # bytes of whole lines, from the old line start
+        self._seam = (self._seam + data[max(done - SEAM_BYTES, 0) : done])[-SEAM_BYTES:]
         return lines
+
+    def _check_rewritten(self, fd: int, size: int) -> None:
+        """Start again from the top when the whole lines already read are no longer there (the
+        file shrank below them, or the bytes just before them differ: it was rewritten); read a
+        line still being written again when it changed (a write cut back and redone)."""
+        start = self._offset - len(self._partial)  # where the line being written begins
+        seam = self._seam
+        if size < start:
+            self.notices.append(f"{self.path} was truncated; reading it from the start")
+            self._restart()
+        elif seam and (start < len(seam) or os.pread(fd, len(seam), start - len(seam)) != seam):
+            self.notices.append(
+                f"{self.path} was truncated and rewritten (now {size:,} bytes); "
+                "reading it from the start"
+            )
+            self._restart()
+        elif self._partial and os.pread(fd, len(self._partial), start) != self._partial:
+            self._offset, self._partial = start, b""
+
+    def _restart(self) -> None:
+        self._offset = 0
+        self._partial = b""
+        self._seam = b""
 
     def _check_rotated(self) -> list[bytes]:
         try:
@@ -203,5 +250,8 @@ class FileLogSource:
             LogLine(f"[console] {notice}", label, "", now, "warn") for notice in follower.notices
         ]
         follower.notices.clear()
-        out.extend(LogLine(decode(line), label, "", now) for line in raw)
+        for line in raw:
+            text = decode(line)
+            own = line_time(text, now)  # the line's own stamp when it has one
+            out.append(LogLine(text, label, "", now if own is None else own))
         return out

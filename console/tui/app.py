@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
     from console.cost import CostReport
+    from console.traffic.provider import EndpointProvider
 
 
 class ConsoleApp(CanaryKeys, App[None]):
@@ -46,6 +47,7 @@ class ConsoleApp(CanaryKeys, App[None]):
         wanted = ctx.settings.ui.theme
         self.theme = wanted if wanted in self.available_themes else themes.DEFAULT_THEME
         self.dashboard = DashboardScreen()
+        self._traffic: EndpointProvider | None = None  # loopback simulator or configured
 
     def on_mount(self) -> None:
         self.push_screen(self.dashboard)
@@ -118,6 +120,8 @@ class ConsoleApp(CanaryKeys, App[None]):
     def on_unmount(self) -> None:
         if self._canary_cancel is not None:
             self._canary_cancel.set()  # however the app ends, the action stops at a safe point
+        if self._traffic is not None:
+            self._traffic.close()
         self.ctx.close()
 
     # Commands -------------------------------------------------------------------------------
@@ -210,6 +214,22 @@ class ConsoleApp(CanaryKeys, App[None]):
         if not isinstance(self.screen, CostScreen):
             self.clear_notifications()  # "Working out the cost…" is done; nothing over the chart
             self.push_screen(CostScreen(report, f"Cost of {self.ctx.deployment.name}", source))
+
+    def action_traffic(self) -> None:
+        from console.traffic.provider import EndpointProvider
+        from console.tui.screens.traffic import TrafficScreen  # imported on use
+
+        if isinstance(self.screen, TrafficScreen):
+            return
+        if self._traffic is None:
+            self._traffic = EndpointProvider()
+        ctx = self.ctx
+        fleet = ctx.fleets.get(ctx.deployment.name)
+        self.push_screen(
+            TrafficScreen(
+                self._traffic, ctx.deployment, fleet, ctx.read_only, self.dashboard.show_traffic
+            )
+        )
 
     def action_logs(self, what: str) -> None:
         self.dashboard.logs.command(what)

@@ -153,6 +153,14 @@ COMMANDS: tuple[Command, ...] = (
         footer=True,
     ),
     Command(
+        "traffic",
+        "g",
+        "traffic",
+        "Traffic",
+        "Test traffic: a manual request, or a bounded load test with live figures",
+        group="Traffic",
+    ),
+    Command(
         "logs",
         "l",
         "logs('maximise')",

@@ -26,6 +26,7 @@ from widgets.canary_bar import CanaryBar, CanaryBarData
 from widgets.compare_panel import ComparePanel
 from widgets.key_bar import KeyBar
 from widgets.status_header import StatusHeader
+from widgets.traffic_headline import TrafficHeadline
 
 if TYPE_CHECKING:
     from console.tui.app import ConsoleApp
@@ -68,6 +69,7 @@ class DashboardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="status")
         yield CanaryBar(id="canary-bar")
+        yield TrafficHeadline(id="traffic-headline")
         with Container(id="panels"):
             for spec in PANELS:
                 yield ComparePanel(id=f"panel-{spec.id}", classes="panel")
@@ -219,6 +221,10 @@ class DashboardScreen(Screen[None]):
             self._show_header()
             self._show_canary()
             self.logs.flush()  # lines that arrived since the last refresh, in the same frame
+
+    def show_traffic(self, headline: str) -> None:
+        """The last load test's headline beside the live metrics (empty: none)."""
+        self.query_one(TrafficHeadline).text = headline
 
     def show_activity(self, text: str, progress: tuple[int, int] | None) -> None:
         """A running canary action's latest progress (empty text: none running)."""

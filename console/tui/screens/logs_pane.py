@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +17,10 @@ from textual.widgets import ContentSwitcher, Input, Static
 
 from console.model import LogLine
 from console.sources.base import LogSource
+from console.tui.log_save import save_lines, save_name
 from console.tui.messages import LogBatch, LogsSaved
+from widgets.log_filter import FilterError
+from widgets.log_format import LogItem
 from widgets.log_stream import LogStatus, LogStream
 from widgets.safe_text import clean
 
@@ -214,7 +216,11 @@ class LogsPane(Vertical):
     @on(Input.Submitted)
     def _apply_filter(self, event: Input.Submitted) -> None:
         event.stop()
-        self.active.set_filter(event.value)
+        try:
+            self.active.set_filter(event.value)
+        except FilterError as err:  # the prompt stays open with the text, to be mended
+            self.notify(clean(str(err)), title="Filter", severity="error", markup=False)
+            return
         self.close_filter()
 
     @on(LogStream.StatusChanged)
@@ -227,18 +233,13 @@ class LogsPane(Vertical):
 
     def _save_now(self, stream: LogStream) -> None:
         settings = self.console.ctx.settings
-        stamp = datetime.fromtimestamp(time.time(), UTC).strftime("%Y%m%dT%H%M%SZ")
-        name = f"{self.console.ctx.deployment.name}-{stream.id}-{stamp}.log"
-        self._save(settings.logs.save_dir.expanduser() / name, stream.lines_for_save())
+        name = save_name(self.console.ctx.deployment.name, stream.id or "logs", time.time())
+        self._save(settings.logs.save_dir.expanduser() / name, stream.items_for_save())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="logs-save")
-    def _save(self, path: Path, lines: list[str]) -> None:
+    def _save(self, path: Path, lines: list[LogItem]) -> None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("w", encoding="utf-8", errors="replace") as out:
-                for line in lines:
-                    out.write(line)
-                    out.write("\n")
+            path = save_lines(path, lines)
         except OSError as err:
             self.post_message(LogsSaved(str(path), 0, f"cannot save logs: {err.strerror or err}"))
             return

@@ -8,6 +8,7 @@ from bench import (
     log_filter,
     log_memory,
     log_throughput,
+    prom_answer_memory,
     refresh_cost,
     startup,
     step_overhead,
@@ -35,5 +36,7 @@ if __name__ == "__main__":
     step_overhead_kube.main()
     print()
     refresh_cost.main()
+    print()
+    prom_answer_memory.main()
     print()
     loadgen.main()

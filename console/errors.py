@@ -38,6 +38,16 @@ class NotFoundError(SourceError):
     """The object does not exist (HTTP 404)."""
 
 
+class UnsupportedError(SourceError):
+    """The router cannot do this on this cluster (a schema without the field, a KServe mode
+    where the split does nothing); nothing was written."""
+
+
+class NotStoredError(SourceError):
+    """The API server accepted a write but stored something other than what was written (an
+    older schema dropped a field): the message says what is in force now."""
+
+
 class WarmTimeout(ConsoleError):
     """The canary's replicas did not become ready in time: traffic was not shifted."""
 

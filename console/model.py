@@ -43,6 +43,17 @@ class CodeRates(_Value):
     server_error: float | None = Field(default=None, alias="5xx")
 
 
+class FinishRates(_Value):
+    """Finished requests per second by why they finished, as the engine counts them (vLLM's
+    ``finished_reason``; TGI's and SGLang's failure counters); None where the engine does not
+    say. ``error`` is a server-side failure, ``abort`` a request given up (mostly the client)."""
+
+    stop: float | None = None
+    length: float | None = None
+    abort: float | None = None
+    error: float | None = None
+
+
 class Replicas(_Value):
     """Replica counts of one track: desired, serving (available) and starting (created, not yet
     available)."""
@@ -71,6 +82,16 @@ class TrackValues(_Value):
     cpu_cores: float | None = None
     host_memory_bytes: float | None = None
     queue_depth: float | None = None
+    #: Server-side failures per second: HTTP 5xx, or the engine's own failure count when larger
+    #: (failures after a stream began answer 200; TGI's failed generations answer 424).
+    failed_per_s: float | None = None
+    running: float | None = None
+    finish_per_s: FinishRates = FinishRates()
+    queue_time_s: Quantiles = Quantiles()
+    tpot_s: Quantiles = Quantiles()
+    prefix_cache_hit_fraction: float | None = None
+    #: Scrape targets of the track that Prometheus cannot reach (``up == 0``).
+    targets_down: float | None = None
 
     def flat(self) -> dict[str, float | None]:
         """The values as dotted keys ("ttft_s.p99", "codes_per_s.5xx"), as histories store them."""
@@ -137,6 +158,9 @@ class FleetSnapshot(_Value):
     source: str
     at: datetime
     window_s: float
+    #: The window asked for, when the source had to widen it (four scrape intervals at least:
+    #: ``rate`` over fewer samples returns nothing); None when ``window_s`` is what was asked.
+    requested_window_s: float | None = None
     history_s: float | None = None
     stale: bool = False
     stale_reason: str | None = None
@@ -197,6 +221,9 @@ class RouteState(_Value):
     canary_weight: int
     mirror_percent: float | None = None
     resource_version: str = ""
+    #: Why the console cannot move this split (e.g. a KServe InferenceService in Standard mode,
+    #: where ``canaryTrafficPercent`` does nothing); None when it can. Planners refuse with it.
+    cannot_act: str | None = None
 
     @property
     def canary_percent(self) -> float:

@@ -30,6 +30,10 @@ SGLANG_ITL = (0.002, 0.004, 0.006, 0.008, 0.010, 0.015, 0.020, 0.025, 0.030, 0.0
 SGLANG_E2E = (0.1, 0.2, 0.4, 0.6, 0.8, 1, 2, 4, 6, 8, 10, 20, 40, 60, 80, 100, 200, 400, 600,
               1200, 1800, 2400)  # fmt: skip
 SGLANG_TOKENS = (100, 300, 500, 700, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 8000, 10000)
+#: sglang:queue_time_seconds (the scheduler's collector).
+SGLANG_QUEUE = (0.0, 0.1, 0.2, 0.5, 1, 2, 3, 4, 5, 10, 15, 20, 30, 40, 50, 60, 70, 80, 90, 100,
+                200, 300, 400, 500, 600, 700, 800, 900, 1000, 1200, 1400, 1600, 1800, 2000,
+                2500, 3000)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -51,14 +55,22 @@ class PodLoad:
     gpu_used_mib: int = 40000
     gpu_free_mib: int = 40000
     gpu_util: int = 60
+    gpu_reserved_mib: int = 0  # DCGM_FI_DEV_FB_RESERVED (the driver's share of the total)
     cpu_cores: float = 2.5
     memory: int = 10 * 2**30
+    running: int = 4  # requests in the running batch
+    queue_time: float = 0.05  # every request waits this long
+    tpot: float = 0.03  # per-request mean time per output token
+    cached: float = 0.5  # share of prompt tokens found in the prefix cache
+    aborted: float = 0.02  # requests given up per second (finished_reason="abort", dropped)
+    stream_errors: float = 0.0  # failures after the stream began (HTTP 200, reason "error")
+    down: bool = False  # its scrape target is down (up == 0)
     old_vllm: bool = False  # exposes vllm:time_per_output_token_seconds (before 0.11)
     dcgm_honor_labels: bool = False  # DCGM labels are pod/namespace rather than exported_*
 
 
 STABLE_PODS = (
-    PodLoad("llama-v1-7d9c5b8f4-x2x9k"),
+    PodLoad("llama-v1-7d9c5b8f4-x2x9k", gpu_reserved_mib=2000),
     PodLoad(
         "llama-v1-7d9c5b8f4-b8wlt",
         queue=3,
@@ -82,7 +94,14 @@ CANARY_PODS = (
         gpu_used_mib=20000,
         gpu_free_mib=60000,
         gpu_util=30,
+        gpu_reserved_mib=500,
         cpu_cores=1.5,
+        running=2,
+        queue_time=0.4,
+        tpot=0.07,
+        cached=0.25,
+        stream_errors=0.2,
+        down=True,
         old_vllm=True,
         dcgm_honor_labels=True,
     ),
@@ -103,8 +122,8 @@ def _le(bound: float) -> str:
 class Writer:
     """Collects OpenMetrics families; counters grow linearly from the first timestamp."""
 
-    def __init__(self, start: int, end: int) -> None:
-        self.times = range(start, end + 1, SCRAPE_S)
+    def __init__(self, start: int, end: int, scrape_s: int = SCRAPE_S) -> None:
+        self.times = range(start, end + 1, scrape_s)
         self.start = start
         self.lines: list[str] = []
 
@@ -136,9 +155,10 @@ def _pod_labels(pod: PodLoad, **extra: str) -> dict[str, str]:
     return {"namespace": pod.namespace, "pod": pod.name, **extra}
 
 
-def write_fleet(path: Path, end: int) -> None:
-    """All three profiles' series for ``PODS`` from ``end - SPAN_S`` to ``end``."""
-    w = Writer(end - SPAN_S, end)
+def write_fleet(path: Path, end: int, scrape_s: int = SCRAPE_S) -> None:
+    """All three profiles' series for ``PODS`` from ``end - SPAN_S`` to ``end``, a sample every
+    ``scrape_s`` seconds."""
+    w = Writer(end - SPAN_S, end, scrape_s)
     engine = {"model_name": MODEL, "engine": "0"}
     # vLLM ----------------------------------------------------------------------------------
     w.family("http_requests_total", "counter")
@@ -174,6 +194,32 @@ def write_fleet(path: Path, end: int) -> None:
         w.family(name, "gauge")
         for pod in (p for p in PODS if p.old_vllm == old):
             w.series(name, _pod_labels(pod, **engine), pod.kv, gauge=True)
+    # finished_reason: what ended each request; a failure after the stream began is "error".
+    w.family("vllm:request_success_total", "counter")
+    for pod in PODS:
+        for reason, rate in (
+            ("stop", pod.ok * 0.75),
+            ("length", pod.ok * 0.25),
+            ("abort", pod.aborted),
+            ("error", pod.stream_errors),
+        ):
+            labels = _pod_labels(pod, **engine, finished_reason=reason)
+            w.series("vllm:request_success_total", labels, rate)
+    w.family("vllm:num_requests_running", "gauge")
+    for pod in PODS:
+        w.series("vllm:num_requests_running", _pod_labels(pod, **engine), pod.running, gauge=True)
+    for name, value, bounds in (
+        ("vllm:request_queue_time_seconds", "queue_time", VLLM_E2E),
+        ("vllm:request_time_per_output_token_seconds", "tpot", VLLM_ITL),
+    ):
+        w.family(name, "histogram")
+        for pod in PODS:
+            w.histogram(name, _pod_labels(pod, **engine), bounds, getattr(pod, value), pod.ok)
+    for name, share in (("vllm:prefix_cache_queries", 1.0), ("vllm:prefix_cache_hits", None)):
+        w.family(f"{name}_total", "counter")
+        for pod in PODS:
+            rate = pod.ok * pod.prompt * (pod.cached if share is None else share)
+            w.series(f"{name}_total", _pod_labels(pod, **engine), rate)
     # TGI (counters without _total; no model label) -------------------------------------------
     w.family("tgi_request_success", "unknown")
     for pod in PODS:
@@ -201,6 +247,9 @@ def write_fleet(path: Path, end: int) -> None:
     w.family("tgi_queue_size", "gauge")
     for pod in PODS:
         w.series("tgi_queue_size", _pod_labels(pod), pod.queue, gauge=True)
+    w.family("tgi_batch_current_size", "gauge")
+    for pod in PODS:
+        w.series("tgi_batch_current_size", _pod_labels(pod), pod.running, gauge=True)
     # SGLang (raw status codes; tp_rank on scheduler series) ----------------------------------
     sg = {"model_name": MODEL, "engine_type": "unified"}
     w.family("sglang:http_responses_total", "counter")
@@ -236,6 +285,22 @@ def write_fleet(path: Path, end: int) -> None:
         for rank in ("0", "1"):
             labels = _pod_labels(pod, **sg, tp_rank=rank, pp_rank="0")
             w.series("sglang:num_queue_reqs", labels, pod.queue / 2, gauge=True)
+    w.family("sglang:num_running_reqs", "gauge")
+    for pod in PODS:
+        for rank in ("0", "1"):
+            labels = _pod_labels(pod, **sg, tp_rank=rank, pp_rank="0")
+            w.series("sglang:num_running_reqs", labels, pod.running / 2, gauge=True)
+    w.family("sglang:queue_time_seconds", "histogram")
+    for pod in PODS:
+        labels = _pod_labels(pod, **sg, tp_rank="0", pp_rank="0")
+        w.histogram("sglang:queue_time_seconds", labels, SGLANG_QUEUE, pod.queue_time, pod.ok)
+    for name, rate_of in (
+        ("sglang:cached_tokens_total", lambda p: p.ok * p.prompt * p.cached),
+        ("sglang:num_aborted_requests_total", lambda p: p.aborted),
+    ):
+        w.family(name, "counter")
+        for pod in PODS:
+            w.series(name, _pod_labels(pod, **sg), rate_of(pod))
     w.family("sglang:token_usage", "gauge")
     for pod in PODS:
         for rank in ("0", "1"):
@@ -246,6 +311,10 @@ def write_fleet(path: Path, end: int) -> None:
 
 
 def _write_shared(w: Writer) -> None:
+    w.family("up", "gauge")
+    for pod in PODS:
+        labels = _pod_labels(pod, job="inference", instance=f"{pod.name}:8000")
+        w.series("up", labels, 0.0 if pod.down else 1.0, gauge=True)
     for metric, column in (
         ("kube_deployment_spec_replicas", 1),
         ("kube_deployment_status_replicas", 2),
@@ -259,9 +328,12 @@ def _write_shared(w: Writer) -> None:
         ("DCGM_FI_DEV_GPU_UTIL", "gpu_util"),
         ("DCGM_FI_DEV_FB_USED", "gpu_used_mib"),
         ("DCGM_FI_DEV_FB_FREE", "gpu_free_mib"),
+        ("DCGM_FI_DEV_FB_RESERVED", "gpu_reserved_mib"),
     ):
         w.family(metric, "gauge")
         for i, pod in enumerate(PODS):
+            if metric.endswith("RESERVED") and not pod.gpu_reserved_mib:
+                continue  # older exporters do not export it
             labels = {"gpu": "0", "UUID": f"GPU-{i}", "modelName": "NVIDIA H100 80GB HBM3"}
             if pod.dcgm_honor_labels:
                 labels |= {"namespace": pod.namespace, "pod": pod.name}

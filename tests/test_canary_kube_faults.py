@@ -194,7 +194,10 @@ def test_a_status_written_during_the_warm_up_is_not_a_conflict(
 
     def controller_reports() -> None:  # the gateway (or KServe) controller updates its status
         obj = r.route()
-        obj["status"] = {"conditions": [{"type": "Accepted", "status": "True"}]}
+        obj["status"] = {
+            **(obj.get("status") or {}),  # KServe's keeps the traffic it reports
+            "conditions": [{"type": "Accepted", "status": "True"}],
+        }
         reported.update(fake_kube.put(obj, manager="gateway-controller"))
 
     r.once_warming(controller_reports)

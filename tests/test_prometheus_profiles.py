@@ -76,9 +76,31 @@ def expected(profile: str, pods: tuple[P.PodLoad, ...]) -> dict[str, float | Non
         "cpu_cores": sum(p.cpu_cores for p in pods),
         "host_memory_bytes": sum(p.memory for p in pods),
         "gpu_memory_used_fraction": sum(p.gpu_used_mib for p in pods)
-        / sum(p.gpu_used_mib + p.gpu_free_mib for p in pods),
+        / sum(p.gpu_used_mib + p.gpu_free_mib + p.gpu_reserved_mib for p in pods),
         "gpu_utilization_fraction": sum(p.gpu_util for p in pods) / len(pods) / 100,
+        "running": sum(p.running for p in pods),
+        "targets_down": sum(1 for p in pods if p.down),
     }
+    # Server-side failures: HTTP 5xx, or the engine's own count where larger (vLLM's failures
+    # after the stream began answered 200; TGI's "incomplete" is its 500).
+    engine_errors = {"vllm": sum(p.stream_errors for p in pods), "tgi": fault, "sglang": 0.0}
+    failed = max(fault, engine_errors[profile])
+    out["failed_per_s"] = failed
+    out["error_share"] = failed / (ok + bad + fault)
+    out["finish_per_s.abort"] = (
+        sum(p.aborted for p in pods) if profile != "tgi" else 7.0 * len(pods)
+    )
+    if profile != "sglang":
+        out["finish_per_s.error"] = engine_errors[profile]
+    if profile == "vllm":
+        out["finish_per_s.stop"] = ok * 0.75
+        out["finish_per_s.length"] = ok * 0.25
+    else:
+        out["finish_per_s.stop"] = out["finish_per_s.length"] = None
+    if profile != "tgi":
+        out["prefix_cache_hit_fraction"] = one.cached
+    queue_bounds = {"vllm": P.VLLM_E2E, "tgi": P.TGI_DURATION, "sglang": P.SGLANG_QUEUE}[profile]
+    queue_time = one.ttft / 4 if profile == "tgi" else one.queue_time
     for label, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99)):
         if profile == "tgi":
             ttft = in_bucket(buckets[2], one.ttft / 4, q) + in_bucket(
@@ -90,6 +112,11 @@ def expected(profile: str, pods: tuple[P.PodLoad, ...]) -> dict[str, float | Non
         out[f"itl_s.{label}"] = in_bucket(buckets[3], one.itl, q)
         out[f"tps.{label}"] = 1 / in_bucket(buckets[3], one.itl, q)
         out[f"e2e_s.{label}"] = in_bucket(buckets[4], one.e2e, q)
+        out[f"queue_time_s.{label}"] = in_bucket(queue_bounds, queue_time, q)
+        if profile == "vllm":
+            out[f"tpot_s.{label}"] = in_bucket(P.VLLM_ITL, one.tpot, q)
+        elif profile == "tgi":  # TGI's per-request mean time per token is its TPOT
+            out[f"tpot_s.{label}"] = in_bucket(P.TGI_DURATION, one.itl, q)
     return out
 
 
@@ -216,3 +243,15 @@ def test_history_file_follows_the_exposition_rules(tmp_path: Path) -> None:
     assert text.endswith("# EOF\n")
     assert "tgi_request_success{" in text and "tgi_request_success_total" not in text
     assert 'status_code="503"' in text and 'le="+Inf"' in text
+
+
+def test_cost_gpu_utilisation_falls_back_to_the_pod_label(backfilled: Backfilled) -> None:
+    """DCGM scraped with honorLabels carries pod/namespace, not exported_*: the cost meter reads
+    it as the panels do (the canary's pod here; its stable side has no DCGM series)."""
+    from console.sources.cost_inputs import PrometheusCostInputs
+
+    spec = SPEC.model_copy(update={"stable": "llama-v2", "canary": "llama-v9"})
+    client = PrometheusClient(backfilled.prometheus.url)
+    usage = PrometheusCostInputs(client).usage(spec, 300.0, at=backfilled.end)
+    assert usage.utilization == pytest.approx(P.CANARY_PODS[0].gpu_util / 100)
+    client.close()

@@ -38,7 +38,7 @@ stable = "mistral-a"
 canary = "mistral-b"
 canary_selector = 'namespace="team-b",app="mistral",track="canary"'
 """
-NAME = re.compile(r"^namespace_track(_class)?:[a-zA-Z_][a-zA-Z0-9_]*:[a-z]+[a-z0-9_]*$")
+NAME = re.compile(r"^namespace_track(_class|_reason)?:[a-zA-Z_][a-zA-Z0-9_]*:[a-z]+[a-z0-9_]*$")
 
 
 def write(tmp_path: Path, profile: str = "vllm", prefix: str = "", extra: str = "") -> Path:
@@ -139,7 +139,7 @@ def test_profile_option_deployment_option_and_notes(
         "inference-console/team-b/mistral-b",
     ]
     records = {r["record"] for r in groups[0]["rules"]}
-    assert "namespace_track:tgi_batch_prefill_duration_bucket:rate1m" in records
+    assert "namespace_track:tgi_batch_inference_duration_bucket:prefill_rate1m" in records
     assert not any("vllm" in r for r in records)
     assert "(tgi; rate windows 1m, 5m)" in out.splitlines()[0]
     assert "ui.rate_window 30s is not in [prometheus] recording_windows (1m, 5m)" in err

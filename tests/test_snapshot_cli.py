@@ -16,7 +16,8 @@ TRACK_KEYS = {
     "requests_per_s", "error_share", "codes_per_s", "input_tokens", "output_tokens", "ttft_s",
     "itl_s", "e2e_s", "tps", "replicas", "gpu_memory_used_fraction",
     "gpu_utilization_fraction", "kv_cache_used_fraction", "cpu_cores", "host_memory_bytes",
-    "queue_depth",
+    "queue_depth", "failed_per_s", "running", "finish_per_s", "queue_time_s", "tpot_s",
+    "prefix_cache_hit_fraction", "targets_down",
 }  # fmt: skip
 QUANTILES = {"p50", "p90", "p99"}
 
@@ -42,7 +43,8 @@ def test_demo_json_has_the_documented_keys(capsys: pytest.CaptureFixture[str]) -
     assert main(["snapshot", "--demo", "--window", "1m", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {
-        "deployment", "source", "at", "window_s", "stale", "stale_reason", "tracks"
+        "deployment", "source", "at", "window_s", "requested_window_s", "stale", "stale_reason",
+        "tracks",
     }  # fmt: skip
     assert out["deployment"] == "llama" and out["source"] == "sim:healthy"
     assert out["window_s"] == 60 and out["stale"] is False and out["stale_reason"] is None

@@ -60,6 +60,12 @@ def test_person_starts_reads_presses_keys_and_quits(
     tmux.wait_for(lambda s: "keys" in s and "Quit" in s, "the help screen")
     tmux.keys("Escape")
     tmux.wait_for(lambda s: "req/s" in s and "— keys" not in s, "the help screen to close")
+    tmux.keys("i")
+    tmux.wait_for(
+        lambda s: "Details of llama" in s and "requests running" in s, "the details screen"
+    )
+    tmux.keys("Escape")
+    tmux.wait_for(lambda s: "req/s" in s and "Details of" not in s, "the details to close")
     tmux.keys("q")
     marker: Path = console_in_tmux.marker  # type: ignore[attr-defined]
     assert tmux.exit_status(marker) == "0"

@@ -42,6 +42,8 @@ class SnapshotJSON(BaseModel):
     source: str
     at: datetime
     window_s: float
+    #: The window asked for when ``window_s`` had to be widened (four scrape intervals at least).
+    requested_window_s: float | None = None
     stale: bool
     #: Why the values are not current (``canary metrics 180s old``); null when ``stale`` is false.
     stale_reason: str | None
@@ -55,6 +57,7 @@ class SnapshotJSON(BaseModel):
             source=snapshot.source,
             at=snapshot.at,
             window_s=snapshot.window_s,
+            requested_window_s=snapshot.requested_window_s,
             stale=snapshot.stale,
             stale_reason=snapshot.stale_reason,
             tracks=SnapshotTracks(
@@ -129,7 +132,12 @@ def render_text(report: SnapshotJSON) -> str:
     stable, canary = report.tracks.stable.flat(), report.tracks.canary.flat()
     lines = [
         f"{report.deployment} from {report.source} at {report.at.isoformat(timespec='seconds')}"
-        f" over {report.window_s:g}s",
+        f" over {report.window_s:g}s"
+        + (
+            f" (widened from {report.requested_window_s:g}s: four scrape intervals)"
+            if report.requested_window_s is not None
+            else ""
+        ),
         f"{'':28}{'stable':>14}{'canary':>14}",
     ]
     for key in stable:

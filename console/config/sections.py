@@ -163,6 +163,11 @@ class PrometheusConfig(_Section):
     #: minutes: four missed scrapes at 30 s (eight at 15 s), room for a 1 m scrape interval plus
     #: a rule interval, and well inside Prometheus's 5 m lookback, after which series vanish.
     stale_after: Duration = Field(default=120.0, gt=0)
+    #: The scrape interval of the fleet's targets; unset: learned from Prometheus's targets.
+    #: Rates are taken over at least four of them (fewer samples give ``rate`` nothing).
+    scrape_interval: Duration | None = Field(default=None, gt=0, le=3600)
+    #: The largest Prometheus answer read; a larger one is an error, not a memory spike.
+    max_response_bytes: int = Field(default=8 * 2**20, ge=2**16, le=2**30)
 
     @field_validator("recording_windows")
     @classmethod

@@ -29,7 +29,7 @@ def window_flat(end: Sequence[float], begin: Sequence[float] | None, span: float
         d: Sequence[float] = end
     else:
         d = [x - y for x, y in zip(end[:n], begin[:n], strict=True)]
-    out: Flat = {}
+    out: Flat = dict(EMPTY)  # values the simulated fleet does not model stay None
     ok, c4, c5 = d[L.REQ_2XX], d[L.REQ_4XX], d[L.REQ_5XX]
     total = ok + c4 + c5
     if span > 0:
@@ -37,6 +37,7 @@ def window_flat(end: Sequence[float], begin: Sequence[float] | None, span: float
         out["codes_per_s.2xx"] = ok / span
         out["codes_per_s.4xx"] = c4 / span
         out["codes_per_s.5xx"] = c5 / span
+        out["failed_per_s"] = c5 / span
     else:
         out["requests_per_s"] = out["codes_per_s.2xx"] = None
         out["codes_per_s.4xx"] = out["codes_per_s.5xx"] = None

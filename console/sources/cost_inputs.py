@@ -40,7 +40,11 @@ DEFAULT_QUERIES: dict[str, str] = {
         "avg_over_time((max(kube_deployment_status_replicas{$deployment_sel}) > bool 0)"
         "[$horizon:$step])"
     ),
-    "gpu_utilization": "avg(avg_over_time(DCGM_FI_DEV_GPU_UTIL{$gpu_sel}[$horizon])) / 100",
+    # DCGM's exported_pod, else pod (DCGM scraped with honorLabels), as the panels read it.
+    "gpu_utilization": (
+        "avg(avg_over_time(DCGM_FI_DEV_GPU_UTIL{$gpu_sel}[$horizon])) / 100"
+        " or avg(avg_over_time(DCGM_FI_DEV_GPU_UTIL{$gpu_pod_sel}[$horizon])) / 100"
+    ),
 }
 
 #: Below this share of subquery points with data, the replica average gets a warning.
@@ -161,6 +165,7 @@ class PrometheusCostInputs:
             "gpu_sel": track_selector(
                 spec.namespace, pods, label="exported_pod", namespace_label="exported_namespace"
             ),
+            "gpu_pod_sel": track_selector(spec.namespace, pods),
             **self._common(spec.namespace, spec.stable, horizon_s, step),
         }
         expr = Template(self.queries["gpu_utilization"]).safe_substitute(gpu_values)

@@ -40,6 +40,8 @@ class Calls:
         #: The ``generation`` of each router object version read: (plural, namespace, name,
         #: resourceVersion) → generation, the newest 256 (see ``CustomRouter._version``).
         self.generations: dict[tuple[str, str, str, Any], Any] = {}
+        #: The API version found served per group (``served_version``).
+        self.versions: dict[str, str] = {}
         self.apps = client.AppsV1Api(api_client)
         self.core = client.CoreV1Api(api_client)
         self.custom_api = client.CustomObjectsApi(api_client)
@@ -63,6 +65,30 @@ class Calls:
     ) -> T:
         what = f"{router.plural}.{router.group}"
         return self.call(verb, what, namespace, name, lambda: fn(self.custom_api))
+
+    def served_version(self, group: str, versions: tuple[str, ...], what: str) -> str:
+        """The first of ``versions`` the API server serves for ``group`` (discovery, once per
+        client); NotFoundError naming them when it serves none."""
+        if group in self.versions:
+            return self.versions[group]
+        for version in versions:
+            try:
+                self.call(
+                    "discover",
+                    "API",
+                    group,
+                    version,
+                    lambda v=version: self.custom_api.get_api_resources(  # type: ignore[misc]
+                        group, v, _request_timeout=self.timeout_s
+                    ),
+                )
+            except NotFoundError:
+                continue
+            self.versions[group] = version
+            return version
+        raise NotFoundError(
+            f"{what}: the API server serves none of {', '.join(f'{group}/{v}' for v in versions)}"
+        )
 
     def deployment(self, spec: DeploymentSpec, name: str) -> Any:
         return self.call(

@@ -1,5 +1,5 @@
-"""The traffic split on Kubernetes: the router protocol, checks shared by every kind, and the
-KServe and replica-ratio routers."""
+"""The traffic split on Kubernetes: the router protocol, checks shared by every kind, the custom
+object routers' base and the replica-ratio router."""
 
 from __future__ import annotations
 
@@ -56,10 +56,19 @@ class CustomRouter:
 
     group = ""
     version = ""
+    #: Versions to try, newest first, when the cluster may serve an older one only (discovery).
+    versions: tuple[str, ...] = ()
     plural = ""
     what = ""
 
+    def api_version(self, calls: Calls) -> str:
+        """The version to read and write: ``version``, or the first of ``versions`` served."""
+        if not self.versions:
+            return self.version
+        return calls.served_version(self.group, self.versions, self.what)
+
     def _get(self, calls: Calls, spec: DeploymentSpec, route: Route) -> dict[str, Any]:
+        version = self.api_version(calls)
         obj: dict[str, Any] = calls.custom(
             "get",
             self,
@@ -67,7 +76,7 @@ class CustomRouter:
             route.name,
             lambda api: api.get_namespaced_custom_object(
                 self.group,
-                self.version,
+                version,
                 spec.namespace,
                 self.plural,
                 route.name,
@@ -99,8 +108,18 @@ class CustomRouter:
         return rv
 
     def _patch(
-        self, calls: Calls, spec: DeploymentSpec, route: Route, body: dict[str, Any]
+        self,
+        calls: Calls,
+        spec: DeploymentSpec,
+        route: Route,
+        body: dict[str, Any],
+        dry_run: bool = False,
     ) -> dict[str, Any]:
+        """Merge-patch ``body`` with strict field validation: a field the cluster's schema does
+        not declare is refused (400) instead of dropped (the default only warns). Returns what
+        the server stored (with ``dry_run``: what it would store; nothing is)."""
+        version = self.api_version(calls)
+        extra: dict[str, Any] = {"dry_run": "All"} if dry_run else {}
         obj: dict[str, Any] = calls.custom(
             "patch",
             self,
@@ -108,13 +127,15 @@ class CustomRouter:
             route.name,
             lambda api: api.patch_namespaced_custom_object(
                 self.group,
-                self.version,
+                version,
                 spec.namespace,
                 self.plural,
                 route.name,
                 body,
                 field_manager=calls.field_manager,
+                field_validation="Strict",
                 _request_timeout=calls.timeout_s,
+                **extra,
             ),
         )
         return obj
@@ -124,48 +145,6 @@ class CustomRouter:
 
     def read(self, calls: Calls, spec: DeploymentSpec, route: Route) -> RouteState:
         return self._state(route, self._get(calls, spec, route))
-
-
-class KServeRouter(CustomRouter):
-    """KServe ``InferenceService`` (Knative mode): ``spec.predictor.canaryTrafficPercent`` is the
-    canary's (latest revision's) share; absent means the latest revision serves everything."""
-
-    group, version, plural, what = (
-        "serving.kserve.io",
-        "v1beta1",
-        "inferenceservices",
-        "InferenceService",
-    )
-
-    def _state(self, route: Route, obj: dict[str, Any]) -> RouteState:
-        percent = obj.get("spec", {}).get("predictor", {}).get("canaryTrafficPercent", 100)
-        return RouteState(
-            kind="kserve",
-            name=route.name,
-            stable_weight=100 - int(percent),
-            canary_weight=int(percent),
-            resource_version=obj["metadata"]["resourceVersion"],
-        )
-
-    def set_weights(
-        self, calls: Calls, spec: DeploymentSpec, route: Route, stable: int, canary: int, rv: str
-    ) -> RouteState:
-        check_weights(stable, canary)
-        percent = round(100 * canary / (stable + canary))
-        rv = self._version(calls, spec, route, self._get(calls, spec, route), rv)
-        body = {
-            "metadata": {"resourceVersion": rv},
-            "spec": {"predictor": {"canaryTrafficPercent": percent}},
-        }
-        return self._state(route, self._patch(calls, spec, route, body))
-
-    def set_mirror(
-        self, calls: Calls, spec: DeploymentSpec, route: Route, percent: float, rv: str
-    ) -> RouteState:
-        raise SourceError(
-            f"InferenceService {route.name}: KServe has no traffic mirroring; "
-            "use an httproute or istio router to mirror"
-        )
 
 
 class ReplicaRouter:

@@ -158,6 +158,17 @@ class KubernetesCluster:
             self.calls(), deployment, route, percent, resource_version
         )
 
+    def mirror_refusal(self, deployment: DeploymentSpec, percent: float) -> str | None:
+        """Why the route cannot hold a ``percent`` mirror (e.g. an HTTPRoute schema before
+        Gateway API v1.3), asked with a server-side dry run before anything is written; None
+        when it can. For planners: a refused mirror then costs no warm-up."""
+        route = self.route(deployment)
+        check = getattr(ROUTERS[route.kind], "mirror_refusal", None)
+        if check is None:
+            return None
+        reason: str | None = check(self.calls(), deployment, route, percent)
+        return reason
+
     def wait_ready(
         self,
         deployment: DeploymentSpec,
@@ -210,7 +221,9 @@ def _event(
         )
     else:
         involved = client.V1ObjectReference(
-            api_version=f"{router.group}/{router.version}",  # type: ignore[attr-defined]
+            # The version in use (Istio may serve v1beta1 only), as discovered; never a request.
+            api_version=f"{router.group}/"  # type: ignore[attr-defined]
+            f"{calls.versions.get(router.group, router.version)}",  # type: ignore[attr-defined]
             kind=router.what,  # type: ignore[attr-defined]
             name=route.name,
             namespace=spec.namespace,

@@ -43,6 +43,21 @@ def _mean(total: str, count: str) -> str:
     return f"sum(rate({total}{{$sel}}[$window])) / (sum(rate({count}{{$sel}}[$window])) > 0)"
 
 
+def _fb_used(sel: str) -> str:
+    used = f"sum(DCGM_FI_DEV_FB_USED{{{sel}}})"
+    free = f"sum(DCGM_FI_DEV_FB_FREE{{{sel}}})"
+    reserved = f"(sum(DCGM_FI_DEV_FB_RESERVED{{{sel}}}) or vector(0))"
+    return f"({used} / ({used} + {free} + {reserved}))"
+
+
+def _reasons(metric: str, label: str) -> str:
+    """Finished (or failed) requests per second by ``label``, renamed to ``reason``."""
+    return (
+        f'sum by (reason) (label_replace(rate({metric}{{$sel}}[$window]), "reason", "$$1", '
+        f'"{label}", "(.*)"))'
+    )
+
+
 SHARED: tuple[Input, ...] = (
     Input("replicas.desired", "replicas", "max(kube_deployment_spec_replicas{$deployment_sel})"),
     Input(
@@ -56,13 +71,11 @@ SHARED: tuple[Input, ...] = (
         "clamp_min(max(kube_deployment_status_replicas{$deployment_sel})"
         " - max(kube_deployment_status_replicas_available{$deployment_sel}), 0)",
     ),
+    # Total framebuffer = used + free + reserved (the driver's share; absent on older exporters).
     Input(
         "gpu_memory_used_fraction",
         "utilisation",
-        "(sum(DCGM_FI_DEV_FB_USED{$gpu_sel}) / (sum(DCGM_FI_DEV_FB_USED{$gpu_sel})"
-        " + sum(DCGM_FI_DEV_FB_FREE{$gpu_sel})))"
-        " or (sum(DCGM_FI_DEV_FB_USED{$gpu_pod_sel}) / (sum(DCGM_FI_DEV_FB_USED{$gpu_pod_sel})"
-        " + sum(DCGM_FI_DEV_FB_FREE{$gpu_pod_sel})))",
+        _fb_used("$gpu_sel") + " or " + _fb_used("$gpu_pod_sel"),
     ),
     Input(
         "gpu_utilization_fraction",
@@ -80,6 +93,8 @@ SHARED: tuple[Input, ...] = (
         "utilisation",
         'sum(container_memory_working_set_bytes{$sel,container!="",container!="POD"})',
     ),
+    # Targets of the track that Prometheus cannot scrape; 0 when all answer, null with none.
+    Input("targets_down", "queue", "count(up{$sel} == 0) or (count(up{$sel}) * 0)"),
 )
 
 VLLM: tuple[Input, ...] = (
@@ -123,6 +138,32 @@ VLLM: tuple[Input, ...] = (
         "queue",
         "avg(vllm:kv_cache_usage_perc{$sel} or vllm:gpu_cache_usage_perc{$sel})",
     ),
+    # Why requests finished: a failure after the stream began still answered 200, so only
+    # finished_reason="error" shows it.
+    Input(
+        "finish_reasons",
+        "codes",
+        _reasons("vllm:request_success_total", "finished_reason"),
+        "reason",
+    ),
+    Input("running", "queue", "sum(vllm:num_requests_running{$sel})"),
+    Input("queue_time_buckets", "latency", _rate("vllm:request_queue_time_seconds_bucket"), "le"),
+    # Per-request mean time per output token (0.11+).
+    Input(
+        "tpot_buckets",
+        "latency",
+        _rate("vllm:request_time_per_output_token_seconds_bucket"),
+        "le",
+    ),
+    # Token-weighted hit rate (0.9+; vllm:gpu_prefix_cache_* before).
+    Input(
+        "prefix_cache_hit_fraction",
+        "queue",
+        "(sum(rate(vllm:prefix_cache_hits_total{$sel}[$window]))"
+        " / (sum(rate(vllm:prefix_cache_queries_total{$sel}[$window])) > 0))"
+        " or (sum(rate(vllm:gpu_prefix_cache_hits_total{$sel}[$window]))"
+        " / (sum(rate(vllm:gpu_prefix_cache_queries_total{$sel}[$window])) > 0))",
+    ),
 )
 
 TGI: tuple[Input, ...] = (
@@ -160,6 +201,14 @@ TGI: tuple[Input, ...] = (
     Input("e2e_buckets", "latency", _rate("tgi_request_duration_bucket"), "le"),
     Input("queue_depth", "queue", "sum(tgi_queue_size{$sel})"),
     Input(LAST_SAMPLE, "queue", _last("tgi_queue_size")),
+    # err="generation" (a shard or batch failed: HTTP 424) and "incomplete" (500) are the
+    # server's failures; "dropped" is a request given up; the rest are the client's (4xx).
+    Input("finish_reasons", "codes", _reasons("tgi_request_failure", "err"), "reason"),
+    Input("running", "queue", "sum(tgi_batch_current_size{$sel})"),
+    Input("queue_time_buckets", "latency", _rate("tgi_request_queue_duration_bucket"), "le"),
+    Input(
+        "tpot_buckets", "latency", _rate("tgi_request_mean_time_per_token_duration_bucket"), "le"
+    ),
 )
 
 SGLANG: tuple[Input, ...] = (
@@ -199,6 +248,21 @@ SGLANG: tuple[Input, ...] = (
     Input("queue_depth", "queue", "sum(sglang:num_queue_reqs{$sel})"),
     Input(LAST_SAMPLE, "queue", _last("sglang:num_queue_reqs")),
     Input("kv_cache_used_fraction", "queue", "avg(sglang:token_usage{$sel})"),
+    Input(
+        "finish_reasons",
+        "codes",
+        'label_replace(sum(rate(sglang:num_aborted_requests_total{$sel}[$window])), "reason",'
+        ' "abort", "", "")',
+        "reason",
+    ),
+    Input("running", "queue", "sum(sglang:num_running_reqs{$sel})"),
+    Input("queue_time_buckets", "latency", _rate("sglang:queue_time_seconds_bucket"), "le"),
+    Input(
+        "prefix_cache_hit_fraction",
+        "queue",
+        "sum(rate(sglang:cached_tokens_total{$sel}[$window]))"
+        " / (sum(rate(sglang:prompt_tokens_total{$sel}[$window])) > 0)",
+    ),
 )
 
 
@@ -213,6 +277,9 @@ class Profile:
     note: str = ""
     #: A few words for the header's source label.
     label: str = ""
+    #: The engine's own finish or failure reasons -> ``FinishRates`` field (``error`` counts as
+    #: a server-side failure in the error share; reasons not listed are not shown).
+    reasons: dict[str, str] = field(default_factory=dict)
 
 
 _QUANTILES = {
@@ -221,18 +288,26 @@ _QUANTILES = {
     "e2e_s": ("e2e_buckets",),
     "input_tokens": ("input_tokens_buckets",),
     "output_tokens": ("output_tokens_buckets",),
+    "queue_time_s": ("queue_time_buckets",),
+    "tpot_s": ("tpot_buckets",),
 }
 
 PROFILES: dict[str, Profile] = {
-    "vllm": Profile("vllm", VLLM + SHARED, dict(_QUANTILES)),
+    "vllm": Profile(
+        "vllm",
+        VLLM + SHARED,
+        dict(_QUANTILES),
+        reasons={r: r for r in ("stop", "length", "abort", "error")},
+    ),
     "tgi": Profile(
         "tgi",
         TGI + SHARED,
         {**_QUANTILES, "ttft_s": ("ttft_buckets", "ttft_prefill_buckets")},
         note="TTFT estimated as queue + prefill; ITL is the per-request mean time per token",
         label="TTFT estimated",
+        reasons={"generation": "error", "incomplete": "error", "dropped": "abort"},
     ),
-    "sglang": Profile("sglang", SGLANG + SHARED, dict(_QUANTILES)),
+    "sglang": Profile("sglang", SGLANG + SHARED, dict(_QUANTILES), reasons={"abort": "abort"}),
 }
 
 #: Which panel a value-level override (e.g. ``ttft_s.p99``) is fetched with.
@@ -253,6 +328,13 @@ PANEL_OF_GROUP = {
     "host_memory_bytes": "utilisation",
     "queue_depth": "queue",
     "kv_cache_used_fraction": "queue",
+    "failed_per_s": "codes",
+    "finish_per_s": "codes",
+    "running": "queue",
+    "queue_time_s": "latency",
+    "tpot_s": "latency",
+    "prefix_cache_hit_fraction": "queue",
+    "targets_down": "queue",
 }
 
 _ENGINE_METRIC = re.compile(r"(?<![\w:])(vllm:|sglang:|tgi_)")

@@ -31,6 +31,7 @@ from console.errors import SourceError
 from console.model import DeploymentSpec, FleetSnapshot, History, Track
 from console.sim.evaluate import track_values
 from console.sources.profiles import Input, resolve
+from console.sources.prom_interval import ScrapeIntervals
 from console.sources.prometheus_values import (
     INPUT_LABEL,
     Flat,
@@ -70,6 +71,7 @@ class PrometheusSource:
         clock: Clock | None = None,
         *,
         stale_after: float = STALE_AFTER_S,
+        scrape_interval: float | None = None,
     ) -> None:
         self.client = client
         self.stale_after = stale_after
@@ -79,6 +81,8 @@ class PrometheusSource:
             raise SourceError(str(err)) from None
         self.track_selectors = track_selectors or {}
         self.clock: Clock = clock or SystemClock()
+        #: Rates span at least four scrape intervals (configured, or learned from the targets).
+        self.intervals = ScrapeIntervals(client, self.clock, scrape_interval)
         self.panels: dict[str, tuple[Input, ...]] = {}
         for item in inputs:
             self.panels[item.panel] = (*self.panels.get(item.panel, ()), item)
@@ -118,6 +122,7 @@ class PrometheusSource:
         now = self.clock.now() if at is None else at
         self.queries = 0
         selectors = self.selectors(deployment)
+        asked_s, window_s = window_s, self.intervals.window(deployment, window_s)
         window = _range(window_s)
         raw = self._instant(selectors, window, now)
         names = set(self.by)
@@ -132,6 +137,7 @@ class PrometheusSource:
             source=self.name,
             at=datetime.fromtimestamp(now, UTC),
             window_s=window_s,
+            requested_window_s=asked_s if window_s != asked_s else None,
             history_s=history_s,
             stale=bool(reason),
             stale_reason=reason or None,

@@ -39,6 +39,7 @@ def build_client(prom: PrometheusConfig) -> PrometheusClient:
         bearer_token=read_token(prom),
         ca_file=prom.ca_file,
         insecure_skip_verify=prom.insecure_skip_verify,
+        max_bytes=prom.max_response_bytes,
     )
 
 
@@ -54,9 +55,14 @@ def build_source(
         from console.sources.prometheus_recorded import RecordedPrometheusSource
 
         return RecordedPrometheusSource(
-            *args, windows=prom.recording_windows, stale_after=prom.stale_after
+            *args,
+            windows=prom.recording_windows,
+            stale_after=prom.stale_after,
+            scrape_interval=prom.scrape_interval,
         )
-    return PrometheusSource(*args, stale_after=prom.stale_after)
+    return PrometheusSource(
+        *args, stale_after=prom.stale_after, scrape_interval=prom.scrape_interval
+    )
 
 
 def selector_overrides(deployment: DeploymentConfig) -> dict[Track, str]:

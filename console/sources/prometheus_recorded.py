@@ -45,10 +45,11 @@ class RecordedPrometheusSource(PrometheusSource):
         *,
         windows: tuple[float, ...] = (60.0, 300.0),
         stale_after: float = STALE_AFTER_S,
+        scrape_interval: float | None = None,
     ) -> None:
         super().__init__(
             client, profile, overrides, metric_prefix, track_selectors, clock,
-            stale_after=stale_after,
+            stale_after=stale_after, scrape_interval=scrape_interval,
         )  # fmt: skip
         if not windows:
             raise SourceError("recording rules need at least one window")

@@ -89,6 +89,27 @@ def bucket_quantile(q: float, buckets: dict[str, float]) -> float | None:
     return histogram_quantile(q, bounds[:-1], cumulative)
 
 
+def finish_rates(profile: Profile, by_reason: dict[str, float] | None) -> dict[str, float]:
+    """The engine's reasons summed into ``FinishRates`` fields (``profile.reasons``); empty when
+    the engine reported none. A field the engine can report reads 0 when none happened."""
+    if not by_reason:
+        return {}
+    out = dict.fromkeys(set(profile.reasons.values()), 0.0)
+    for reason, rate in by_reason.items():
+        field = profile.reasons.get(reason)
+        if field is not None:
+            out[field] += rate
+    return out
+
+
+def server_failures(http_5xx: float, engine_errors: float | None) -> float:
+    """Server-side failures per second: the larger of the HTTP 5xx rate and the engine's own
+    failure count. Each engine failure before the response began is also a 5xx and each one
+    after it began (status 200 already sent) is not, so the larger never counts one twice and
+    misses only 5xx answers the engine never saw together with mid-stream failures."""
+    return max(http_5xx, engine_errors or 0.0)
+
+
 def track_flat(profile: Profile, raw: Raw, track: Track, names: set[str]) -> Flat:
     """Flat values of ``track`` from ``raw``; ``names`` are the inputs that were asked for (an
     input that was asked for and returned nothing is missing data: None, never 0)."""
@@ -102,13 +123,17 @@ def track_flat(profile: Profile, raw: Raw, track: Track, names: set[str]) -> Fla
             grouped.setdefault(name, {})[label] = value
         elif name in flat:
             flat[name] = value
+    reasons = finish_rates(profile, grouped.get("finish_reasons"))
+    flat.update({f"finish_per_s.{k}": v for k, v in reasons.items()})
     codes = grouped.get("codes")
     if codes:
         total = sum(codes.values())
         flat["requests_per_s"] = total
         for cls in ("2xx", "4xx", "5xx"):
             flat[f"codes_per_s.{cls}"] = codes.get(cls, 0.0)
-        flat["error_share"] = codes.get("5xx", 0.0) / total if total > 0 else None
+        failed = server_failures(codes.get("5xx", 0.0), reasons.get("error"))
+        flat["failed_per_s"] = failed
+        flat["error_share"] = min(failed / total, 1.0) if total > 0 else None
     for group, sources in profile.quantiles.items():
         wanted = QUANTILES if group.endswith("_s") else (("p90", 0.9),)
         for label, q in wanted:

@@ -6,13 +6,18 @@ worker), brings a second HTTP stack (requests) beside httpx, and reports a faile
 what an operator needs to fix a bad query. Here one ``httpx.Client`` keeps connections alive between
 refreshes, every request has a timeout, and 400/422/503 answers become ``SourceError`` carrying
 Prometheus's ``errorType: error`` text. The bearer token goes only into the Authorization header:
-it is never logged and never part of an error message.
+it is never logged and never part of an error message — every message is passed through
+``Redactor`` (the token itself, any bearer or basic credential, a URL's password), because a proxy
+in front of Prometheus may echo the request's headers in its error body. An answer larger than
+``max_bytes`` is refused while it is read (a dashboard query never needs megabytes; one that
+returns them would otherwise hold hundreds of megabytes of parsed JSON).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import ssl
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +28,36 @@ import httpx
 from pydantic import BaseModel, ConfigDict
 
 from console.errors import SourceError
+
+#: The largest answer read by default (``[prometheus] max_response_bytes``).
+MAX_RESPONSE_BYTES = 8 * 2**20
+#: An Authorization header's value, as a proxy might echo it (up to a quote, comma or line end).
+_HEADER = re.compile(r"""(?i)(authorization["']?\s*[:=]\s*["']?)([^"'\r\n,}]+)""")
+#: A bearer or basic credential: a token-like word (a digit or punctuation in it, 8+ long).
+_CREDENTIAL = re.compile(r"(?i)\b(bearer|basic)(\s+|%20|\+)([A-Za-z0-9._~+/=-]{8,})")
+_URL_PASSWORD = re.compile(r"(?i)([a-z][a-z0-9+.-]*://[^/\s:@]*:)([^@/\s]+)@")
+
+
+def _credential(match: re.Match[str]) -> str:
+    word = match.group(3)
+    if word.isalpha():  # "bearer authentication", not a token
+        return match.group(0)
+    return f"{match.group(1)}{match.group(2)}***"
+
+
+class Redactor:
+    """Takes credentials out of text that may echo them: ``secrets`` verbatim (the configured
+    token, a URL's password), and any ``Bearer``/``Basic`` credential or URL password."""
+
+    def __init__(self, secrets: tuple[str, ...] = ()) -> None:
+        self.secrets = tuple(sorted({s for s in secrets if s}, key=len, reverse=True))
+
+    def __call__(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        text = _HEADER.sub(lambda m: f"{m.group(1)}***", text)
+        text = _CREDENTIAL.sub(_credential, text)
+        return _URL_PASSWORD.sub(lambda m: f"{m.group(1)}***@", text)
 
 
 class Sample(BaseModel):
@@ -66,10 +101,13 @@ class PrometheusClient:
         ca_file: Path | str | None = None,
         insecure_skip_verify: bool = False,
         transport: httpx.BaseTransport | None = None,
+        max_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         self.url = url.rstrip("/")
         self.shown_url = display_url(self.url)
         self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.redact = Redactor((bearer_token or "", urlsplit(self.url).password or ""))
         headers = {"Accept": "application/json"}
         base_url = self.url
         if bearer_token:
@@ -91,7 +129,7 @@ class PrometheusClient:
                 follow_redirects=False,
             )
         except httpx.InvalidURL as err:
-            raise SourceError(f"Prometheus URL {self.shown_url!r}: {err}") from None
+            raise SourceError(self.redact(f"Prometheus URL {self.shown_url!r}: {err}")) from None
         except (OSError, ssl.SSLError) as err:
             raise SourceError(f"Prometheus TLS settings: {ca_file}: {err}") from None
         self.last_warnings: list[str] = []
@@ -166,10 +204,57 @@ class PrometheusClient:
 
     # -- transport -------------------------------------------------------------------------
 
+    def get_json(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        """The ``data`` of a GET API answer (``/api/v1/targets``), with the same checks."""
+        return self._request("GET", path, params=params)
+
     def _post(self, path: str, form: dict[str, str]) -> dict[str, Any]:
+        return self._request("POST", path, data=form)
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        data: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        try:
+            return self._answer(method, path, data, params)
+        except SourceError as err:
+            raise SourceError(self.redact(str(err))) from None
+
+    def _read(self, response: httpx.Response) -> bytes:
+        """The body, refused past ``max_bytes`` (by its declared length, else while reading).
+        Chunks are joined once at the end: one allocation the allocator gives back whole."""
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise self._too_large()
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():  # decoded: a gzipped answer counts as it expands
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise self._too_large()
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self) -> SourceError:
+        return SourceError(
+            f"Prometheus at {self.shown_url} answered more than {_size(self.max_bytes)} "
+            "(prometheus.max_response_bytes): the query selects far too many series"
+        )
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        data: dict[str, str] | None,
+        params: dict[str, str] | None,
+    ) -> dict[str, Any]:
         where = self.shown_url
         try:
-            response = self._client.post(path, data=form)
+            with self._client.stream(method, path, data=data, params=params) as response:
+                raw = self._read(response)
         except httpx.TimeoutException:
             raise SourceError(
                 f"cannot reach Prometheus at {where}: no answer within {_number(self.timeout)}s"
@@ -179,12 +264,17 @@ class PrometheusClient:
         except httpx.InvalidURL as err:
             raise SourceError(f"Prometheus URL {where!r}: {err}") from None
         try:
-            body = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             body = None
+        # Redacted whole, before any cut: a cut could leave half a token no pattern knows.
+        text = self.redact(raw.decode("utf-8", "replace")[:65536]) if body is None else ""
+        del raw
         if isinstance(body, dict) and body.get("status") == "error":
             kind = body.get("errorType") or f"HTTP {response.status_code}"
-            raise SourceError(f"Prometheus at {where}: {kind}: {body.get('error', '(no message)')}")
+            # As Prometheus worded it (the sinks make it inert), credentials taken out.
+            message = self.redact(str(body.get("error", "(no message)")))
+            raise SourceError(f"Prometheus at {where}: {self.redact(str(kind))}: {message}")
         if response.status_code in (401, 403):
             raise SourceError(
                 f"Prometheus at {where} refused the request (HTTP {response.status_code}): "
@@ -193,19 +283,21 @@ class PrometheusClient:
         if response.status_code != 200:
             raise SourceError(
                 f"Prometheus at {where} answered HTTP {response.status_code}: "
-                f"{_snippet(response.text)}"
+                f"{_snippet(text or self.redact(json.dumps(body)[:65536]))}"
             )
         if not isinstance(body, dict):
             raise SourceError(
                 f"Prometheus at {where} answered with something that is not JSON "
-                f"({_snippet(response.text)}): is this the Prometheus API?"
+                f"({_snippet(text)}): is this the Prometheus API?"
             )
         if body.get("status") != "success" or not isinstance(body.get("data"), dict):
             raise self._shape_error()
         warnings = body.get("warnings")
-        self.last_warnings = [str(w) for w in warnings] if isinstance(warnings, list) else []
-        data: dict[str, Any] = body["data"]
-        return data
+        self.last_warnings = (
+            [self.redact(str(w)) for w in warnings] if isinstance(warnings, list) else []
+        )
+        result: dict[str, Any] = body["data"]
+        return result
 
     def _shape_error(self) -> SourceError:
         return SourceError(
@@ -220,6 +312,10 @@ def _timestamp(at: datetime | float) -> str:
 
 def _number(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:g} MiB" if n >= 2**20 else f"{n} bytes"
 
 
 def _reason(err: httpx.HTTPError) -> str:

@@ -45,11 +45,13 @@ _SHARED = {
     "gpu_utilization_fraction": "namespace_track:DCGM_FI_DEV_GPU_UTIL:avg_ratio",
     "cpu_cores": "namespace_track:container_cpu_usage_seconds:rate",
     "host_memory_bytes": "namespace_track:container_memory_working_set_bytes:sum",
+    "targets_down": "namespace_track:up:count_down",
 }
 
 
 def _engine(prefix: str, codes: str, sizes: tuple[str, str], buckets: dict[str, str],
-            queue: str, kv_cache: str = "") -> dict[str, str]:  # fmt: skip
+            queue: str, kv_cache: str = "", more: dict[str, str] | None = None,
+            ) -> dict[str, str]:  # fmt: skip
     names = {
         "codes": f"namespace_track_class:{codes}:rate",
         "input_tokens.mean": f"namespace_track:{prefix}{sizes[0]}:mean",
@@ -61,7 +63,7 @@ def _engine(prefix: str, codes: str, sizes: tuple[str, str], buckets: dict[str, 
         names["kv_cache_used_fraction"] = f"namespace_track:{prefix}{kv_cache}:avg"
     for name, metric in buckets.items():
         names[name] = f"namespace_track:{prefix}{metric}_bucket:rate"
-    return names | _SHARED
+    return names | _SHARED | (more or {})
 
 
 NAMES: dict[str, dict[str, str]] = {
@@ -75,9 +77,16 @@ NAMES: dict[str, dict[str, str]] = {
             "ttft_buckets": "time_to_first_token_seconds",
             "itl_buckets": "inter_token_latency_seconds",
             "e2e_buckets": "e2e_request_latency_seconds",
+            "queue_time_buckets": "request_queue_time_seconds",
+            "tpot_buckets": "request_time_per_output_token_seconds",
         },
         "num_requests_waiting",
         "kv_cache_usage_perc",
+        {
+            "finish_reasons": "namespace_track_reason:vllm_request_success:rate",
+            "running": "namespace_track:vllm_num_requests_running:sum",
+            "prefix_cache_hit_fraction": "namespace_track:vllm_prefix_cache_hits:ratio_rate",
+        },
     ),
     "tgi": _engine(
         "tgi_",
@@ -87,11 +96,22 @@ NAMES: dict[str, dict[str, str]] = {
             "input_tokens_buckets": "request_input_length",
             "output_tokens_buckets": "request_generated_tokens",
             "ttft_buckets": "request_queue_duration",
-            "ttft_prefill_buckets": "batch_prefill_duration",
             "itl_buckets": "request_mean_time_per_token_duration",
             "e2e_buckets": "request_duration",
+            # The same series as TTFT's queue part and ITL: the same rule, recorded once.
+            "queue_time_buckets": "request_queue_duration",
+            "tpot_buckets": "request_mean_time_per_token_duration",
         },
         "queue_size",
+        "",
+        {
+            # The prefill half of tgi_batch_inference_duration (method="prefill").
+            "ttft_prefill_buckets": (
+                "namespace_track:tgi_batch_inference_duration_bucket:prefill_rate"
+            ),
+            "finish_reasons": "namespace_track_reason:tgi_request_failure:rate",
+            "running": "namespace_track:tgi_batch_current_size:sum",
+        },
     ),
     "sglang": _engine(
         "sglang_",
@@ -103,9 +123,15 @@ NAMES: dict[str, dict[str, str]] = {
             "ttft_buckets": "time_to_first_token_seconds",
             "itl_buckets": "inter_token_latency_seconds",
             "e2e_buckets": "e2e_request_latency_seconds",
+            "queue_time_buckets": "queue_time_seconds",
         },
         "num_queue_reqs",
         "token_usage",
+        {
+            "finish_reasons": "namespace_track_reason:sglang_num_aborted_requests:rate",
+            "running": "namespace_track:sglang_num_running_reqs:sum",
+            "prefix_cache_hit_fraction": "namespace_track:sglang_cached_tokens:ratio_rate",
+        },
     ),
 }
 
@@ -154,14 +180,20 @@ def track_rules(
         if base is None:
             continue
         if not _windowed(item.template):
-            rules.append(Rule(base, expand(item.template, placeholders, "1s"), labels))
+            _add(rules, Rule(base, expand(item.template, placeholders, "1s"), labels))
             continue
         for window in sorted({round(w) for w in windows}):
             expr = expand(item.template, placeholders, range_of(window))
-            rules.append(Rule(base + window_name(window), expr, labels))
+            _add(rules, Rule(base + window_name(window), expr, labels))
     text = "\n".join(sorted(f"{r.record} {r.expr}" for r in rules))
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     return [Rule(MARKER, "vector(1)", (*labels, ("digest", digest))), *rules]
+
+
+def _add(rules: list[Rule], rule: Rule) -> None:
+    """Append ``rule`` unless an equal one is there (two inputs may read the same series)."""
+    if rule not in rules:
+        rules.append(rule)
 
 
 def recorded_inputs(

@@ -234,6 +234,13 @@ class ConsoleApp(CanaryKeys, App[None]):
     def action_logs(self, what: str) -> None:
         self.dashboard.logs.command(what)
 
+    def action_details(self) -> None:
+        from console.tui.screens.detail import DetailScreen  # not needed to start: imported on use
+
+        if not isinstance(self.screen, DetailScreen):
+            title = f"Details of {self.ctx.deployment.name}"
+            self.push_screen(DetailScreen(self.dashboard.snapshot, title))
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())

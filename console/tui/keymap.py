@@ -45,6 +45,14 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("deployment", "d", "next_deployment", "Deployment", "Switch to the next deployment"),
     Command(
+        "details",
+        "i",
+        "details",
+        "Details",
+        "Per track: failures by cause, finish reasons, running, queue time, TPOT, prefix cache, "
+        "pods not scraped",
+    ),
+    Command(
         "theme",
         "t",
         "cycle_theme",

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from tests.fake_kube import drift, kserve
 from tests.fake_kube import patch as patches
 from tests.fake_kube.resources import BY_PATH, Resource
 from tests.fake_kube.status import (
@@ -82,7 +83,12 @@ class Api:
         body: Any,
         user_agent: str,
     ) -> Reply:
+        parts = [p for p in path.split("/") if p]
+        if method == "GET" and len(parts) == 3 and parts[0] == "apis":
+            return Reply(200, drift.api_resource_list(self.fake, parts[1], parts[2]))
         target = parse_path(path)
+        if target.res.version not in self.fake.served_versions(target.res.group):
+            raise ApiError(404, "the server could not find the requested resource")
         verb = verb_of(method, target, query)
         res = target.res
         rule = f"{res.plural}/{target.sub}" if target.sub else res.plural
@@ -95,7 +101,7 @@ class Api:
         if verb in ("list", "watch"):
             return self._list(target, query, watch=verb == "watch")
         if verb == "create":
-            return self._late(verb, rule, self._create(target, body, manager))
+            return self._late(verb, rule, self._create(target, body, manager, query))
         assert target.name is not None
         if verb == "delete":
             gone = self.store.delete(res, target.namespace, target.name)
@@ -125,6 +131,8 @@ class Api:
 
     def _view(self, target: Target, obj: dict[str, Any]) -> dict[str, Any]:
         if target.sub != "scale":
+            if not target.res.builtin:  # served in the version asked for
+                obj = {**obj, "apiVersion": target.res.api_version}
             return obj
         meta = obj["metadata"]
         labels = obj["spec"]["selector"]["matchLabels"]
@@ -206,9 +214,14 @@ class Api:
             ):
                 raise conflict(res, name)
             new = self._merge_back(target, old, new_view)
+            drift.admit(self.fake, res, new, query)
+            if self.fake.mutating is not None:  # a mutating admission webhook
+                self.fake.mutating(res.kind, new)
             causes = validate(res, old, new)
             if causes:
                 raise invalid(res, name, causes)
+            if query.get("dryRun") == "All":  # validated and admitted, never stored
+                return Reply(200, self._view(target, new))
             touched = body if isinstance(body, dict) else new_view
             if target.sub == "scale":
                 touched = {"spec": {"replicas": new["spec"]["replicas"]}}
@@ -267,13 +280,20 @@ class Api:
             self.fake.controller.kick(meta["namespace"], meta["name"])
         elif res.plural == "horizontalpodautoscalers":
             self.fake.controller.kick_hpa(meta["namespace"], obj)
+        elif res.plural == "inferenceservices" and self.fake.kserve_reconcile:
+            status = kserve.reconciled(obj)
+            if status is not None:
+                self.store.put(
+                    res, {**obj, "status": status}, "kserve-controller", "Update",
+                    {"status": status}, subresource="status",
+                )  # fmt: skip
         elif (
             res.plural == "pods"
             and self.store.get(("", "pods", meta["namespace"], meta["name"])) is None
         ):
             self.fake.logs.pod_gone(meta["namespace"], meta["name"])
 
-    def _create(self, target: Target, body: Any, manager: str) -> Reply:
+    def _create(self, target: Target, body: Any, manager: str, query: dict[str, str]) -> Reply:
         res = target.res
         if not isinstance(body, dict):
             raise ApiError(400, "the body of the request was not a JSON object")
@@ -295,6 +315,7 @@ class Api:
         with self.store.lock:
             if self.store.get((res.group, res.plural, target.namespace, meta["name"])) is not None:
                 raise already_exists(res, meta["name"])
+            drift.admit(self.fake, res, obj, query)
             causes = validate(res, None, obj)
             if causes:
                 raise invalid(res, meta["name"], causes)

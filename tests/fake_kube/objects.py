@@ -187,7 +187,11 @@ def virtualservice(
     }
 
 
-def inferenceservice(name: str, namespace: str, canary_percent: int | None) -> dict[str, Any]:
+def inferenceservice(
+    name: str, namespace: str, canary_percent: int | None, mode: str = "Knative"
+) -> dict[str, Any]:
+    """An InferenceService whose second revision is the latest (the first rolled out before it);
+    the fake's KServe controller writes the traffic in its status from the spec."""
     predictor: dict[str, Any] = {
         "model": {
             "modelFormat": {"name": "huggingface"},
@@ -196,13 +200,29 @@ def inferenceservice(name: str, namespace: str, canary_percent: int | None) -> d
     }
     if canary_percent is not None:
         predictor["canaryTrafficPercent"] = canary_percent
-    return {
+    status: dict[str, Any] = {}
+    if mode in ("Knative", "Serverless"):
+        status = {
+            "components": {
+                "predictor": {
+                    "latestCreatedRevision": f"{name}-predictor-00002",
+                    "latestReadyRevision": f"{name}-predictor-00002",
+                    "latestRolledoutRevision": f"{name}-predictor-00001",
+                }
+            }
+        }
+    obj = {
         "apiVersion": "serving.kserve.io/v1beta1",
         "kind": "InferenceService",
         "metadata": {
             "name": name,
             "namespace": namespace,
-            "annotations": {"serving.kserve.io/deploymentMode": "Knative"},
+            "annotations": {"serving.kserve.io/deploymentMode": mode},
         },
         "spec": {"predictor": predictor},
+        "status": status,
     }
+    from tests.fake_kube.kserve import reconciled
+
+    obj["status"] = reconciled(obj) or status  # as the controller left it
+    return obj

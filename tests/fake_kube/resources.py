@@ -52,6 +52,15 @@ RESOURCES = [
         builtin=False,
         subresources=("status",),
     ),
+    # Istio before 1.22 serves only v1beta1 (and v1alpha3): FakeKube.served decides.
+    Resource(
+        "networking.istio.io",
+        "v1beta1",
+        "virtualservices",
+        "VirtualService",
+        builtin=False,
+        subresources=("status",),
+    ),
     Resource(
         "serving.kserve.io",
         "v1beta1",
@@ -63,7 +72,7 @@ RESOURCES = [
 ]
 
 BY_PATH = {(r.group, r.version, r.plural): r for r in RESOURCES}
-BY_KIND = {(r.group, r.kind): r for r in RESOURCES}
+BY_KIND = {(r.group, r.kind): r for r in reversed(RESOURCES)}  # the first listed version
 
 
 def resource(group: str, plural: str) -> Resource:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,17 @@ class FakeKube:
         self.open_watches = 0
         self.drop_watches = False
         self.logs_before_ready = False
+        #: The Gateway API release whose standard CRDs are installed (mirror percentages: 1.3+).
+        self.gateway_api: tuple[int, int] = (1, 3)
+        #: False: an API server before 1.25, which ignores ``fieldValidation`` (always prunes).
+        self.field_validation = True
+        #: Versions served per group (Istio before 1.22: only v1beta1); others: all listed.
+        self.served: dict[str, tuple[str, ...]] = {"networking.istio.io": ("v1", "v1beta1")}
+        #: KServe's controller writes each InferenceService's status from its spec; False
+        #: freezes the status (a controller that has not reconciled yet).
+        self.kserve_reconcile = True
+        #: A mutating admission webhook: called with (kind, object) on every update, may change it.
+        self.mutating: Callable[[str, dict[str, Any]], None] | None = None
         self.closed = False
         self._lock = threading.Lock()
         self._released = threading.Event()  # set on stop: stalled requests go on
@@ -251,6 +263,10 @@ class FakeKube:
     def delete_pod(self, pod: str, namespace: str = "inference") -> None:
         self.store.delete(resource("", "pods"), namespace, pod)
         self.logs.pod_gone(namespace, pod)
+
+    def served_versions(self, group: str) -> tuple[str, ...]:
+        known = tuple(r.version for r in _all() if r.group == group)
+        return self.served.get(group, known)
 
     def _res(self, plural: str, group: str | None) -> Resource:
         matches = [r for r in _all() if r.plural == plural and (group is None or r.group == group)]

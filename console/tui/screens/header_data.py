@@ -50,7 +50,7 @@ def header_data(
         source=ctx.metrics.name,
         age_s=age,
         stale=stale,
-        window=format_duration(window_s),
+        window=_window(window_s, snapshot),
         canary_percent=None if canary is None else canary.weight_percent,
         next_percent=None if canary is None else _next(canary.weight_percent, ctx),
         health="no canary" if health == Health.NONE.value else health,
@@ -61,6 +61,13 @@ def header_data(
         read_only=ctx.read_only,
         error=error or _stale_reason(snapshot),
     )
+
+
+def _window(asked_s: float, snapshot: FleetSnapshot | None) -> str:
+    """The rate window, and what it was widened to when the scrape interval asked for more."""
+    if snapshot is not None and snapshot.requested_window_s is not None:
+        return f"{format_duration(asked_s)} widened to {format_duration(snapshot.window_s)}"
+    return format_duration(asked_s)
 
 
 def fleet_alert(snapshot: FleetSnapshot | None, thresholds: ThresholdsConfig) -> str:

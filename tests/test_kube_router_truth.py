@@ -76,20 +76,19 @@ def test_a_dropped_mirror_percentage_is_detected_and_put_back(fake_kube: FakeKub
 def test_the_mirror_action_reports_and_audits_the_refusal(
     fake_kube: FakeKube, tmp_path: Path
 ) -> None:
-    """Without asking first, the action warms the canary for the mirrored load, then the route
-    refuses the mirror: partial (the canary stays scaled), said and audited, nothing mirrored."""
+    """The planner asks the server first (a dry run): the route cannot hold the mirror, so the
+    action is refused before anything is warmed or written, said and audited."""
     seed(fake_kube, stable=4, canary=1, weights=(95, 5))
     fake_kube.gateway_api = (1, 2)
     r = rig(fake_kube, tmp_path)
     start = len(fake_kube.requests)
     result = r.run("mirror", 10)
-    assert result.outcome == "partial" and not result.ok
+    assert result.outcome == "refused" and not result.ok
     assert "Gateway API standard CRDs before v1.3" in result.message
-    assert "mirroring 10% of traffic" not in result.message
-    sent = [label(w) for w in writes(fake_kube, start)]
-    assert sent[-2:] == ["patch httproutes/llama", "create events"]
+    sent = [label(w) for w in writes(fake_kube, start) if w.query.get("dryRun") != "All"]
+    assert sent == ["create events"]  # no scale, no route write: only the Event
     outcome = records(r.audit)[-1]
-    assert (outcome["outcome"], outcome["error"]) == ("partial", result.message)
+    assert (outcome["outcome"], outcome["error"]) == ("refused", result.message)
     assert _filters(fake_kube) is None
     assert_tamper_evident(r.audit, tmp_path)
 

@@ -79,9 +79,29 @@ class CanaryController:
             plan = router.plan_finish(self.deployment, state, snapshot)
         else:
             raise ValueError(f"unknown action {action!r}")
+        if state.route.cannot_act and not plan.refusal:
+            # The router cannot act on this route (e.g. KServe in Standard mode): say so now,
+            # before anything is warmed or written.
+            plan = replace(plan, refusal=state.route.cannot_act)
+        if action == "mirror" and not plan.refusal and percent:
+            why = self._mirror_refusal(percent)
+            if why:  # e.g. an HTTPRoute schema before Gateway API v1.3: no warm-up for nothing
+                plan = replace(plan, refusal=why)
         if action in ("step", "mirror") and not plan.refusal:
             plan = self._with_capacity(plan)
         return plan, snapshot
+
+    def _mirror_refusal(self, percent: float) -> str | None:
+        """Why the cluster's route cannot hold this mirror, asked before anything is written
+        (a server-side dry run); clusters that cannot tell in advance say nothing."""
+        ask = getattr(self.cluster, "mirror_refusal", None)
+        if ask is None:
+            return None
+        try:
+            why: str | None = ask(self.spec, percent)
+        except ConsoleError:
+            return None  # advisory: the write itself is read back and refused when not stored
+        return why
 
     def _with_capacity(self, plan: Plan) -> Plan:
         """The per-replica capacity the replica counts were sized with, and where it came from

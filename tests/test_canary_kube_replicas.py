@@ -86,6 +86,7 @@ def test_step_grows_stable_first_then_the_canary_and_never_overshoots(
         "step 25%: replicas stable/canary 5/1 → 9/3",
         "stable needs only 7 for the load: the other 2 hold the canary down to 25% (small "
         "steps cost stable replicas with this router)",
+        "sized at 1 req/s per replica (configured replica_capacity_rps)",
     ]
     start, since = len(fake_kube.requests), fake_kube.store.version
     result = r.run("step")

@@ -35,6 +35,7 @@ name = "llama"
 namespace = "inference"
 stable = "llama-v1"
 canary = "llama-v2"
+headroom = 1.0   # the fast simulated day moves the load: finish needs the canary to carry it
 
 [deployments.gates]
 window = "20s"
@@ -43,6 +44,7 @@ max_error_share = 0.5
 max_ttft_p99_ratio = 50
 max_itl_p99_ratio = 50
 max_share_deviation = 10
+
 """
 
 

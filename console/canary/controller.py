@@ -83,12 +83,12 @@ class CanaryController:
             # The router cannot act on this route (e.g. KServe in Standard mode): say so now,
             # before anything is warmed or written.
             plan = replace(plan, refusal=state.route.cannot_act)
-        if action == "mirror" and not plan.refusal and percent:
+        if action == "mirror" and not plan.refusal and percent and not self.read_only:
             why = self._mirror_refusal(percent)
             if why:  # e.g. an HTTPRoute schema before Gateway API v1.3: no warm-up for nothing
                 plan = replace(plan, refusal=why)
-        if action in ("step", "mirror") and not plan.refusal:
-            plan = self._with_capacity(plan)
+        if action in ("step", "mirror") and plan.warm_canary_to is not None:
+            plan = self._with_capacity(plan)  # also when refused: what it would have warmed
         return plan, snapshot
 
     def _mirror_refusal(self, percent: float) -> str | None:

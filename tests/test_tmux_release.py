@@ -84,13 +84,14 @@ class Release:
 
     def confirm(self, key: str) -> None:
         """Press ``key``, read the plan the dialog shows (its question on screen), press y. A
-        step refused only because the share is still settling after the last change is what an
-        operator waits out: close the dialog and ask again until the plan can run."""
+        step refused while the share is still settling after the last change is what an operator
+        waits out: close the dialog and ask again until the plan can run (a refusal that lasts
+        fails with the screen)."""
 
         def runnable_dialog() -> str:
             self.tmux.keys(key)
             screen = self.tmux.wait_for(lambda s: "y = yes" in s or "Cannot run" in s, "the dialog")
-            if "Cannot run" in screen and "settling" in screen:
+            if "Cannot run" in screen:  # settling (at 80×24 the reason may be scrolled away)
                 self.tmux.keys("Escape")
                 self.tmux.wait_for(lambda s: "Cannot run" not in s, "the dialog to close")
                 return ""
@@ -98,7 +99,14 @@ class Release:
 
         screen = eventually(runnable_dialog, f"a plan for {key} that can run", 60)
         assert "Cannot run" not in screen, screen
-        self.tmux.keys("y")
+
+        def answered() -> bool:  # a key sent while the dialog still mounts is pressed again
+            if "y = yes" not in self.tmux.screen():
+                return True
+            self.tmux.keys("y")
+            return False
+
+        eventually(answered, "the dialog to take the yes", 30, detail=self.tmux.screen)
 
     def act(self, key: str) -> dict[str, object]:
         """One confirmed action carried out to its outcome; the outcome record."""

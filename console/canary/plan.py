@@ -133,15 +133,13 @@ def refused_step(
 def plan_finish(deployment: DeploymentConfig, state: ClusterState, snapshot: FleetSnapshot) -> Plan:
     """The end of a release: the canary carries everything, so the old stable is scaled down
     (to ``finish_keep_stable``, kept warm for a quick rollback) and the release is recorded as
-    complete. Refused before 100 % or while the canary cannot carry everything."""
+    complete. Refused before 100 % or while the canary is over its rated capacity for the load
+    it already carries (headroom is a step's margin, not a finish's: the load does not move)."""
     before = split_of(state)
     rps = observed_rps(snapshot)
     keep = min(deployment.finish_keep_stable, before.stable_replicas)
     after = Split(before.stable_weight, before.canary_weight, keep, before.canary_replicas, None)
-    needed = max(
-        needed_replicas(rps or 0.0, 1.0, deployment.replica_capacity_rps, deployment.headroom),
-        1,
-    )
+    needed = max(needed_replicas(rps or 0.0, 1.0, deployment.replica_capacity_rps, 0.0), 1)
     refusal = ""
     if before.canary_percent < 100 - 1e-9:
         refusal = f"the canary has {before.canary_percent:g}%: a release finishes at 100%"

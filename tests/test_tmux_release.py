@@ -111,9 +111,27 @@ class Release:
     def act(self, key: str) -> dict[str, object]:
         """One confirmed action carried out to its outcome; the outcome record."""
         count = len(self.records())
-        self.confirm(key)
-        records = self.wait_records(count + 2, f"the outcome of {key}")
-        return records[count + 1]
+
+        def carried_out() -> bool:
+            # On the fast simulated fleet the load can move between the dialog and the yes: a
+            # plan that changed is not run (the console says so); the operator asks again.
+            self.confirm(key)
+            said = eventually(
+                lambda: (
+                    "done"
+                    if len(self.records()) >= count + 2
+                    else "changed"
+                    if "plan changed" in self.tmux.screen()
+                    else ""
+                ),
+                f"the outcome of {key}",
+                60,
+                detail=self.tmux.screen,
+            )
+            return said == "done"
+
+        eventually(carried_out, f"{key} carried out", 180, detail=self.tmux.screen)
+        return self.records()[count + 1]
 
     def warming(self, key: str = "s") -> None:
         """Start a step and wait until its canary is warming."""

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from console.config import APP_DIR, DeploymentConfig
+from console.config.sections import APP_DIR, DeploymentConfig
 
 #: The most a stored answer may say (as ``replica_capacity_rps`` in the configuration).
 MAX_RPS = 1e6

@@ -110,30 +110,36 @@ def test_finite_values_filters() -> None:
     assert finite_values([1.0, None, math.nan, math.inf, 2.0]) == [1.0, 2.0]
 
 
-def test_bins_fixed_in_time_change_one_column_per_new_point() -> None:
+@pytest.mark.parametrize("width", [33, 35, 42, 100])
+def test_bins_fixed_in_time_change_one_column_per_new_point(width: int) -> None:
     from widgets.sparkline import resample_binned
 
-    series = [float((i * 7) % 11) for i in range(200)]
-    width = 35  # 100 points: 3 a column
-    shown = [resample_binned(series[k : k + 100], width, offset=k) for k in range(60, 70)]
-    for before, after, k in zip(shown, shown[1:], range(61, 70), strict=False):
+    series = [float((i * 7) % 11) for i in range(300)]
+    shown = [resample_binned(series[k : k + 100], width, offset=k) for k in range(60, 90)]
+    moves = 0
+    for before, after, k in zip(shown, shown[1:], range(61, 90), strict=False):
         newest = k + 99
-        # (35 columns of 3 points hold 105: the two left-hand columns are empty or part-filled
-        # and lose their oldest point as the window slides, so they may change too.)
-        if newest % 3 == 0:  # the new point starts a bin: the chart moves one column left
-            assert after[2:-1] == before[3:]
+        # (the left-hand column loses its oldest point as the window slides: it may change too)
+        if newest * width // 100 != (newest - 1) * width // 100:  # the new point starts a bin
+            assert after[1:-1] == before[2:]  # the chart moved one column left
+            moves += 1
         else:  # it joins the newest bin: only the right-hand column can change
-            assert after[2:-1] == before[2:-1]
-    # Each column is the maximum of its three points, never averaged away.
-    last = resample_binned(series[:99], 33, offset=0)
-    assert last[0] == max(series[0:3]) and last[-1] == max(series[96:99])
+            assert after[1:-1] == before[1:-1]
+    assert moves == pytest.approx(29 * width / 100, abs=1)  # a move per bin width, no more
+    # Each column is the maximum of its points, never averaged away, and none is left blank.
+    for width, k in ((33, 0), (42, 5), (99, 17)):
+        columns = resample_binned(series[k : k + 99], width, offset=k)
+        assert None not in columns
+        newest_bin = [i for i in range(k, k + 99) if i * width // 99 == (k + 98) * width // 99]
+        assert columns[-1] == max(series[newest_bin[0] : k + 99])
+    assert resample_binned(series[:99], 33, offset=0)[0] == max(series[0:3])
     # With an offset the whole sparkline is drawn the same width.
     assert len(render_sparkline(series[:100], 35, 2, offset=7)) == 2
 
 
-def test_bins_that_would_leave_blank_columns_fall_back_to_even_resampling() -> None:
+def test_binned_columns_are_never_blank_and_fewer_points_stretch() -> None:
     series = [1.0] * 100
-    # 42 columns of 3 points would leave 8 blank: every column is drawn instead.
-    assert " " not in render_sparkline(series, 42, 1, offset=5)[0]
-    # 35 columns of 3: bins fixed in time, at most one column left blank.
-    assert render_sparkline(series, 35, 1, offset=5)[0].count(" ") <= 1
+    for width in (35, 42, 61, 100):
+        assert " " not in render_sparkline(series, width, 1, offset=5)[0]
+    # Fewer points than columns: each point is stretched over whole columns as without bins.
+    assert render_sparkline([1.0, 2.0], 4, 1, offset=9) == render_sparkline([1.0, 2.0], 4, 1)

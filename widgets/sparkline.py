@@ -58,33 +58,32 @@ def resample(values: Sequence[float | None], width: int) -> list[float | None]:
 
 def resample_binned(values: Sequence[float | None], width: int, offset: int) -> list[float | None]:
     """Like ``resample`` but with bins fixed in time: ``values[0]`` is point ``offset`` of an
-    absolute sequence (e.g. the sample time ÷ the step), each column holds the maximum of the
-    same whole number of consecutive points, counted from point 0 of that sequence, and the
-    newest bin is the right edge. A new point then changes only the right-hand column — until it
-    starts a new bin, when the chart moves one column left — instead of moving every bin's edges
-    (and so redrawing the whole chart) at every point."""
+    absolute sequence (e.g. the sample time ÷ the step). Point ``i`` of that sequence belongs to
+    column ``i * width // count`` (``count`` points in ``width`` columns: each column holds the
+    maximum of one or two whole runs of points, never averaged away), counted from point 0, and
+    the newest bin is the right edge. A new point then changes only the right-hand column —
+    until it starts a new bin, when the chart moves one column left — instead of moving every
+    bin's edges (and so redrawing the whole chart) at every point. With fewer points than
+    columns each point is a column, the newest at the right edge."""
     if width <= 0:
         return []
     points = [_finite(v) for v in values]
     count = len(points)
     if count == 0:
         return [None] * width
-    per = max(1, -(-count // width))  # points per column: ceil(count / width)
-    last_bin = (offset + count - 1) // per
+    per_count, per_width = (count, width) if count >= width else (1, 1)
+
+    def first_point(bin_index: int) -> int:  # the first absolute point of a bin
+        return -(-bin_index * per_count // per_width)
+
+    last_bin = (offset + count - 1) * per_width // per_count
     columns: list[float | None] = []
     for bin_index in range(last_bin - width + 1, last_bin + 1):
-        start = bin_index * per - offset
-        end = start + per
+        start = first_point(bin_index) - offset
+        end = first_point(bin_index + 1) - offset
         present = [v for v in points[max(start, 0) : max(end, 0)] if v is not None]
         columns.append(max(present) if present else None)
     return columns
-
-
-def _binned_fills(count: int, width: int) -> bool:
-    """Whether whole bins of points fill the width but for a column: otherwise (100 points in
-    42 columns of 3 leave 8 blank) the time-fixed bins would look like missing data."""
-    per = max(1, -(-count // width))
-    return width - -(-count // per) <= 1
 
 
 def _fraction(value: float, lo: float, hi: float) -> float:
@@ -111,15 +110,16 @@ def render_sparkline(
     (default: the series maximum). Every present value draws at least the lowest eighth, so a
     zero is visible and distinct from a gap; a series with no range draws a low line. Missing,
     NaN and infinite values draw as spaces. Rows below the top of a bar are full blocks. With
-    ``offset`` (the absolute index of the first value) the columns are bins fixed in time (see
-    ``resample_binned``) when whole bins fill the width.
+    ``offset`` (the absolute index of the first value) and at least a point per column, the
+    columns are bins fixed in time (see ``resample_binned``).
     """
     if height <= 0:
         return []
     width = max(0, width)
-    columns = resample(values, width)
-    if offset is not None and values and _binned_fills(len(values), width):
+    if offset is not None and len(values) >= width > 0:
         columns = resample_binned(values, width, offset)
+    else:
+        columns = resample(values, width)
     present = [v for v in columns if v is not None]
     if not present:
         return [" " * width for _ in range(height)]

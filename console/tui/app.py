@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +16,7 @@ from console.config import WINDOWS_S
 from console.context import AppContext
 from console.errors import ConsoleError, SourceError
 from console.outside import inert
-from console.tui import keymap
+from console.tui import keymap, wire
 from console.tui.canary_keys import CanaryKeys
 from console.tui.screens.dashboard import DashboardScreen
 from console.tui.screens.help import HelpScreen
@@ -48,6 +49,14 @@ class ConsoleApp(CanaryKeys, App[None]):
         self.theme = wanted if wanted in self.available_themes else themes.DEFAULT_THEME
         self.dashboard = DashboardScreen()
         self._traffic: EndpointProvider | None = None  # loopback simulator or configured
+        # a blank row tail goes as one erase where the terminal paints erased cells (bce)
+        self._erase_tails = own_process and wire.erases_with_background(os.environ.get("TERM"))
+
+    def _display(self, screen: Screen[object], renderable: object) -> None:
+        """Every frame goes out through here: a partial repaint sends only the changed cells
+        (``console/tui/wire.py``: over an SSH link the bytes are the cost)."""
+        update = wire.exact(renderable, erase=self._erase_tails)
+        super()._display(screen, update)  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
         self.push_screen(self.dashboard)

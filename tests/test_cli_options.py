@@ -215,3 +215,17 @@ def test_canary_finish_from_the_command_line(
     assert main(["canary", "finish", "--yes", "--config", str(sim_config)]) == 3
     assert "refused: the canary has 5%: a release finishes at 100%" in capsys.readouterr().err
     assert not (tmp_path / "audit.jsonl").exists()  # refused at planning: nothing to record
+
+
+def test_an_unknown_theme_is_refused_not_replaced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # from the command line: refused before the console starts, naming the themes there are
+    assert main(["--demo", "--theme", "light"]) == 1
+    err = capsys.readouterr().err
+    assert "'light'" in err and "console-light" in err
+    # from the file: the setting is named
+    config = tmp_path / "console.toml"
+    config.write_text('[ui]\ntheme = "light"\n')
+    assert main(["--config", str(config), "snapshot", "--json"]) == 2
+    assert "ui.theme" in capsys.readouterr().err

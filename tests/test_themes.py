@@ -18,6 +18,7 @@ from textual.widget import Widget
 
 import themes
 import widgets
+from console.config.sections import THEME_NAMES
 from widgets.compare_panel import ComparePanel
 from widgets.data import Cell, Column, HeaderData, PanelData
 from widgets.status_header import StatusHeader
@@ -71,6 +72,7 @@ def test_widget_stylesheets_are_found() -> None:
 def test_the_three_themes() -> None:
     names = [theme.name for theme in themes.THEMES]
     assert names == ["console-dark", "console-light", "console-colorblind"]
+    assert tuple(names) == THEME_NAMES  # what the settings and --theme accept
     assert themes.DEFAULT_THEME == "console-dark"
     light = {theme.name: theme.dark for theme in themes.THEMES}
     assert light == {"console-dark": True, "console-light": False, "console-colorblind": True}

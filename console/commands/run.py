@@ -10,12 +10,13 @@ from pathlib import Path
 from console.commands.common import EXIT_OK, fail, fail_problems, load
 from console.commands.options import add_global_options
 from console.config import ConfigError
+from console.config.sections import THEME_NAMES
 from console.signals import stop_on_signals
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     add_global_options(parser, top=True)
-    parser.add_argument("--theme", help="console-dark, console-light or console-colorblind")
+    parser.add_argument("--theme", help=", ".join(THEME_NAMES))
     parser.add_argument(
         "--log-file",
         type=Path,
@@ -46,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
         )
     except ConfigError as err:
         return fail_problems(err)
+    if args.theme and args.theme not in THEME_NAMES:
+        return fail(f"--theme {args.theme!r}: must be one of {', '.join(THEME_NAMES)}")
     if args.theme:
         ctx.settings = ctx.settings.model_copy(
             update={"ui": ctx.settings.ui.model_copy(update={"theme": args.theme})}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import (
     BaseModel,
@@ -267,12 +267,23 @@ class ThresholdsConfig(_Section):
     kv_cache_bad: float = Field(default=0.98, ge=0, le=1)
 
 
+THEME_NAMES: Final = ("console-dark", "console-light", "console-colorblind")
+"""The themes there are (``themes.THEMES`` holds their colours; a test keeps the two alike)."""
+
+
 class UIConfig(_Section):
     theme: str = "console-dark"
     window: Duration = 300.0
     rate_window: Duration = 60.0
     compact: bool | None = None
     thresholds: ThresholdsConfig = ThresholdsConfig()
+
+    @field_validator("theme")
+    @classmethod
+    def _known_theme(cls, theme: str) -> str:
+        if theme not in THEME_NAMES:
+            raise ValueError(f"must be one of {', '.join(THEME_NAMES)}")
+        return theme
 
     @field_validator("window")
     @classmethod

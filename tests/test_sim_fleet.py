@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import sys
@@ -124,3 +125,31 @@ def test_no_textual_imported() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_an_hour_of_warm_up_reads_as_one_history_across_its_seam() -> None:
+    """The hour before start: the newest 15 minutes simulated before the first poll, the rest
+    when first read. Counters never go back across the seam, a window across it counts both
+    sides, and the older part is the same whenever it is read."""
+    early = SimFleet("healthy", 7, SPEC, ManualClock(PEAK), warmup_s=3600)
+    late = SimFleet("healthy", 7, SPEC, ManualClock(PEAK), warmup_s=3600)
+    early.sync()
+    assert early.live_from == early.start - 900 and early.first == early.start - 3600
+    assert early.vector(Track.STABLE, early.first) is not None  # read now: filled now
+    late.clock.advance(120)  # type: ignore[attr-defined]
+    late.sync()  # the live part moves on before anyone reads the older part
+    for track in (Track.STABLE, Track.CANARY):
+        totals = []
+        for k in range(early.first + 120, early.last + 1):  # what both keep
+            mine, other = early.vector(track, k), late.vector(track, k)
+            assert mine is not None and other is not None
+            assert list(mine) == list(other), k  # deterministic whenever it was filled
+            totals.append(mine[L.REQ_2XX] + mine[L.REQ_4XX] + mine[L.REQ_5XX])
+        assert all(b >= a for a, b in itertools.pairwise(totals))
+        assert totals[-1] > totals[0]
+    seam = early.live_from
+    before = early.window(Track.STABLE, seam - 60, 120)[0]["requests_per_s"]
+    across = early.window(Track.STABLE, seam + 60, 120)[0]["requests_per_s"]
+    after = early.window(Track.STABLE, seam + 180, 120)[0]["requests_per_s"]
+    assert before and across and after
+    assert min(before, after) * 0.7 <= across <= max(before, after) * 1.3

@@ -18,14 +18,15 @@ from console.sim.source import SimMetricsSource
 __all__ = ["SimCluster", "SimFleet", "SimMetricsSource", "build_sim"]
 
 RETAIN_S = 3600.0
-"""History the app's simulated fleet keeps (and fills before the first poll): the 1 h window."""
+"""History the app's simulated fleet keeps and starts with: the 1 h window (its newest 15
+minutes simulated before the first poll, the rest when first shown: ``SimFleet._fill_older``)."""
 
 
 def build_sim(
     scenario: str, seed: int, deployment: DeploymentSpec, clock: Clock
 ) -> tuple[SimFleet, SimMetricsSource, SimCluster]:
     """A fleet plus the metrics source and cluster that read and drive it. The fleet warms up
-    for as long as it keeps (an hour), so every sparkline window is full from the first poll."""
+    for as long as it keeps (an hour), so every sparkline window is full when first shown."""
     fleet = SimFleet(
         scenario=scenario, seed=seed, deployment=deployment, clock=clock, warmup_s=RETAIN_S
     )

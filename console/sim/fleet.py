@@ -7,7 +7,7 @@ import random
 import threading
 from array import array
 
-from console.clock import Clock, SystemClock
+from console.clock import Clock, ManualClock, SystemClock
 from console.config import DEMO_DEPLOYMENT
 from console.model import DeploymentSpec, Track, TrackValues
 from console.sim import layout as L
@@ -23,6 +23,11 @@ from console.sim.workload import ArrivalProcess, poisson
 #: costs start-up time; longer windows fill in as the console runs.
 DEFAULT_WARMUP_S = 360
 TRUTH_S = 900
+LIVE_WARMUP_S = TRUTH_S
+"""Of a longer warm-up, the newest part simulated before the first poll (the ground truth's
+15 minutes, and every window but the hour). The older part is simulated apart, from the same
+start, on random streams of its own, the first time a reader asks for it: start-up does not
+pay for the hour's sparkline until someone shows it (see ``_fill_older``)."""
 LOAD_TIME_S = (40.0, 120.0)
 MAX_WEIGHT = 1_000_000
 
@@ -39,6 +44,8 @@ class SimFleet:
         clock: Clock | None = None,
         warmup_s: float = DEFAULT_WARMUP_S,
         retain_s: float = 3600,
+        live_warmup_s: float = LIVE_WARMUP_S,
+        stream: str = "",
     ) -> None:
         self.scenario = get_scenario(scenario) if isinstance(scenario, str) else scenario
         self.seed = seed
@@ -48,7 +55,11 @@ class SimFleet:
         self.start = math.floor(self.clock.now())
         self.retain_s = max(int(retain_s), 1)
         self.first = self.start - min(max(int(warmup_s), 0), self.retain_s)
-        self.last = self.first
+        #: The tick the simulation itself starts from; older ticks come from ``_fill_older``.
+        self.live_from = max(self.first, self.start - max(int(live_warmup_s), 0))
+        self.last = self.live_from
+        self._older_pending = self.live_from > self.first
+        self._stream = stream
         sc = self.scenario
         self.stable_weight, self.canary_weight = sc.stable_weight, sc.canary_weight
         #: When a write last changed the weights (None: not since the fleet started).
@@ -57,15 +68,15 @@ class SimFleet:
         self._rv = 1
         self.route_version = "1"
         self.generation = {Track.STABLE: 1, Track.CANARY: 1}
-        self._arrival_rng = random.Random(f"{seed}:arrivals")
-        self._cluster_rng = random.Random(f"{seed}:cluster")
+        self._arrival_rng = random.Random(f"{seed}:{stream}arrivals")
+        self._cluster_rng = random.Random(f"{seed}:{stream}cluster")
         self.arrivals = ArrivalProcess(sc.peak_rps, self.start, sc.spike)
         self.names = {
             track: PodNamer(self.name_of(track), seed) for track in (Track.STABLE, Track.CANARY)
         }
         self.tracks = {
-            Track.STABLE: TrackSim(sc.stable, random.Random(f"{seed}:stable"), TRUTH_S),
-            Track.CANARY: TrackSim(sc.canary, random.Random(f"{seed}:canary"), TRUTH_S),
+            Track.STABLE: TrackSim(sc.stable, random.Random(f"{seed}:{stream}stable"), TRUTH_S),
+            Track.CANARY: TrackSim(sc.canary, random.Random(f"{seed}:{stream}canary"), TRUTH_S),
         }
         for track, n in ((Track.STABLE, sc.stable_replicas), (Track.CANARY, sc.canary_replicas)):
             sim = self.tracks[track]
@@ -75,13 +86,13 @@ class SimFleet:
         self._events: dict[int, list[Event]] = {}
         for event in sc.events:
             self._events.setdefault(self.start + math.ceil(event.at_s), []).append(event)
-        for tick in sorted(k for k in self._events if k <= self.first):
+        for tick in sorted(k for k in self._events if k <= self.live_from):
             for event in self._events.pop(tick):
                 self._apply(event)
         self._size = self.retain_s + 1
         self._ring = {track: array("d", [0.0]) * (L.WIDTH * self._size) for track in self.tracks}
         for track, sim in self.tracks.items():
-            self._store(track, self.first, sim.gauges(self.first, sim.pods))
+            self._store(track, self.live_from, sim.gauges(self.live_from, sim.pods))
         # The warm-up (up to an hour of ticks, ~0.4 s) is not run here: every reader syncs
         # first, so the first poll or log read pays for it in its worker thread, and building
         # the fleet costs the console's start-up nothing.
@@ -131,8 +142,44 @@ class SimFleet:
         """The stored per-tick vector of tick ``k``, or None when it is not retained."""
         if k > self.last or k < max(self.first, self.last - self.retain_s):
             return None
+        if k < self.live_from and self._older_pending:
+            self._fill_older()
         at = (k % self._size) * L.WIDTH
         return self._ring[track][at : at + L.WIDTH]
+
+    def _fill_older(self) -> None:
+        """Simulate the warm-up's ticks before ``live_from`` (still retained) and store them.
+
+        A fleet of the same scenario, seed and start, on random streams of its own, runs from
+        ``first`` to ``live_from``; its cumulative counters are moved so that at ``live_from``
+        they meet this fleet's (which start there at zero), so a window across the seam
+        counts what happened on each side. Deterministic per seed, whenever it runs."""
+        with self.lock:
+            if not self._older_pending:
+                return
+            self._older_pending = False
+            older = SimFleet(
+                self.scenario,
+                self.seed,
+                self.deployment,
+                clock=ManualClock(self.start),  # stopped where this fleet started
+                warmup_s=self.start - self.first,
+                retain_s=self.retain_s,
+                live_warmup_s=self.start - self.first,
+                stream="older:",
+            )
+            older.advance_to(self.live_from)
+            n = L.N_COUNTERS
+            for track in self.tracks:
+                seam = older.vector(track, self.live_from)
+                ours = self.vector(track, self.live_from) if self.live_from <= self.last else None
+                assert seam is not None
+                offsets = [a - b for a, b in zip((ours or seam)[:n], seam[:n], strict=True)]
+                for k in range(max(self.first, self.last - self.retain_s), self.live_from):
+                    vec = older.vector(track, k)
+                    assert vec is not None
+                    moved = [v + o for v, o in zip(vec[:n], offsets, strict=True)]
+                    self._store(track, k, moved + list(vec[n:]))
 
     # -- values -------------------------------------------------------------------------------
 

@@ -164,7 +164,7 @@ class DashboardScreen(Screen[None]):
             return
         self.polls += 1
         if self.polls == 1 and self.console.own_process:
-            self.call_after_refresh(settle_gc)
+            self.set_timer(SETTLE_GC_AFTER_S, settle_gc)  # once the first paint is out
         self.failures = 0
         self.last_error = ""
         before = self.snapshot.canary if self.snapshot is not None else None
@@ -266,6 +266,9 @@ class DashboardScreen(Screen[None]):
         elif time.monotonic() - self._header_at >= 0.9:
             # A poll that just landed has already shown a fresh age; don't paint twice.
             self._show_header()
+
+
+SETTLE_GC_AFTER_S = 2.0
 
 
 def settle_gc() -> None:

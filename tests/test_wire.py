@@ -18,7 +18,7 @@ from rich.style import Style
 from textual._compositor import ChopsUpdate
 from textual.strip import Strip
 
-from console.tui.wire import ExactChops, exact, render_strip, whole_characters
+from console.tui.wire import ExactChops, Terminal, render_strip, whole_characters
 from tests.budget import budget
 
 STYLES = [
@@ -104,7 +104,7 @@ def test_the_exact_update_paints_the_new_frame_in_fewer_bytes_than_textual(
     case: tuple[list[Strip], ChopsUpdate, int], erase: bool
 ) -> None:
     frame, update, width = case
-    ours = exact(update, erase=erase)
+    ours = Terminal(erase=erase).update(update)
     assert isinstance(ours, ExactChops)
     theirs_text = update.render_segments(CONSOLE)
     ours_text = ours.render_segments(CONSOLE)
@@ -131,7 +131,7 @@ def test_a_number_changed_mid_row_sends_only_that_number() -> None:
     )
     update = ChopsUpdate([{0: row}], [(0, 17, 20)], [[row.cell_length]])
     theirs = update.render_segments(CONSOLE)
-    ours = exact(update).render_segments(CONSOLE)  # type: ignore[attr-defined]
+    ours = Terminal().update(update).render_segments(CONSOLE)  # type: ignore[attr-defined]
     assert "stable" in theirs and "stable" not in ours  # Textual resends the row's start
     assert ours.startswith("\x1b[1;18H") and "684" in ours
     assert len(ours) < len(theirs) / 3
@@ -140,18 +140,18 @@ def test_a_number_changed_mid_row_sends_only_that_number() -> None:
 def test_a_blank_tail_goes_as_one_erase_only_where_the_terminal_paints_erased_cells() -> None:
     line = Strip([Segment("INFO: ready", STYLES[0]), Segment(" " * 40, STYLES[5])])
     update = ChopsUpdate([{0: line}], [(0, 0, line.cell_length)], [[line.cell_length]])
-    erased = exact(update, erase=True).render_segments(CONSOLE)  # type: ignore[attr-defined]
-    spaced = exact(update, erase=False).render_segments(CONSOLE)  # type: ignore[attr-defined]
+    erased = Terminal(erase=True).update(update).render_segments(CONSOLE)  # type: ignore[attr-defined]
+    spaced = Terminal(erase=False).update(update).render_segments(CONSOLE)  # type: ignore[attr-defined]
     assert "\x1b[K" in erased and " " * 40 not in erased
     assert "\x1b[K" not in spaced and " " * 40 in spaced
     # not to the right edge (another widget follows): the spaces are sent
     short = ChopsUpdate([{0: line}], [(0, 0, 30)], [[line.cell_length]])
-    assert "\x1b[K" not in exact(short, erase=True).render_segments(CONSOLE)  # type: ignore[attr-defined]
+    assert "\x1b[K" not in Terminal(erase=True).update(short).render_segments(CONSOLE)  # type: ignore[attr-defined]
 
 
 def test_only_the_colour_that_changed_is_sent_between_segments() -> None:
     strip = Strip([Segment("pod ", STYLES[1]), Segment("text", STYLES[0])])
-    text = render_strip(strip, CONSOLE._color_system)  # type: ignore[arg-type]
+    text = render_strip(strip, None, CONSOLE._color_system)  # type: ignore[arg-type]
     assert text.count("\x1b[0m") == 1 and text.endswith("\x1b[0m")  # one reset, at the end
     assert "48;5" in text.split("pod")[0] and "48;5" not in text.split("pod")[1]
 
@@ -175,3 +175,98 @@ def test_whether_the_terminal_paints_erased_cells_is_read_from_terminfo() -> Non
     assert ask("vt100") == "False"
     assert ask("no-such-terminal") == "False"
     assert ask("") == "False"
+
+
+def _line(text: str, width: int, style: Style | None) -> Strip:
+    return Strip([Segment(text[:width].ljust(width), style)], width)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 4),  # new log lines this frame
+            st.booleans(),  # the header's number changes
+            st.sampled_from(["none", "toast", "full"]),  # what else happens
+        ),
+        min_size=2,
+        max_size=12,
+    ),
+    st.booleans(),
+)
+@budget(150)
+def test_a_log_tail_that_moved_up_is_scrolled_and_the_screen_stays_exact(
+    frames: list[tuple[int, bool, str]], erase: bool
+) -> None:
+    width, height, band = 24, 9, range(2, 9)  # a header of two rows, a log pane below
+    screen, stream = _terminal(width, height)
+    terminal = Terminal(erase=erase)
+    log = [f"line {i}" for i in range(20)]
+    header = 0
+    shown: list[Strip] | None = None
+    scrolled = 0
+    for step, (new, header_moves, other) in enumerate(frames):
+        log += [f"line {len(log)} {'x' * (step % 5)}" for _ in range(new)]
+        header += header_moves
+        visible = log[-len(band) :]
+        toast = other == "toast"
+        chops: list[dict[int, Strip | None]] = [
+            {0: _line(f"req/s {header}", width, STYLES[2])},
+            {0: _line("stable", width, STYLES[1])},
+        ]
+        for row, text in enumerate(visible):
+            line = _line(text, width, STYLES[0] if len(text) % 2 else STYLES[5])
+            if toast and row in (3, 4):  # a notice over the log pane's right-hand side
+                chops.append({0: line.crop(0, 16), 16: _line("saved", 8, STYLES[3])})
+            else:
+                chops.append({0: line})
+        ends = [[16, width] if len(c) == 2 else [width] for c in chops]
+        frame = [Strip.join([s for s in c.values() if s is not None]) for c in chops]
+        if other == "full" or shown is None:  # a full repaint: Textual's own, whole screen
+            terminal.update(object())
+            stream.feed(
+                "".join(f"\x1b[{y + 1};1H" + s.render(CONSOLE) for y, s in enumerate(frame))
+            )
+        else:
+            # the log pane repaints whole when it moves (as a scrolled view does)
+            spans = [(y, 0, width) for y in band] if frame[2:] != shown[2:] else []
+            if header_moves:
+                spans.insert(0, (0, 6, 9))
+            if spans:
+                update = ChopsUpdate(chops, spans, ends)
+                ours = terminal.update(update)
+                assert isinstance(ours, ExactChops)
+                text = ours.render_segments(CONSOLE)
+                scrolled += "r\x1b[" in text
+                stream.feed(text)
+        want, wstream = _terminal(width, height)
+        wstream.feed("".join(f"\x1b[{y + 1};1H" + s.render(CONSOLE) for y, s in enumerate(frame)))
+        assert _cells(screen) == _cells(want), step
+        shown = frame
+    quiet = [f for f in frames[1:] if f[2] == "none"]
+    if sum(1 for f in quiet if 1 <= f[0] <= 3) >= 2 and not any(f[2] != "none" for f in frames[1:]):
+        assert scrolled  # a plain tail that moved up by a few lines went as a scroll
+
+
+def test_a_followed_log_goes_as_a_scroll_and_its_new_rows() -> None:
+    width, rows = 40, 8
+    terminal = Terminal()
+    lines = [_line(f"INFO line {i}", width, STYLES[0]) for i in range(rows + 3)]
+
+    def frame_text(first: int) -> str:
+        chops: list[dict[int, Strip | None]] = [{0: lines[first + y]} for y in range(rows)]
+        update = ChopsUpdate(chops, [(y, 0, width) for y in range(rows)], [[width]] * rows)
+        return terminal.update(update).render_segments(CONSOLE)  # type: ignore[attr-defined]
+
+    first = frame_text(0)  # nothing known yet: every row is written
+    assert "\x1b[r" not in first and "line 7" in first
+    second = frame_text(3)  # three new lines: the band moves up three, three rows are written
+    assert second.startswith("\x1b[1;8r\x1b[8;1H\n\n\n\x1b[r")
+    assert "line 8" in second and "line 10" in second and "line 7" not in second
+    assert len(second) < len(first) / 2
+    screen, stream = _terminal(width, rows)
+    stream.feed(first + second)
+    assert [screen.display[y].strip() for y in range(rows)] == [
+        f"INFO line {i}" for i in range(3, 11)
+    ]
+    terminal.update(object())  # a full repaint: nothing on screen is known any more
+    assert "\x1b[r" not in frame_text(3)

@@ -50,13 +50,14 @@ class ConsoleApp(CanaryKeys, App[None]):
         self.dashboard = DashboardScreen()
         self._traffic: EndpointProvider | None = None  # loopback simulator or configured
         # a blank row tail goes as one erase where the terminal paints erased cells (bce)
-        self._erase_tails = own_process and wire.erases_with_background(os.environ.get("TERM"))
+        erase = own_process and wire.erases_with_background(os.environ.get("TERM"))
+        self._terminal = wire.Terminal(erase=erase)
 
     def _display(self, screen: Screen[object], renderable: object) -> None:
-        """Every frame goes out through here: a partial repaint sends only the changed cells
-        (``console/tui/wire.py``: over an SSH link the bytes are the cost)."""
-        update = wire.exact(renderable, erase=self._erase_tails)
-        super()._display(screen, update)  # type: ignore[arg-type]
+        """Every frame goes out through here: a partial repaint sends only the changed cells,
+        and a band of rows that moved up as a scroll (``console/tui/wire.py``: over an SSH link
+        the bytes are the cost)."""
+        super()._display(screen, self._terminal.update(renderable))  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
         self.push_screen(self.dashboard)

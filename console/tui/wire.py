@@ -10,7 +10,8 @@ prefix again. Over an SSH link that is most of what an idle dashboard costs.
 character it would otherwise split), with one cursor move per run and no newline between
 spans. Between segments it sends only the colour that changed (Rich resets and restates the
 whole style around every segment), and where the terminal paints erased cells with the
-background colour, a row's blank tail goes as one erase. The screen it leaves is the same as
+background colour, a row's blank tail goes as one erase; a band of whole rows that moved up
+(the log tail) goes as a scroll (:class:`Terminal`). The screen it leaves is the same as
 Textual's: ``tests/test_wire.py`` replays both into a terminal emulator and compares.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from typing import cast
 
 from rich.cells import cell_len
 from rich.color import Color, ColorSystem
@@ -27,7 +29,7 @@ from rich.style import Style
 from textual._compositor import ChopsUpdate
 from textual.strip import Strip
 
-__all__ = ["ExactChops", "erases_with_background", "exact", "render_strip", "whole_characters"]
+__all__ = ["ExactChops", "Terminal", "erases_with_background", "render_strip", "whole_characters"]
 
 ERASE_TO_END = "\x1b[K"
 MIN_ERASED = 8
@@ -115,7 +117,7 @@ def _transition(before: Style | None, after: Style, system: ColorSystem) -> str:
     return RESET + whole if before is not None else whole
 
 
-def render_strip(strip: Strip, system: ColorSystem, erase: Style | None = None) -> str:
+def render_strip(strip: Strip, erase: Style | None, system: ColorSystem) -> str:
     """``strip`` as terminal text, sending only what changes between segments' styles (Rich
     resets and restates the whole style around every segment); with ``erase``, followed by an
     erase to the end of the line in that style. Ends reset."""
@@ -156,39 +158,112 @@ def render_strip(strip: Strip, system: ColorSystem, erase: Style | None = None) 
     return "".join(out)
 
 
-class ExactChops(ChopsUpdate):
-    """A partial update that writes each span from its own start, not its chop's; with
-    ``erase``, a span that runs to the screen's right edge sends its blank tail as one erase."""
+class Terminal:
+    """What this process last drew on each screen row it wrote whole, and how to write to it.
 
-    erase = False
+    A partial update that rewrites a run of whole rows, some of whose new content is the old
+    moved up (a log tail that followed new lines), sends the longest such band as a scroll of
+    the terminal's rows and writes only the others. Rows are remembered as the exact
+    text sent for them; a row written in part is forgotten, and a full repaint (a resize, a
+    screen change) forgets everything, so a scroll is only sent when what the terminal shows is
+    known to be what moves."""
+
+    MIN_BAND = 3
+    """Fewer rows than this are cheaper to write than to scroll."""
+
+    def __init__(self, *, erase: bool = False) -> None:
+        self.erase = erase
+        self.rows: dict[int, str] = {}
+
+    def update(self, renderable: object) -> object:
+        """The renderable to send: a partial update written exactly (``ExactChops``); anything
+        else as it is, after which nothing on screen is known."""
+        if type(renderable) is ChopsUpdate:
+            chops = cast("list[dict[int, Strip | None]]", renderable.chops)
+            return ExactChops(chops, renderable.spans, renderable.chop_ends, self)
+        self.rows.clear()
+        return renderable
+
+    def scroll(self, rows: dict[int, str]) -> tuple[str, set[int]]:
+        """For rows written whole (row → text), the scroll that moves what the terminal already
+        shows into place, and the rows it leaves still to write."""
+        known = self.rows
+        best: tuple[int, int, int] | None = None  # (rows saved, band top, lines moved)
+        ys = sorted(rows)
+        start = 0
+        for index in range(1, len(ys) + 1):
+            if index < len(ys) and ys[index] == ys[index - 1] + 1:
+                continue
+            run = ys[start:index]  # consecutive rows written whole: a band may scroll in them
+            start = index
+            for n in range(1, len(run) - 1):
+                stretch = 0  # rows in a row whose new text is what the terminal shows n below
+                for y in run[: len(run) - n]:
+                    stretch = stretch + 1 if known.get(y + n) == rows[y] else 0
+                    if stretch >= self.MIN_BAND and (best is None or stretch > best[0]):
+                        best = (stretch, y - stretch + 1, n)
+        if best is None:
+            return "", set()
+        saved, top, n = best
+        bottom = top + saved - 1 + n  # the band: the moved rows and the n that come in below
+        scroll = f"\x1b[{top + 1};{bottom + 1}r\x1b[{bottom + 1};1H" + "\n" * n + "\x1b[r"
+        return scroll, set(range(top, top + saved))
+
+
+class ExactChops(ChopsUpdate):
+    """A partial update that writes each span from its own start, not its chop's (see the
+    module's docstring); ``terminal`` remembers whole rows, so a moved band is scrolled."""
+
+    def __init__(
+        self,
+        chops: list[dict[int, Strip | None]],
+        spans: list[tuple[int, int, int]],
+        chop_ends: list[list[int]],
+        terminal: Terminal | None = None,
+    ) -> None:
+        super().__init__(chops, spans, chop_ends)
+        self.terminal = terminal or Terminal()
 
     def render_segments(self, console: Console) -> str:
         system = COLOR_SYSTEMS.get(console.color_system or "", ColorSystem.TRUECOLOR)
-        out: list[str] = []
-        append = out.append
-        move_to = Control.move_to
+        erase = self.terminal.erase
+        pieces: list[tuple[int, int, int, str]] = []  # (y, x, cells, text), in write order
         for y, x1, x2 in self.spans:
             for end, (x, strip) in zip(self.chop_ends[y], self.chops[y].items(), strict=False):
                 if strip is None or x >= x2 or end <= x1:
                     continue
                 start, stop = whole_characters(strip, max(x1 - x, 0), min(end, x2) - x)
-                append(move_to(x + start, y).segment.text)
                 piece = strip.crop(start, stop)
                 tail = None
-                if self.erase and x + stop == self.chop_ends[y][-1]:
+                if erase and x + stop == self.chop_ends[y][-1]:
                     tail = _plain_blank(piece)
-                if tail is None:
-                    append(render_strip(piece, system))
-                else:
-                    append(render_strip(tail[0], system, erase=tail[1]))
+                text = render_strip(*tail, system) if tail else render_strip(piece, None, system)
+                pieces.append((y, x + start, stop - start, text))
+        # the rows written whole, left edge to right edge, as the text sent for them
+        by_row: dict[int, list[tuple[int, int, str]]] = {}
+        for y, x, cells, text in pieces:
+            by_row.setdefault(y, []).append((x, cells, text))
+        full: dict[int, str] = {}
+        for y, items in by_row.items():
+            reach = 0
+            for x, cells, _ in items:
+                if x != reach:
+                    break
+                reach = x + cells
+            else:
+                if reach == self.chop_ends[y][-1]:
+                    full[y] = "".join(text for _, _, text in items)
+        scrolls, moved = self.terminal.scroll(full)
+        known = self.terminal.rows
+        for y in by_row:
+            if y in full:
+                known[y] = full[y]
+            else:
+                known.pop(y, None)
+        move_to = Control.move_to
+        out = [scrolls]
+        for y, x, _, text in pieces:
+            if y not in moved:
+                out.append(move_to(x, y).segment.text)
+                out.append(text)
         return "".join(out)
-
-
-def exact(update: object, *, erase: bool = False) -> object:
-    """``update`` as an :class:`ExactChops` when it is a partial update; otherwise unchanged.
-    ``erase``: the terminal fills erased cells with the background (``erases_with_background``)."""
-    if type(update) is ChopsUpdate:
-        chops = ExactChops(update.chops, update.spans, update.chop_ends)
-        chops.erase = erase
-        return chops
-    return update

@@ -48,9 +48,9 @@ def test_hostile_log_lines_on_a_real_terminal(tmp_path: Path) -> None:
             out.write(b"".join(line + b"\n" for line in HOSTILE[4:]))
         tmux.keys("l")
         tmux.keys("/")
-        tmux.wait_for(lambda s: "filter: regex or text" in s, "the filter prompt")
+        tmux.wait_for(lambda s: "filter: track:canary pod:TEXT" in s, "the filter prompt")
         tmux.type("HX")
-        tmux.wait_for(lambda s: "filter: regex or text" not in s, "the typed filter")
+        tmux.wait_for(lambda s: "filter: track:canary pod:TEXT" not in s, "the typed filter")
         tmux.keys("Enter")
         screen = tmux.wait_for(
             lambda s: "HX9" in s and "filter" in s and "req/s" not in s, "the filtered lines"

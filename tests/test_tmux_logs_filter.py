@@ -25,7 +25,7 @@ def open_prompt(tmux: Tmux, current: str) -> None:
     tmux.keys("/")
     tmux.wait_for(lambda s: s.count(current) >= 2, "the prompt with the current filter")
     tmux.keys("C-u")
-    tmux.wait_for(lambda s: "filter: regex or text" in s, "an empty prompt")
+    tmux.wait_for(lambda s: "filter: track:canary pod:TEXT" in s, "an empty prompt")
 
 
 @pytest.mark.slow
@@ -44,7 +44,7 @@ def test_filter_by_track_refusal_catastrophe_and_save(tmp_path: Path) -> None:
         tmux.keys("l")
         tmux.wait_for(lambda s: any("llama-v1" in r for r in log_rows(s)), "stable's lines")
         tmux.keys("/")
-        tmux.wait_for(lambda s: "filter: regex or text" in s, "the filter prompt")
+        tmux.wait_for(lambda s: "filter: track:canary pod:TEXT" in s, "the filter prompt")
         tmux.keys("-l", "track:canary")
         tmux.keys("Enter")
         screen = tmux.wait_for(

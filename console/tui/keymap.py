@@ -174,7 +174,7 @@ COMMANDS: tuple[Command, ...] = (
         "slash",
         "logs('filter')",
         "Filter",
-        "Filter log lines: regex or text (enter applies, escape cancels)",
+        "Filter log lines: track:canary, pod:TEXT, regex or text (enter applies, escape cancels)",
         group="Logs",
         key_display="/",
     ),

@@ -77,7 +77,9 @@ class LogsPane(Vertical):
         with ContentSwitcher(initial="server-logs", id="logs-switcher"):
             yield LogStream(self.buffer_lines, id="server-logs")
             yield LogStream(self.buffer_lines, show_source=False, id="audit-log")
-        yield FilterInput(placeholder="filter: regex or text (enter applies, escape cancels)")
+        yield FilterInput(
+            placeholder="filter: track:canary pod:TEXT regex or text (enter applies, esc cancels)"
+        )
 
     def on_mount(self) -> None:
         self.query_one(FilterInput).display = False

@@ -238,7 +238,9 @@ def test_a_problem_names_where_it_came_from(
     monkeypatch.setenv("INFERENCE_CONSOLE_REFRESH_INTERVAL", "fast")
     with pytest.raises(ConfigError) as caught:
         load_settings(None)
-    assert caught.value.problems[0].startswith("environment: refresh_interval: ")
+    assert caught.value.problems[0].startswith(
+        "environment: INFERENCE_CONSOLE_REFRESH_INTERVAL: refresh_interval: "
+    )
     monkeypatch.delenv("INFERENCE_CONSOLE_REFRESH_INTERVAL")
     assert load_settings(None).refresh_interval == 1.0
     path = tmp_path / "config.toml"
@@ -318,3 +320,23 @@ def test_a_path_through_a_file_cannot_be_read(tmp_path: Path) -> None:
         load_settings(tmp_path / "file" / "config.toml")
     (line,) = caught.value.problems
     assert line.startswith(f"{tmp_path / 'file' / 'config.toml'}: ")
+
+
+def test_a_bad_environment_value_is_blamed_on_its_variable_not_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "console.toml"
+    config.write_text('[ui]\ntheme = "console-light"\n')
+    monkeypatch.setenv("INFERENCE_CONSOLE_UI__WINDOW", "7m")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    (problem,) = caught.value.problems
+    assert problem.startswith("environment: INFERENCE_CONSOLE_UI__WINDOW: ui.window:")
+    assert str(config) not in problem
+    # the file's own mistake is still the file's, beside a good variable
+    config.write_text('[ui]\nrate_window = "soon"\n')
+    monkeypatch.setenv("INFERENCE_CONSOLE_UI__WINDOW", "5m")
+    monkeypatch.setenv("INFERENCE_CONSOLE_REFRESH_INTERVAL", "-1s")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert {p.split(":")[0] for p in caught.value.problems} == {"environment", str(config)}

@@ -124,7 +124,8 @@ def load_settings(path: Path | None, *, overrides: dict[str, Any] | None = None)
     try:
         settings = Settings(**data)
     except ValidationError as err:
-        raise ConfigError([_describe(where, e) for e in err.errors()]) from None
+        problems = [_describe(_source(e.get("loc", ()), where), e) for e in err.errors()]
+        raise ConfigError(problems) from None
     except SettingsError as err:  # an environment value that is not what its field takes
         raise ConfigError([_env_problem(err)]) from None
     except RecursionError:
@@ -182,6 +183,22 @@ def _env_problem(err: SettingsError) -> str:
     match = re.search(r'field "([^"]+)"', str(err))
     name = f"{ENV_PREFIX}{match.group(1).upper()}" if match else f"{ENV_PREFIX}*"
     return f"environment: {name}: not a value this setting takes (JSON for lists and sections)"
+
+
+def _source(loc: tuple[Any, ...], where: str) -> str:
+    """Where a setting's value came from: the environment variable that set it (or set its
+    section or list as JSON), otherwise ``where`` (the file)."""
+    names = {name.upper() for name in os.environ if name.upper().startswith(ENV_PREFIX)}
+    parts: list[str] = []
+    for item in loc:
+        if not isinstance(item, str):
+            break  # a list's item: the variable sets the whole list
+        parts.append(item)
+    for size in range(len(parts), 0, -1):
+        name = ENV_PREFIX + "__".join(parts[:size]).upper()
+        if name in names:
+            return f"environment: {name}"
+    return where
 
 
 def _describe(where: str, error: Any) -> str:

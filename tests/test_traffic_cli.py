@@ -15,9 +15,9 @@ import pytest
 from console.cli import main
 from console.clock import SystemClock
 from console.config import DEMO_DEPLOYMENT, resolve
+from console.config.capacity import stored_capacity
 from console.sim import SimFleet
 from console.sim.serve import ServerThread
-from console.traffic.capacity import stored_capacity
 from tests.traffic_support import FaultServer
 
 SUMMARY_KEYS = {

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from console.config import ConfigError, load_settings
-from console.traffic.capacity import StoredCapacity, capacity_for, save, stored_capacity
+from console.config.capacity import StoredCapacity, capacity_for, save, stored_capacity
 from console.traffic.client import Prompt
 from console.traffic.endpoints import EndpointError, EndpointsConfig, read_token, resolve
 from console.traffic.generator import LoadPlan, PlanError, arrivals

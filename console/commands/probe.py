@@ -124,7 +124,7 @@ def _probe(args: Any, loaded: Any, plan: Any, prompts: Any, slos: Any, step_s: f
 
 
 def _maybe_store(args: Any, loaded: Any, result: Any, document: dict[str, Any]) -> None:
-    from console.traffic.capacity import StoredCapacity, save
+    from console.config.capacity import StoredCapacity, save
 
     if args.no_store:
         return

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from console.config.capacity import with_stored_capacity
 from console.config.loader import (
     DEMO_DEPLOYMENT,
     DeploymentConfig,
@@ -78,7 +79,6 @@ def _measured_capacity(
 ) -> tuple[list[DeploymentConfig], dict[str, str]]:
     """Each deployment with a stored capacity-probe answer (asked for when it was stored) in
     place of its configured ``replica_capacity_rps``, and the source of each replaced value."""
-    from console.traffic.capacity import with_stored_capacity
 
     out: list[DeploymentConfig] = []
     sources: dict[str, str] = {}

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.screen import Screen
 
 import themes
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from console.traffic.provider import EndpointProvider
 
 
-class ConsoleApp(CanaryKeys, App[None]):
+class ConsoleApp(CanaryKeys):
     """inference-console: stable and canary side by side for one deployment at a time."""
 
     TITLE = "inference-console"

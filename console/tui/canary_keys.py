@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual import work
+from textual.app import App
 
 from console.canary.routers import router_for
 from console.clock import speed_of
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
 
     from console.canary import Action, CanaryController, Plan, Progress
     from console.canary.records import Result
-    from console.tui.app import ConsoleApp
+    from console.context import AppContext
+    from console.tui.screens.dashboard import DashboardScreen
 
 SEVERITY: dict[Result, SeverityLevel] = {
     "ok": "information",
@@ -36,9 +38,13 @@ SEVERITY: dict[Result, SeverityLevel] = {
 KEY_ACTION: dict[str, str] = {"emergency-revert": "emergency_revert"}
 
 
-class CanaryKeys:
-    """Mixed into the app: ``s`` step, ``r`` revert, ``R`` emergency revert, ``m`` mirror,
-    ``F`` finish, ``x`` cancel. Nothing is written before the confirmation dialog says yes."""
+class CanaryKeys(App[None]):
+    """The app's canary keys (``ConsoleApp`` is one): ``s`` step, ``r`` revert, ``R`` emergency
+    revert, ``m`` mirror, ``F`` finish, ``x`` cancel. Nothing is written before the confirmation
+    dialog says yes."""
+
+    ctx: AppContext
+    dashboard: DashboardScreen
 
     canary_running: bool = False
     _canary_cancel: threading.Event | None = None
@@ -49,28 +55,24 @@ class CanaryKeys:
     #: Quit once the running action has stopped (asked by the operator or by a signal).
     _quit_when_idle: bool = False
 
-    def _console(self) -> ConsoleApp:
-        return self  # type: ignore[return-value]
-
     def canary_allows(self, action: str) -> bool:
         """Whether a canary key can act now (the app's ``check_action`` asks): keys that cannot
         are hidden from the key bar, the help and the palette."""
-        app = self._console()
         if action == "cancel_canary":
             return self.canary_running and not self._quit_when_idle
-        if app.ctx.read_only or app.ctx.cluster is None or self._quit_when_idle:
+        if self.ctx.read_only or self.ctx.cluster is None or self._quit_when_idle:
             return False
         if action == "emergency_revert":
             # Always, unless an emergency revert is already running or waiting.
             return self._running_action != "emergency-revert" and self._pre_empting is None
         if self.canary_running:
             return False
-        snapshot = app.dashboard.snapshot
+        snapshot = self.dashboard.snapshot
         canary = snapshot.canary if snapshot is not None else None
         if canary is None:
             return action != "finish"
         if action == "step":
-            deployment = app.ctx.deployment
+            deployment = self.ctx.deployment
             if canary.weight_percent >= 100 - 1e-9:
                 return False
             nxt = router_for(deployment.router.kind).next_percent(deployment, canary.weight_percent)
@@ -94,60 +96,56 @@ class CanaryKeys:
     def action_mirror(self) -> None:
         from console.tui.screens.mirror import MirrorScreen
 
-        app = self._console()
         if not self.canary_allows("mirror"):
             return
-        snapshot = app.dashboard.snapshot
+        snapshot = self.dashboard.snapshot
         current = snapshot.canary.mirror_percent if snapshot and snapshot.canary else None
 
         def chosen(percent: float | None) -> None:
             if percent is not None:
                 self._plan("mirror", percent)
 
-        app.push_screen(MirrorScreen(current), callback=chosen)
+        self.push_screen(MirrorScreen(current), callback=chosen)
 
     def action_cancel_canary(self) -> None:
         if self._canary_cancel is not None:
             self._canary_cancel.set()
-            self._console().notify(
+            self.notify(
                 "Cancelling at the next safe point: nothing more will be written.", timeout=3
             )
 
     # Planning ---------------------------------------------------------------------------------
 
     def _plan(self, action: Action, percent: float | None = None) -> None:
-        app = self._console()
         if not self.canary_allows(KEY_ACTION.get(action, action)):
             return
         # In the canary bar, not a toast: a toast would sit over the confirmation.
         if not self.canary_running:
-            app.dashboard.show_activity(f"planning {action}…", None)
+            self.dashboard.show_activity(f"planning {action}…", None)
         self._plan_worker(action, percent)
 
     @work(thread=True, exclusive=True, group="canary-plan", exit_on_error=False)
     def _plan_worker(self, action: Action, percent: float | None) -> None:
         from console.factory import build_controller
 
-        app = self._console()
         try:
-            controller = build_controller(app.ctx)
+            controller = build_controller(self.ctx)
             plan, snapshot = controller.plan(action, percent)
         except ConsoleError as err:
-            app.post_message(CanaryFinished(None, str(err), planning=True))
+            self.post_message(CanaryFinished(None, str(err), planning=True))
             return
         except Exception as err:  # a planning bug must not take the console down
             text = f"could not plan: {type(err).__name__}"
-            app.post_message(CanaryFinished(None, text, planning=True))
+            self.post_message(CanaryFinished(None, text, planning=True))
             return
-        app.post_message(CanaryPlanned(controller, plan, snapshot))
+        self.post_message(CanaryPlanned(controller, plan, snapshot))
 
     def on_canary_planned(self, message: CanaryPlanned) -> None:
         from console.tui.screens.confirm import ConfirmScreen
 
         plan = message.plan
-        app = self._console()
         if not self.canary_running:
-            app.dashboard.show_activity("", None)
+            self.dashboard.show_activity("", None)
         else:  # an emergency revert pre-empting the running action: say that it stops first
             first = f"cancel the running {self._running_action} at its next safe point"
             if plan.refusal:  # e.g. nothing shifted yet: stopping it is all there is to do
@@ -158,14 +156,13 @@ class CanaryKeys:
             if yes:
                 self._start(message.controller, plan)
 
-        clock = app.ctx.clock
+        clock = self.ctx.clock
         confirm = ConfirmScreen(plan, clock.now(), clock.now, speed_of(clock))
-        app.push_screen(confirm, callback=answered)
+        self.push_screen(confirm, callback=answered)
 
     # Running ----------------------------------------------------------------------------------
 
     def _start(self, controller: CanaryController, plan: Plan) -> None:
-        app = self._console()
         if self._quit_when_idle:
             return  # the console is on its way out: nothing new starts
         if self.canary_running:
@@ -173,14 +170,14 @@ class CanaryKeys:
             self._pre_empting = (controller, plan)
             if self._canary_cancel is not None:
                 self._canary_cancel.set()
-            app.dashboard.show_activity("EMERGENCY revert: stopping the running action…", None)
-            app.refresh_bindings()
+            self.dashboard.show_activity("EMERGENCY revert: stopping the running action…", None)
+            self.refresh_bindings()
             return
         self.canary_running = True
         self._running_action = plan.action
         self._canary_cancel = threading.Event()
-        app.refresh_bindings()
-        app.dashboard.show_activity(f"{plan.action}: checking the plan on fresh data", None)
+        self.refresh_bindings()
+        self.dashboard.show_activity(f"{plan.action}: checking the plan on fresh data", None)
         self._run_worker(controller, plan, self._canary_cancel)
 
     @work(thread=True, exclusive=True, group="canary-run", exit_on_error=False)
@@ -189,18 +186,17 @@ class CanaryKeys:
     ) -> None:
         """Plan again on fresh data at the moment of the yes; run it when it is the plan the
         operator saw (the gates are judged again; a refusal now is audited as one)."""
-        app = self._console()
         self._canary_thread = threading.current_thread()
 
         def progress(event: Progress) -> None:
-            app.post_message(CanaryProgress(event))
+            self.post_message(CanaryProgress(event))
 
         try:
             percent = confirmed.after.mirror_percent if confirmed.action == "mirror" else None
             plan, snapshot = controller.plan(confirmed.action, percent)
             changed = plan_changed(confirmed, plan)
             if changed:
-                app.post_message(
+                self.post_message(
                     CanaryFinished(
                         None, f"the plan changed since it was shown ({changed}): nothing was done"
                     )
@@ -208,12 +204,12 @@ class CanaryKeys:
                 return
             outcome = controller.run(plan, snapshot, cancel, progress)
         except ConsoleError as err:
-            app.post_message(CanaryFinished(None, f"{err}; nothing was changed"))
+            self.post_message(CanaryFinished(None, f"{err}; nothing was changed"))
             return
         except Exception as err:
-            app.post_message(CanaryFinished(None, f"action failed: {type(err).__name__}"))
+            self.post_message(CanaryFinished(None, f"action failed: {type(err).__name__}"))
             return
-        app.post_message(CanaryFinished(outcome))
+        self.post_message(CanaryFinished(outcome))
 
     def on_canary_progress(self, message: CanaryProgress) -> None:
         event = message.progress
@@ -221,29 +217,28 @@ class CanaryKeys:
         if event.ready is not None and event.wanted is not None:
             shown = (event.ready, event.wanted)
         if self._pre_empting is None:
-            self._console().dashboard.show_activity(event.message, shown)
+            self.dashboard.show_activity(event.message, shown)
 
     def on_canary_finished(self, message: CanaryFinished) -> None:
-        app = self._console()
         if message.planning:
             if not self.canary_running:
-                app.dashboard.show_activity("", None)
-            app.notify(message.error, title="Canary", severity="error", markup=False)
+                self.dashboard.show_activity("", None)
+            self.notify(message.error, title="Canary", severity="error", markup=False)
             return
         self.canary_running = False
         self._running_action = ""
         self._canary_cancel = None
         self._canary_thread = None
-        app.refresh_bindings()
-        app.dashboard.show_activity("", None)
+        self.refresh_bindings()
+        self.dashboard.show_activity("", None)
         outcome = message.outcome
         if outcome is None:
-            app.notify(message.error, title="Canary", severity="error", markup=False)
+            self.notify(message.error, title="Canary", severity="error", markup=False)
         else:
             title = f"{outcome.plan.action}: {outcome.outcome}"
-            if app.ctx.demo:
+            if self.ctx.demo:
                 title += " (simulated fleet)"
-            app.notify(
+            self.notify(
                 outcome.message,
                 title=title,
                 severity=SEVERITY[outcome.outcome],
@@ -251,7 +246,7 @@ class CanaryKeys:
                 timeout=8,
             )
         if self._quit_when_idle:
-            app.exit()
+            self.exit()
             return
         if self._pre_empting is not None:
             # The pre-empted action has stopped: the confirmed emergency revert runs now
@@ -259,7 +254,7 @@ class CanaryKeys:
             (controller, plan), self._pre_empting = self._pre_empting, None
             self._start(controller, plan)
             return
-        app.dashboard.poll_now()
+        self.dashboard.poll_now()
 
     # Leaving ----------------------------------------------------------------------------------
 
@@ -271,12 +266,12 @@ class CanaryKeys:
         if self._canary_cancel is not None:
             self._canary_cancel.set()
         if not self.canary_running:
-            self._console().exit()
+            self.exit()
             return
-        self._console().dashboard.show_activity(
+        self.dashboard.show_activity(
             "cancelling: the console quits when the action has stopped", None
         )
-        self._console().refresh_bindings()
+        self.refresh_bindings()
 
     def wait_for_action(self, timeout_s: float = 120.0) -> bool:
         """After the app has ended: cancel and wait for a still-running action's worker, so

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import time
-from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
@@ -19,6 +18,7 @@ from console.gates import GateReport, evaluate
 from console.markers import AuditMarkers, Marker
 from console.model import DeploymentSpec, FleetSnapshot
 from console.present import PANELS, present
+from console.tui.host import Host, host_of
 from console.tui.messages import PollFailed, SnapshotReady
 from console.tui.screens.header_data import header_data
 from console.tui.screens.logs_pane import LogsPane
@@ -27,9 +27,6 @@ from widgets.compare_panel import ComparePanel
 from widgets.key_bar import KeyBar
 from widgets.status_header import StatusHeader
 from widgets.traffic_headline import TrafficHeadline
-
-if TYPE_CHECKING:
-    from console.tui.app import ConsoleApp
 
 #: Poll the gates window (for the health badge) at most this often.
 GATES_EVERY_S = 10.0
@@ -60,11 +57,8 @@ class DashboardScreen(Screen[None]):
         self._markers: AuditMarkers | None = None
 
     @property
-    def console(self) -> ConsoleApp:
-        from console.tui.app import ConsoleApp
-
-        assert isinstance(self.app, ConsoleApp)
-        return self.app
+    def console(self) -> Host:
+        return host_of(self.app)
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="status")

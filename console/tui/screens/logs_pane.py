@@ -17,6 +17,7 @@ from textual.widgets import ContentSwitcher, Input, Static
 
 from console.model import LogLine
 from console.sources.base import LogSource
+from console.tui.host import Host, host_of
 from console.tui.log_save import save_lines, save_name
 from console.tui.messages import LogBatch, LogsSaved
 from widgets.log_filter import FilterError
@@ -26,8 +27,6 @@ from widgets.safe_text import clean
 
 if TYPE_CHECKING:
     from textual.timer import Timer
-
-    from console.tui.app import ConsoleApp
 
 TABS = (("server-logs", "Logs"), ("audit-log", "Audit"))
 #: Batches a source may have in flight to the screen before it waits (bounds memory).
@@ -66,11 +65,8 @@ class LogsPane(Vertical):
         self._bar_shown: tuple[object, ...] | None = None
 
     @property
-    def console(self) -> ConsoleApp:
-        from console.tui.app import ConsoleApp
-
-        assert isinstance(self.app, ConsoleApp)
-        return self.app
+    def console(self) -> Host:
+        return host_of(self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(id="logs-bar", markup=False)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
     from console.cost import CostReport
-    from console.traffic.provider import EndpointProvider
+    from console.tui.endpoints import EndpointProvider
 
 
 class ConsoleApp(CanaryKeys):
@@ -226,7 +226,7 @@ class ConsoleApp(CanaryKeys):
             self.push_screen(CostScreen(report, f"Cost of {self.ctx.deployment.name}", source))
 
     def action_traffic(self) -> None:
-        from console.traffic.provider import EndpointProvider
+        from console.tui.endpoints import EndpointProvider
         from console.tui.screens.traffic import TrafficScreen  # imported on use
 
         if isinstance(self.screen, TrafficScreen):

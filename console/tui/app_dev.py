@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
-
-from console.commands.common import load
+from console.config import resolve
 from console.factory import build_context
 from console.tui.app import ConsoleApp
 
-app = ConsoleApp(build_context(load(argparse.Namespace(demo=True, config=None, deployment=None))))
+app = ConsoleApp(build_context(resolve(None, demo=True, wanted=None)))

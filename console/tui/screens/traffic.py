@@ -22,7 +22,7 @@ from console.config import DeploymentConfig
 from console.traffic.endpoints import Endpoint, EndpointError, TrackName
 from console.traffic.format import summary_lines
 from console.traffic.generator import MODES, LoadPlan, PlanError, Progress
-from console.traffic.provider import EndpointProvider
+from console.tui.endpoints import EndpointProvider
 from widgets.safe_text import clean
 
 #: Live figures are worked out over the most recent requests only, to stay cheap.

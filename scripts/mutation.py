@@ -71,10 +71,10 @@ GROUPS = (
         ),
         (
             "tests/test_canary.py",
+            "tests/test_canary_carry_out.py",
             "tests/test_canary_lifecycle.py",
             "tests/test_canary_properties.py",
             "tests/test_canary_runs.py",
-            "tests/test_canary_kube_replicas.py",
         ),
         90,
     ),

@@ -73,6 +73,7 @@ GROUPS = (
             "tests/test_canary.py",
             "tests/test_canary_carry_out.py",
             "tests/test_canary_lifecycle.py",
+            "tests/test_canary_plans.py",
             "tests/test_canary_properties.py",
             "tests/test_canary_runs.py",
         ),

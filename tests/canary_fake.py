@@ -37,16 +37,16 @@ NAMES = {Track.STABLE: "llama-v1", Track.CANARY: "llama-v2"}
 
 def deployment(kind: str = "httproute", **changes: Any) -> DeploymentConfig:
     """1 req/s a replica and no headroom, so the counts in a test are easy to work out."""
-    return DeploymentConfig(
-        name="llama",
-        namespace="inference",
-        stable=NAMES[Track.STABLE],
-        canary=NAMES[Track.CANARY],
-        router=RouterConfig(kind=kind),  # type: ignore[arg-type]
-        replica_capacity_rps=1.0,
-        headroom=0.0,
-        **changes,
-    )
+    fields: dict[str, Any] = {
+        "name": "llama",
+        "namespace": "inference",
+        "stable": NAMES[Track.STABLE],
+        "canary": NAMES[Track.CANARY],
+        "router": RouterConfig(kind=kind),  # type: ignore[arg-type]
+        "replica_capacity_rps": 1.0,
+        "headroom": 0.0,
+    }
+    return DeploymentConfig(**(fields | changes))
 
 
 def snapshot(stable_rps: float | None, canary_rps: float | None = 0.0) -> FleetSnapshot:

@@ -6,13 +6,21 @@ never get ready, when someone else changes the cluster meanwhile, or when a writ
 from __future__ import annotations
 
 import json
+import re
 import threading
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from console.audit import verify
-from console.canary.plan import split_of
+from console.canary.plan import Split, split_of
 from console.errors import ConflictError, SourceError
 from console.model import Track
+from tests.budget import budget
 from tests.canary_fake import FakeCluster, cluster, phases, rig
 
 S, C = Track.STABLE, Track.CANARY
@@ -64,7 +72,10 @@ def test_a_step_warms_the_canary_shifts_then_trims_stable(tmp_path: Path) -> Non
     assert result.after == plan.after == split_of(fake.state())
     assert (fake.desired[S], fake.desired[C], fake.weights) == (36, 4, (90, 10))
     assert fake.events == [("CanaryStep", False)]
-    assert [r["outcome"] for r in records(r.audit)] == [None, "ok"]
+    intent, outcome = records(r.audit)
+    assert (intent["outcome"], outcome["outcome"]) == (None, "ok")
+    assert outcome["before"]["replicas"] == {"stable": 50, "canary": 1}
+    assert outcome["after"]["replicas"] == {"stable": 36, "canary": 4}
     assert verify(r.audit).ok
 
 
@@ -95,8 +106,10 @@ def test_a_step_whose_canary_never_gets_ready_is_scaled_back_unshifted(tmp_path:
     fake = cluster(stable=50, canary=1, weights=(95, 5))
     fake.never_ready = {C}
     r = rig(tmp_path, fake, rps=40.0)
-    result, seen = r.run(r.plan("step", trim=True))
+    plan = r.plan("step", trim=True)
+    result, seen = r.run(plan)
     assert result.outcome == "refused", result.message
+    assert result.plan is plan
     assert fake.writes() == [("scale", C, 4, None), ("scale", C, 1, None)]
     assert (fake.weights, fake.desired[C], fake.desired[S]) == ((95, 5), 1, 50)
     assert "shift" not in phases(seen)
@@ -405,8 +418,10 @@ def test_a_ratio_step_whose_canary_never_gets_ready_scales_back_canary_then_stab
     fake = cluster("replicas", stable=5, canary=1)
     fake.never_ready = {C}
     r = rig(tmp_path, fake, rps=8.0)
-    result, _ = r.run(r.plan("step"))
+    plan = r.plan("step")
+    result, _ = r.run(plan)
     assert result.outcome == "refused", result.message
+    assert result.plan is plan
     assert fake.writes() == [
         ("scale", S, 6, 5),
         ("scale", C, 2, 1),
@@ -530,3 +545,159 @@ def test_a_conflict_is_reported_with_what_was_done(tmp_path: Path) -> None:
     result, _ = r.run(r.plan("step"))
     assert result.outcome == "partial"
     assert fake.desired[C] == 4 and fake.weights == (95, 5)
+
+
+# -- what a plan says is what its run writes -----------------------------------------------------
+
+SCALE_LINE = re.compile(r"\b(stable|canary)\b[^→/]*? (\d+) → (\d+)(?![\d.%/])")
+
+
+def unmirrored(split: Split) -> Split:
+    """No mirror reads as None (a route without one), whether written as 0 or never set."""
+    return replace(split, mirror_percent=split.mirror_percent or None)
+
+
+def announced_scales(lines: list[str]) -> list[tuple[Track, int, int, bool]]:
+    """(track, from, to, waits) for every line naming a change of a track's count."""
+    out = []
+    for line in lines:
+        for name, before, after in SCALE_LINE.findall(line):
+            if before != after:  # "2 → 2 and wait ready" is a wait, not a write
+                out.append((Track(name), int(before), int(after), "wait ready" in line))
+    return out
+
+
+def written_scales(
+    fake: FakeCluster, start: dict[Track, int]
+) -> list[tuple[Track, int, int, bool]]:
+    """(track, from, to, waited) for every scale written, from the counts it started with."""
+    counts, out = dict(start), []
+    for i, call in enumerate(fake.log):
+        if call[0] != "scale":
+            continue
+        _, track, replicas, _ = call
+        waited = i + 1 < len(fake.log) and fake.log[i + 1][:2] == ("wait", track)
+        out.append((track, counts[track], replicas, waited))
+        counts[track] = replicas
+    return out
+
+
+def carried_out_as_named(
+    tmp_path: Path,
+    kind: str,
+    action: str,
+    stable: int,
+    canary: int,
+    weight: int = 5,
+    mirror: float | None = None,
+    short: int = 0,
+    rps: float = 4.0,
+    percent: float = 5.0,
+    trim: bool = False,
+    keep: int = 0,
+) -> bool:
+    """Plan and run ``action``; unless refused (then nothing is written), check that the lines
+    an operator confirms are the writes: each change of a track's count named (with whether it
+    is waited for), the weights and the mirror only when they are written; that the outcome
+    carries its plan and the split the cluster reads. Whether it ran."""
+    if kind == "replicas":
+        mirror = None  # the replica ratio has no route to mirror with
+    fake = cluster(
+        kind, stable, canary, (100 - weight, weight), mirror, stable_ready=max(stable - short, 0)
+    )
+    start = dict(fake.desired)
+    r = rig(tmp_path, fake, rps=rps, finish_keep_stable=keep)
+    plan = r.plan(action, percent, trim)
+    lines = plan.describe()
+    result, _ = r.run(plan)
+    assert result.plan is plan and result.message  # every outcome says what happened
+    if plan.refusal:
+        assert result.outcome == "refused" and fake.writes() == []
+        return False
+    assert result.ok, result.message
+    assert result.after is not None and unmirrored(result.after) == unmirrored(plan.after)
+    assert unmirrored(plan.after) == unmirrored(split_of(fake.state()))
+    assert sorted(announced_scales(lines)) == sorted(written_scales(fake, start)), lines
+    # the weights: each change named with the weights it writes (writing the same is silent)
+    weights, route = [], (100 - weight, weight)
+    for call in fake.writes():
+        if call[0] == "weights" and call[1:3] != route:
+            weights.append(call[1:3])
+            route = call[1:3]
+    named = [any(f"→ {s}/{c}" in line for line in lines) for s, c in weights]
+    assert named == [True] * len(weights), lines
+    assert bool(weights) == any(line.startswith("weights") for line in lines), lines
+    mirrored = [c for c in fake.writes() if c[0] == "mirror"]
+    assert bool(mirrored) == any("mirror" in line for line in lines), lines
+    return True
+
+
+@pytest.mark.parametrize(
+    ("kind", "action", "stable", "canary", "options"),
+    [
+        ("httproute", "step", 50, 1, {"rps": 40.0, "trim": True}),
+        ("httproute", "step", 4, 3, {}),
+        ("httproute", "revert", 2, 3, {"weight": 50, "mirror": 20.0}),
+        ("httproute", "revert", 4, 1, {"short": 1}),
+        ("httproute", "revert", 4, 0, {}),
+        ("httproute", "emergency-revert", 1, 3, {"weight": 50, "mirror": 20.0}),
+        ("httproute", "mirror", 20, 1, {"rps": 20.0}),
+        ("httproute", "mirror", 20, 4, {"rps": 20.0, "mirror": 10.0}),
+        ("httproute", "finish", 4, 4, {"weight": 100, "keep": 1}),
+        ("httproute", "finish", 2, 4, {"weight": 100, "keep": 2}),
+        ("replicas", "step", 5, 1, {"rps": 8.0}),
+        ("replicas", "step", 5, 1, {"rps": 2.0}),
+        ("replicas", "revert", 1, 3, {}),
+        ("replicas", "revert", 5, 3, {"short": 2}),
+        ("replicas", "emergency-revert", 1, 3, {}),
+        ("replicas", "emergency-revert", 5, 3, {}),
+    ],
+)
+def test_a_plan_names_every_write_its_run_makes_and_no_other(
+    tmp_path: Path, kind: str, action: str, stable: int, canary: int, options: dict[str, Any]
+) -> None:
+    assert carried_out_as_named(tmp_path, kind, action, stable, canary, **options)
+
+
+@budget(150)
+@given(
+    st.sampled_from(["httproute", "replicas"]),
+    st.sampled_from(["step", "revert", "emergency-revert", "mirror", "finish"]),
+    st.integers(0, 8),
+    st.integers(0, 8),
+    st.sampled_from([0, 1, 5, 10, 25, 50, 100]),
+    st.sampled_from([None, 10.0]),
+    st.integers(0, 8),
+    st.integers(0, 40).map(lambda n: n / 2),
+    st.sampled_from([0.0, 5.0, 20.0]),
+    st.booleans(),
+    st.integers(0, 3),
+)
+def test_any_plan_names_every_write_its_run_makes(
+    tmp_path_factory: pytest.TempPathFactory,
+    kind: str,
+    action: str,
+    stable: int,
+    canary: int,
+    weight: int,
+    mirror: float | None,
+    short: int,
+    rps: float,
+    percent: float,
+    trim: bool,
+    keep: int,
+) -> None:
+    carried_out_as_named(
+        tmp_path_factory.mktemp("c"),
+        kind,
+        action,
+        stable,
+        canary,
+        weight,
+        mirror,
+        short,
+        rps,
+        percent,
+        trim,
+        keep,
+    )

@@ -56,8 +56,12 @@ GROUPS = (
     ),
     Group(
         "audit",
-        ("console/audit.py", "console/audit/*.py"),
-        ("tests/test_audit.py", "tests/test_audit_properties.py"),
+        ("console/audit.py", "console/audit_*.py"),
+        (
+            "tests/test_audit.py",
+            "tests/test_audit_durability.py",
+            "tests/test_audit_properties.py",
+        ),
         90,
     ),
     Group(
@@ -105,7 +109,11 @@ GROUPS = (
     Group(
         "present",
         ("console/present.py",),
-        ("tests/test_present.py", "tests/test_present_properties.py"),
+        (
+            "tests/test_present.py",
+            "tests/test_present_layout.py",
+            "tests/test_present_properties.py",
+        ),
         85,
     ),
 )

@@ -23,4 +23,5 @@ def budget(examples: int) -> settings:
             "phases": (Phase.explicit, Phase.generate),
             "report_multiple_bugs": False,
         }
-    return settings(max_examples=max(10, round(examples * SCALE)), **options)
+    # at least 10 under mutation, and never more than the property's own count
+    return settings(max_examples=min(examples, max(10, round(examples * SCALE))), **options)

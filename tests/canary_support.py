@@ -13,7 +13,8 @@ from console.canary import CanaryController, Outcome, Progress
 from console.clock import ManualClock
 from console.config import DEMO_DEPLOYMENT, DeploymentConfig, GatesConfig
 from console.model import DeploymentSpec, DeploymentStatus, RouteState, Track
-from console.sim import SimCluster, build_sim
+from console.sim import SimCluster, SimFleet, SimMetricsSource
+from console.sim.fleet import DEFAULT_WARMUP_S
 from tests.support import T0
 
 
@@ -78,6 +79,33 @@ class RecordingCluster:
         return [c for c in self.calls if c[0] in {"scale", "set_weights", "set_mirror", "ready"}]
 
 
+class DrivenClock(ManualClock):
+    """A manual clock that knows when a thread sleeps on it: ``run_driven`` moves it on as soon
+    as the action waits for time to pass (a pod's load), not on a wall-clock beat."""
+
+    def __init__(self, start: float) -> None:
+        super().__init__(start)
+        self._waiting: list[float] = []
+        self._slept = threading.Condition()
+
+    def sleep_until(self, t: float, cancel: threading.Event) -> None:
+        with self._slept:
+            self._waiting.append(t)
+            self._slept.notify_all()
+        try:
+            super().sleep_until(t, cancel)
+        finally:
+            with self._slept:
+                self._waiting.remove(t)
+
+    def wait_for_sleeper(self, timeout_s: float) -> bool:
+        """Whether a thread waits for a time still ahead (waiting up to ``timeout_s`` for one)."""
+        with self._slept:
+            return self._slept.wait_for(
+                lambda: any(t > self.now() for t in self._waiting), timeout_s
+            )
+
+
 def controller(
     tmp_path: Path,
     scenario: str = "healthy",
@@ -86,12 +114,15 @@ def controller(
     trim: bool = False,
     **changes: Any,
 ) -> tuple[CanaryController, RecordingCluster, ManualClock, Path]:
-    clock = ManualClock(T0)
+    clock = DrivenClock(T0)
     deployment: DeploymentConfig = DEMO_DEPLOYMENT.model_copy(
         update={"gates": GatesConfig(min_requests=50), **changes}
     )
-    _, source, sim_cluster = build_sim(scenario, 7, deployment.spec(), clock)
-    cluster = RecordingCluster(sim_cluster)
+    # The history the gates judge (their window and its rate window), not the hour of
+    # sparklines the console warms up: an action reads the gates, never the charts.
+    fleet = SimFleet(scenario, 7, deployment.spec(), clock, warmup_s=DEFAULT_WARMUP_S)
+    source = SimMetricsSource(fleet)
+    cluster = RecordingCluster(SimCluster(fleet))
     audit_path = tmp_path / "audit" / "audit.jsonl"
     ctl = CanaryController(
         cluster,
@@ -113,7 +144,8 @@ def run_driven(
     step_s: float = 5.0,
     limit_s: float = 1800.0,
 ) -> tuple[Outcome, list[Progress]]:
-    """Plan and run ``action`` in a thread while simulated time moves on (bounded)."""
+    """Plan and run ``action`` in a thread while simulated time moves on (bounded): by
+    ``step_s`` whenever the action sleeps on a ``DrivenClock`` (every 10 ms on another clock)."""
     plan, snapshot = ctl.plan(action, percent)
     seen: list[Progress] = []
     out: dict[str, Any] = {}
@@ -130,10 +162,12 @@ def run_driven(
     moved = 0.0
     while thread.is_alive():
         assert time.monotonic() < deadline, "the action did not finish"
-        if moved < limit_s:
+        asleep = clock.wait_for_sleeper(0.01) if isinstance(clock, DrivenClock) else True
+        if asleep and moved < limit_s:
             clock.advance(step_s)
             moved += step_s
-        thread.join(0.01)
+        if not isinstance(clock, DrivenClock):
+            thread.join(0.01)
     if "error" in out:
         raise out["error"]
     return out["result"], seen

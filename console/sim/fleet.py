@@ -158,6 +158,9 @@ class SimFleet:
             if not self._older_pending:
                 return
             self._older_pending = False
+            oldest = max(self.first, self.last - self.retain_s)
+            if oldest >= self.live_from:
+                return  # the live part alone fills what is still retained
             older = SimFleet(
                 self.scenario,
                 self.seed,
@@ -172,10 +175,10 @@ class SimFleet:
             n = L.N_COUNTERS
             for track in self.tracks:
                 seam = older.vector(track, self.live_from)
-                ours = self.vector(track, self.live_from) if self.live_from <= self.last else None
-                assert seam is not None
-                offsets = [a - b for a, b in zip((ours or seam)[:n], seam[:n], strict=True)]
-                for k in range(max(self.first, self.last - self.retain_s), self.live_from):
+                ours = self.vector(track, self.live_from)
+                assert seam is not None and ours is not None
+                offsets = [a - b for a, b in zip(ours[:n], seam[:n], strict=True)]
+                for k in range(oldest, self.live_from):
                     vec = older.vector(track, k)
                     assert vec is not None
                     moved = [v + o for v, o in zip(vec[:n], offsets, strict=True)]

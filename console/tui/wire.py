@@ -219,10 +219,10 @@ class ExactChops(ChopsUpdate):
         chops: list[dict[int, Strip | None]],
         spans: list[tuple[int, int, int]],
         chop_ends: list[list[int]],
-        terminal: Terminal | None = None,
+        terminal: Terminal,
     ) -> None:
         super().__init__(chops, spans, chop_ends)
-        self.terminal = terminal or Terminal()
+        self.terminal = terminal
 
     def render_segments(self, console: Console) -> str:
         system = COLOR_SYSTEMS.get(console.color_system or "", ColorSystem.TRUECOLOR)

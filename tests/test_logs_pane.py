@@ -162,11 +162,20 @@ async def test_l_maximises_the_logs_and_gives_the_panels_back(tmp_path: Path) ->
         assert small >= 3 and panel.display
         await pilot.press("l")
         await wait_until(pilot, lambda: stream(app).size.height > small, "a taller log view")
-        assert stream(app).size.height >= 19
+        tall = stream(app).size.height
+        assert tall >= 19
         assert not app.dashboard.query_one("#panels").display
         assert "line 99" in shown(app)
         await pilot.press("l")
-        await wait_until(pilot, lambda: stream(app).size.height == small, "the panels back")
+        await wait_until(
+            pilot,
+            lambda: panel.region.height > 0 and stream(app).size.height < tall,
+            "the panels back",
+        )
+        # The panels and the logs share the screen again, each wholly visible, one after the other.
+        panels = app.dashboard.query_one("#panels").region
+        assert 3 <= stream(app).size.height < tall
+        assert panels.bottom <= app.dashboard.query_one("#logs").region.y
 
 
 async def test_wrap_timestamps_and_save(tmp_path: Path) -> None:

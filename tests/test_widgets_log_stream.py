@@ -94,13 +94,35 @@ async def test_follow_stops_when_scrolled_up_and_counts_new_lines() -> None:
         assert "line 56" in screen_text(app.stream)[-1]
 
 
+async def test_the_scrollbar_shows_where_the_view_is_once_it_stops_following() -> None:
+    # Following hides the scrollbar, and its thumb is kept in step without being painted.
+    app = StreamApp()
+    async with app.run_test(size=(60, 10)) as pilot:
+        stream = app.stream
+        for batch in range(6):
+            stream.append(lines(20, start=batch * 20))
+            await pilot.pause()
+        bar = stream.vertical_scrollbar
+        assert stream.following and bar.region.width == 0
+        stream.focus()
+        await pilot.press("pageup")
+        await wait_until(pilot, lambda: bar.region.width == 1, "the scrollbar to show")
+        assert not stream.following
+        assert bar.window_virtual_size == stream.virtual_size.height == 120
+        assert bar.window_size == stream.size.height
+        assert bar.position == stream.scroll_y == stream.max_scroll_y - stream.size.height
+        await pilot.press("end")
+        await wait_until(pilot, lambda: bar.region.width == 0, "the scrollbar to hide")
+        assert bar.position == stream.scroll_y == stream.max_scroll_y
+
+
 async def test_scrolled_view_stays_on_its_lines_while_old_ones_are_dropped() -> None:
     app = StreamApp(max_lines=100)
     async with app.run_test(size=(60, 10)) as pilot:
         app.stream.append(lines(100))
         await pilot.pause()
         app.stream.focus()
-        await pilot.press("pageup", "pageup")
+        await pilot.press("pageup")
         await wait_until(pilot, lambda: not app.stream.following, "following to stop")
         top = screen_text(app.stream)[0]
         app.stream.append(lines(20, start=100))

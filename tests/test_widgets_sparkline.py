@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from tests.budget import budget
 from widgets.sparkline import BLOCKS, finite_values, render_sparkline, resample
 
 
@@ -143,3 +146,88 @@ def test_binned_columns_are_never_blank_and_fewer_points_stretch() -> None:
         assert " " not in render_sparkline(series, width, 1, offset=5)[0]
     # Fewer points than columns: each point is stretched over whole columns as without bins.
     assert render_sparkline([1.0, 2.0], 4, 1, offset=9) == render_sparkline([1.0, 2.0], 4, 1)
+
+
+# The first, plain implementations: a column at a time, one call per value. The drawing code was
+# made faster (it runs for every sparkline at every refresh); these say what it must still draw.
+
+
+def _plain_binned(values: list[float | None], width: int, offset: int) -> list[float | None]:
+    points = [v if v is not None and math.isfinite(v) else None for v in values]
+    count = len(points)
+    if count == 0:
+        return [None] * width
+    per_count, per_width = (count, width) if count >= width else (1, 1)
+
+    def first_point(bin_index: int) -> int:
+        return -(-bin_index * per_count // per_width)
+
+    last_bin = (offset + count - 1) * per_width // per_count
+    columns: list[float | None] = []
+    for bin_index in range(last_bin - width + 1, last_bin + 1):
+        start = first_point(bin_index) - offset
+        end = first_point(bin_index + 1) - offset
+        present = [v for v in points[max(start, 0) : max(end, 0)] if v is not None]
+        columns.append(max(present) if present else None)
+    return columns
+
+
+def _plain_rows(columns: list[float | None], height: int, lo: float, hi: float) -> list[str]:
+    def fraction(value: float) -> float:
+        span = hi - lo
+        v, low = value, lo
+        if math.isinf(span):
+            v, low, span = value / 2, lo / 2, hi / 2 - lo / 2
+        return min(1.0, max(0.0, (v - low) / span))
+
+    steps = 8 * height
+    levels = [
+        0 if v is None else 1 if hi <= lo else 1 + round(fraction(v) * (steps - 1)) for v in columns
+    ]
+    rows = []
+    for row in range(height - 1, -1, -1):
+        cells = [
+            " " if level - row * 8 <= 0 else BLOCKS[min(8, level - row * 8) - 1] for level in levels
+        ]
+        rows.append("".join(cells))
+    return rows
+
+
+_value = st.one_of(
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(min_value=-1e3, max_value=1e3),
+)
+
+
+@budget(300)
+@given(
+    values=st.lists(_value, max_size=400),
+    width=st.integers(1, 160),
+    height=st.integers(1, 4),
+    offset=st.integers(0, 10**7),
+    scale=st.one_of(st.none(), st.tuples(st.floats(-1e308, 1e308), st.floats(-1e308, 1e308))),
+)
+def test_drawing_matches_the_plain_implementation(
+    values: list[float | None],
+    width: int,
+    height: int,
+    offset: int,
+    scale: tuple[float, float] | None,
+) -> None:
+    from widgets.sparkline import resample_binned
+
+    columns = _plain_binned(values, width, offset) if len(values) >= width else None
+    if columns is not None:
+        assert resample_binned(values, width, offset) == columns
+    else:
+        columns = resample(values, width)
+    present = [v for v in columns if v is not None]
+    lo, hi = scale if scale is not None else (None, None)
+    drawn = render_sparkline(values, width, height, lo=lo, hi=hi, offset=offset)
+    if not present:
+        assert drawn == [" " * width] * height
+        return
+    low = min(0.0, min(present)) if lo is None else lo
+    high = max(present) if hi is None else hi
+    assert drawn == _plain_rows(columns, height, low, high)

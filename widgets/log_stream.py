@@ -16,6 +16,7 @@ from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
 from widgets._ring import Ring
@@ -320,7 +321,10 @@ class LogStream(ScrollView, can_focus=True):
             self.virtual_size = size
             return
         self.set_reactive(LogStream.virtual_size, size)
-        self.vertical_scrollbar.window_virtual_size = size.height
+        if self.following:  # hidden: see ``watch_scroll_y``
+            self.vertical_scrollbar.set_reactive(ScrollBar.window_virtual_size, size.height)
+        else:
+            self.vertical_scrollbar.window_virtual_size = size.height
 
     def _scroll_end(self) -> None:
         self._move_to(self.max_scroll_y)
@@ -333,7 +337,15 @@ class LogStream(ScrollView, can_focus=True):
             self._moving = False
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
+        if self.following:
+            # Following hides the scrollbar (no size, so it is not laid out): its thumb is kept in
+            # step without a repaint, which Textual would answer, for a widget it did not lay
+            # out, with a new layout of the whole screen at every batch.
+            self.vertical_scrollbar.set_reactive(ScrollBar.position, new_value)
+            if round(old_value) != round(new_value):
+                self.refresh(self.size.region)
+        else:
+            super().watch_scroll_y(old_value, new_value)
         if self._moving or self.paused:
             return
         # A shrinking scroll range clamps the offset too; only a move within range is the user's.

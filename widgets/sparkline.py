@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 from math import isfinite
 from typing import Final
 
@@ -67,22 +68,23 @@ def resample_binned(values: Sequence[float | None], width: int, offset: int) -> 
     columns each point is a column, the newest at the right edge."""
     if width <= 0:
         return []
-    points = [_finite(v) for v in values]
-    count = len(points)
+    count = len(values)
+    columns: list[float | None] = [None] * width
     if count == 0:
-        return [None] * width
+        return columns
     per_count, per_width = (count, width) if count >= width else (1, 1)
-
-    def first_point(bin_index: int) -> int:  # the first absolute point of a bin
-        return -(-bin_index * per_count // per_width)
-
-    last_bin = (offset + count - 1) * per_width // per_count
-    columns: list[float | None] = []
-    for bin_index in range(last_bin - width + 1, last_bin + 1):
-        start = first_point(bin_index) - offset
-        end = first_point(bin_index + 1) - offset
-        present = [v for v in points[max(start, 0) : max(end, 0)] if v is not None]
-        columns.append(max(present) if present else None)
+    # One pass over the points (this runs for every sparkline at every refresh).
+    first_bin = (offset + count - 1) * per_width // per_count - width + 1
+    for index, value in enumerate(values, offset):
+        if type(value) is not float or not isfinite(value):
+            value = _finite(value)
+            if value is None:
+                continue
+        column = index * per_width // per_count - first_bin
+        if column >= 0:
+            held = columns[column]
+            if held is None or value > held:
+                columns[column] = value
     return columns
 
 
@@ -133,20 +135,33 @@ def render_sparkline(
     steps = 8 * height
 
     levels: list[int] = []
-    for value in columns:
-        if value is None:
-            levels.append(0)
-        elif high <= low:
-            levels.append(1)
-        else:
-            levels.append(1 + round(_fraction(value, low, high) * (steps - 1)))
+    add = levels.append
+    span = high - low
+    if high <= low:
+        levels = [0 if value is None else 1 for value in columns]
+    elif math.isinf(span):
+        for value in columns:
+            add(0 if value is None else 1 + round(_fraction(value, low, high) * (steps - 1)))
+    else:
+        top = steps - 1
+        for value in columns:
+            if value is None:
+                add(0)
+            else:
+                fraction = (value - low) / span  # as ``_fraction``, without the call
+                add(1 + round(min(1.0, max(0.0, fraction)) * top))
 
     rows: list[str] = []
     for row in range(height - 1, -1, -1):
-        base = row * 8
-        cells = []
-        for level in levels:
-            fill = min(8, level - base)
-            cells.append(" " if fill <= 0 else BLOCKS[fill - 1])
-        rows.append("".join(cells))
+        glyphs = _row_glyphs(row * 8, steps)
+        rows.append("".join([glyphs[level] for level in levels]))
     return rows
+
+
+@lru_cache(maxsize=64)
+def _row_glyphs(base: int, steps: int) -> str:
+    """The glyph of each level 0..``steps`` in the row whose bottom is level ``base``: a space
+    below it, a partial block in it, a full block above it."""
+    return "".join(
+        " " if level - base <= 0 else BLOCKS[min(8, level - base) - 1] for level in range(steps + 1)
+    )

@@ -4,7 +4,7 @@ the app that imports them."""
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
 from textual.app import App
 
@@ -22,7 +22,14 @@ class Host(Protocol):
     own_process: bool
 
 
+_HOSTS: set[type[object]] = set()
+"""App classes already checked: a protocol check looks up every member, and screens ask for
+their host many times a second."""
+
+
 def host_of(app: App[object]) -> Host:
     """``app`` as a :class:`Host` (every screen here runs in one)."""
-    assert isinstance(app, Host), f"{type(app).__name__} does not host the console's screens"
-    return app
+    if type(app) not in _HOSTS:
+        assert isinstance(app, Host), f"{type(app).__name__} does not host the console's screens"
+        _HOSTS.add(type(app))
+    return cast(Host, app)

@@ -1,4 +1,7 @@
-"""Typed messages that workers post back to the screen (workers never touch widgets)."""
+"""Typed messages that workers post back to the screen (workers never touch widgets).
+
+A message a worker posts to the widget that handles it does not bubble: Textual takes that from
+the class statement (``bubble=False``); a ``bubble`` attribute in the class body is overwritten."""
 
 from __future__ import annotations
 
@@ -13,10 +16,8 @@ if TYPE_CHECKING:
     from console.canary import CanaryController, Outcome, Plan, Progress
 
 
-class SnapshotReady(Message):
+class SnapshotReady(Message, bubble=False):
     """A poll finished: the dashboard snapshot and, when it was due, a fresh gate report."""
-
-    bubble = False  # posted to the widget that handles it, by its own worker
 
     def __init__(self, snapshot: FleetSnapshot, gates: GateReport | None, took_s: float) -> None:
         super().__init__()
@@ -25,21 +26,17 @@ class SnapshotReady(Message):
         self.took_s = took_s  # how long the dashboard's snapshot took to fetch
 
 
-class PollFailed(Message):
+class PollFailed(Message, bubble=False):
     """A poll failed; ``reason`` is one operator-readable line."""
-
-    bubble = False  # posted to the widget that handles it, by its own worker
 
     def __init__(self, reason: str) -> None:
         super().__init__()
         self.reason = reason
 
 
-class LogBatch(Message):
+class LogBatch(Message, bubble=False):
     """New lines from one log source for one of the log pane's streams (``target``);
     ``generation`` tells batches of a since-replaced set of sources apart."""
-
-    bubble = False  # posted to the widget that handles it, by its own worker
 
     def __init__(self, target: str, lines: list[LogLine], generation: int) -> None:
         super().__init__()
@@ -48,10 +45,8 @@ class LogBatch(Message):
         self.generation = generation
 
 
-class LogsSaved(Message):
+class LogsSaved(Message, bubble=False):
     """Saving log lines finished: ``count`` lines in ``path``, or ``error`` (one line)."""
-
-    bubble = False  # posted to the widget that handles it, by its own worker
 
     def __init__(self, path: str, count: int, error: str = "") -> None:
         super().__init__()

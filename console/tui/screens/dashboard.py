@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import time
 
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.screen import Screen
@@ -13,6 +12,7 @@ from textual.timer import Timer
 
 from console.canary.state import RouteReader
 from console.clock import backoff, next_beat, speed_of
+from console.context import AppContext
 from console.errors import ConsoleError
 from console.gates import GateReport, evaluate
 from console.markers import AuditMarkers, Marker
@@ -20,6 +20,7 @@ from console.model import DeploymentSpec, FleetSnapshot
 from console.present import PANELS, present
 from console.tui.host import Host, host_of
 from console.tui.messages import PollFailed, SnapshotReady
+from console.tui.poller import Poller
 from console.tui.screens.header_data import header_data
 from console.tui.screens.logs_pane import LogsPane
 from widgets.canary_bar import CanaryBar, CanaryBarData
@@ -55,6 +56,7 @@ class DashboardScreen(Screen[None]):
         self._slow = SlowRefreshHint(self)
         # Steps, reverts and mirrors from the audit trail, marked on the sparklines.
         self._markers: AuditMarkers | None = None
+        self._poller: Poller | None = None
 
     @property
     def console(self) -> Host:
@@ -71,10 +73,15 @@ class DashboardScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self._poller = Poller("dashboard-poll", self._fetch, self.post_message)
         self._apply_layout()
         self._show()
         self.set_interval(1.0, self._tick_age, name="age")
         self._schedule(0.0)
+
+    def on_unmount(self) -> None:
+        if self._poller is not None:
+            self._poller.stop()
 
     @property
     def logs(self) -> LogsPane:
@@ -116,7 +123,7 @@ class DashboardScreen(Screen[None]):
             self._timer = self.set_timer(delay, self._poll, name="poll")
 
     def _poll(self) -> None:
-        if self._polling:
+        if self._polling or self._poller is None:
             return
         ctx = self.console.ctx
         now = ctx.clock.now()
@@ -124,11 +131,12 @@ class DashboardScreen(Screen[None]):
         if want_gates:
             self._gates_at = now
         self._polling = True
-        self._fetch(ctx.deployment.spec(), self.console.window_s, want_gates)
+        self._poller.ask(ctx, ctx.deployment.spec(), self.console.window_s, want_gates)
 
-    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
-    def _fetch(self, spec: DeploymentSpec, history_s: float, want_gates: bool) -> None:
-        ctx = self.console.ctx
+    def _fetch(
+        self, ctx: AppContext, spec: DeploymentSpec, history_s: float, want_gates: bool
+    ) -> SnapshotReady | PollFailed:
+        """One poll, on the poller's thread: the snapshot, and the gates when they are due."""
         settings = ctx.settings
         try:
             started = time.monotonic()
@@ -143,12 +151,10 @@ class DashboardScreen(Screen[None]):
                 weight = judged.canary.weight_percent if judged.canary else None
                 report = evaluate(judged, gates, weight)
         except ConsoleError as err:
-            self.post_message(PollFailed(str(err)))
-            return
+            return PollFailed(str(err))
         except Exception as err:  # a backend bug must not kill the console
-            self.post_message(PollFailed(f"internal error while polling: {type(err).__name__}"))
-            return
-        self.post_message(SnapshotReady(snapshot, report, took))
+            return PollFailed(f"internal error while polling: {type(err).__name__}")
+        return SnapshotReady(snapshot, report, took)
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
         self._polling = False

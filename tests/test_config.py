@@ -53,6 +53,35 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
     assert settings.ui.window == 900.0  # untouched keys keep the file's value
 
 
+def test_a_variable_is_matched_without_case(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("inference_console_refresh_interval", "3s")
+    assert load_settings(write(tmp_path, GOOD)).refresh_interval == 3.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("variable", "loaded"), [("", False), ("INFERENCE_CONSOLE_READ_ONLY", True)]
+)
+def test_pydantic_settings_is_loaded_only_for_a_variable(
+    tmp_path: Path, variable: str, loaded: bool
+) -> None:
+    # In a process of its own: whether start-up imports it (a tenth of start-up) at all.
+    code = (
+        "import sys; from pathlib import Path; from console.config import load_settings; "
+        f"s = load_settings(Path({str(write(tmp_path, GOOD))!r})); "
+        "print('pydantic_settings' in sys.modules, s.refresh_interval, s.read_only)"
+    )
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    if variable:
+        env[variable] = "true"
+    run = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert run.stdout.split() == [str(loaded), "2.0", str(loaded)]
+
+
 def test_console_settings_in_the_callers_environment_do_not_reach_a_test(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

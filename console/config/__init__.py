@@ -1,18 +1,13 @@
 """Configuration: one pydantic model per section (``sections``), the loader that reads a TOML
-file with environment overrides into ``Settings`` and turns every problem into one precise line
-(``loader``), and which file and deployment a run uses (``resolve``).
+file into ``Settings`` (``settings``) and turns every problem into one precise line (``loader``),
+environment overrides through pydantic-settings, loaded only when a variable is set
+(``environment``), and which file and deployment a run uses (``resolve``).
 
 Headless: imports the domain model, units and errors, and the PromQL table
 ``console.sources.profiles`` (pure data) to refuse unknown query overrides; never Textual, the
 UI, the CLI or the sources' backends (the factory builds those from these settings)."""
 
-from console.config.loader import (
-    DEMO_DEPLOYMENT,
-    ENV_PREFIX,
-    Settings,
-    default_config_path,
-    load_settings,
-)
+from console.config.loader import default_config_path, load_settings
 from console.config.resolve import Loaded, resolve
 from console.config.sections import (
     APP_DIR,
@@ -32,6 +27,7 @@ from console.config.sections import (
     default_audit_path,
     demo_audit_path,
 )
+from console.config.settings import DEMO_DEPLOYMENT, ENV_PREFIX, Settings
 from console.errors import ConfigError
 
 __all__ = [

@@ -4,106 +4,17 @@ pydantic; a bad file becomes one precise line per problem, never a traceback."""
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    SettingsError,
-)
+from pydantic import SecretStr, ValidationError
 
-from console.config.sections import (
-    APP_DIR,
-    AuditConfig,
-    CostConfig,
-    DeploymentConfig,
-    Duration,
-    GatesConfig,
-    KubernetesConfig,
-    LogsConfig,
-    PrometheusConfig,
-    SimConfig,
-    UIConfig,
-)
+from console.config.sections import APP_DIR
+from console.config.settings import ENV_PREFIX, Settings
 from console.errors import ConfigError
 
-ENV_PREFIX = "INFERENCE_CONSOLE_"
-
-
-class Settings(BaseSettings):
-    """The whole configuration. Environment variables override the file:
-    ``INFERENCE_CONSOLE_REFRESH_INTERVAL=2s``, ``INFERENCE_CONSOLE_PROMETHEUS__URL=...``."""
-
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX,
-        env_nested_delimiter="__",
-        extra="forbid",
-        frozen=True,
-        allow_inf_nan=False,
-    )
-
-    refresh_interval: Duration = Field(default=1.0, ge=0.1)
-    stale_after: Duration | None = None
-    read_only: bool = False
-    prometheus: PrometheusConfig | None = None
-    #: None: no cluster configured, the simulated one serves.
-    kubernetes: KubernetesConfig | None = None
-    audit: AuditConfig = Field(default_factory=AuditConfig)
-    logs: LogsConfig = LogsConfig()
-    cost: CostConfig = CostConfig()
-    sim: SimConfig = SimConfig()
-    ui: UIConfig = UIConfig()
-    deployments: list[DeploymentConfig] = []
-    #: Where ``read_only`` came from (the file, the environment), for the operator.
-    _read_only_from: str = PrivateAttr(default="")
-
-    @field_validator("deployments")
-    @classmethod
-    def _unique_names(cls, deployments: list[DeploymentConfig]) -> list[DeploymentConfig]:
-        seen: set[str] = set()
-        for d in deployments:
-            if d.name in seen:
-                raise ValueError(f"deployment name {d.name!r} appears twice")
-            seen.add(d.name)
-        return deployments
-
-    @property
-    def read_only_from(self) -> str:
-        return self._read_only_from
-
-    @property
-    def stale_after_s(self) -> float:
-        """Data older than this is marked STALE (default: three refresh intervals, at least 5 s)."""
-        return self.stale_after or max(3 * self.refresh_interval, 5.0)
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # Environment first (it overrides), then what was read from the file (passed as init).
-        return (env_settings, init_settings)
-
-
-#: The simulated fleet's deployment. Its canary sees ~1 req/s at 5 %, so the gates judge on 100
-#: requests rather than the default 200 (which a 5-minute window would reach only at 10 %).
-DEMO_DEPLOYMENT = DeploymentConfig(
-    name="llama",
-    namespace="inference",
-    stable="llama-v1",
-    canary="llama-v2",
-    model="llama-3-8b",
-    gates=GatesConfig(min_requests=100),
-)
+__all__ = ["default_config_path", "load_settings", "overridden"]
 
 
 def default_config_path() -> Path:
@@ -122,12 +33,15 @@ def load_settings(path: Path | None, *, overrides: dict[str, Any] | None = None)
         data = _read_toml(path, where)
     data.update(overrides or {})
     try:
-        settings = Settings(**data)
+        if overridden():  # pydantic-settings is loaded only when it has something to do
+            from console.config.environment import settings_with_environment
+
+            settings = settings_with_environment(data)
+        else:
+            settings = Settings(**data)
     except ValidationError as err:
         problems = [_describe(_source(e.get("loc", ()), where), e) for e in err.errors()]
         raise ConfigError(problems) from None
-    except SettingsError as err:  # an environment value that is not what its field takes
-        raise ConfigError([_env_problem(err)]) from None
     except RecursionError:
         raise ConfigError([f"{where}: nested too deeply"]) from None
     # Read-only is one-way: the file or the environment may each ask for it, and neither can
@@ -177,12 +91,10 @@ def _truthy(text: str) -> bool:
     return text.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _env_problem(err: SettingsError) -> str:
-    """One line for an environment value its field cannot take (the value is never shown: it
-    may be a secret)."""
-    match = re.search(r'field "([^"]+)"', str(err))
-    name = f"{ENV_PREFIX}{match.group(1).upper()}" if match else f"{ENV_PREFIX}*"
-    return f"environment: {name}: not a value this setting takes (JSON for lists and sections)"
+def overridden() -> bool:
+    """Whether any environment variable could set a setting (matched without case, as
+    pydantic-settings does)."""
+    return any(name.upper().startswith(ENV_PREFIX) for name in os.environ)
 
 
 def _source(loc: tuple[Any, ...], where: str) -> str:

@@ -8,13 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from console.config.capacity import with_stored_capacity
-from console.config.loader import (
-    DEMO_DEPLOYMENT,
-    DeploymentConfig,
-    Settings,
-    default_config_path,
-    load_settings,
-)
+from console.config.loader import default_config_path, load_settings
+from console.config.sections import DeploymentConfig
+from console.config.settings import DEMO_DEPLOYMENT, Settings
 from console.errors import ConfigError
 
 

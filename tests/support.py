@@ -87,3 +87,14 @@ def file_app(tmp_path: Path, lines: list[str]) -> ConsoleApp:
 def log_stream(app: ConsoleApp, which: str = "server-logs") -> LogStream:
     """One of the log pane's streams (``server-logs`` or ``audit-log``)."""
     return app.dashboard.query_one(f"#{which}", LogStream)
+
+
+def panel_rows(app: object, panel_id: str) -> list[str]:
+    """A panel's rows as shown, inside its box (the box is drawn with the rows)."""
+    from widgets.compare_panel import ComparePanel
+
+    panel = app.screen.query_one(f"#panel-{panel_id}", ComparePanel)  # type: ignore[attr-defined]
+    rows = [panel.render_line(y).text for y in range(panel.size.height)]
+    if rows and rows[0].startswith("╭"):
+        rows = [row[2:-2] for row in rows[1:-1]]
+    return rows

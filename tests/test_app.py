@@ -12,14 +12,13 @@ from console.errors import SourceError
 from console.model import DeploymentSpec, FleetSnapshot, Track
 from console.present import PANELS
 from console.tui.screens.help import HelpScreen
-from tests.support import T0, demo_app, demo_context, header_text, wait_polls
+from tests.support import T0, demo_app, demo_context, header_text, panel_rows, wait_polls
 from tests.waiting import wait_until
 from widgets.compare_panel import ComparePanel
 
 
 def panel_text(app: object, panel_id: str) -> str:
-    panel = app.screen.query_one(f"#panel-{panel_id}", ComparePanel)  # type: ignore[attr-defined]
-    return "\n".join(panel.render_line(y).text for y in range(panel.size.height))
+    return "\n".join(panel_rows(app, panel_id))
 
 
 async def test_first_poll_fills_every_panel() -> None:

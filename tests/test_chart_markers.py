@@ -9,7 +9,7 @@ from pathlib import Path
 
 from console.config import demo_audit_path
 from console.markers import AuditMarkers, Marker, positions
-from tests.support import T0, demo_app, file_app, wait_polls, wait_until
+from tests.support import T0, demo_app, file_app, panel_rows, wait_polls, wait_until
 from widgets.compare_panel import ComparePanel
 
 
@@ -52,11 +52,6 @@ def test_markers_are_this_deployments_changes_and_follow_the_file(tmp_path: Path
 def test_positions_place_markers_along_the_span() -> None:
     marks = [Marker(100.0, "S"), Marker(150.0, "R"), Marker(250.0, "E")]
     assert positions(marks, 100.0, 200.0) == ((0.0, "S"), (0.5, "R"))
-
-
-def panel_rows(app: object, panel_id: str) -> list[str]:
-    panel = app.screen.query_one(f"#panel-{panel_id}", ComparePanel)  # type: ignore[attr-defined]
-    return [panel.render_line(y).text for y in range(panel.size.height)]
 
 
 async def test_a_step_in_the_audit_trail_is_marked_on_every_chart(tmp_path: Path) -> None:

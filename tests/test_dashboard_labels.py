@@ -6,17 +6,11 @@ from __future__ import annotations
 import pytest
 
 from console.present import PANELS
-from tests.support import demo_app, wait_polls, wait_until
+from tests.support import demo_app, panel_rows, wait_polls, wait_until
 from widgets.canary_bar import CanaryBar
-from widgets.compare_panel import ComparePanel
 from widgets.status_header import StatusHeader
 
 SIZES = [(80, 24), (120, 40), (160, 48), (220, 60)]
-
-
-def panel_rows(app: object, panel_id: str) -> list[str]:
-    panel = app.screen.query_one(f"#panel-{panel_id}", ComparePanel)  # type: ignore[attr-defined]
-    return [panel.render_line(y).text for y in range(panel.size.height)]
 
 
 @pytest.mark.parametrize("scenario", ["healthy", "failing-canary", "cold-start"])

@@ -12,7 +12,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-__all__ = ["ELLIPSIS", "Segments", "fit", "fit_segments", "pieces_width", "strip_of"]
+__all__ = ["ELLIPSIS", "Segments", "fit", "fit_segments", "fit_text", "pieces_width", "strip_of"]
 
 ELLIPSIS = "…"
 Segments = list[Segment]
@@ -56,6 +56,13 @@ def _cut(segments: Segments, width: int) -> Segments:
             kept.append(Segment(set_cell_size(segment.text, room), segment.style))
         break
     return kept
+
+
+def fit_text(text: str, width: int) -> str:
+    """``text`` when it fits in ``width`` cells, otherwise its start and an ellipsis."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, width - 1) + ELLIPSIS if width > 0 else ""
 
 
 def fit(pieces: Iterable[tuple[str, Style]], width: int, pad_style: Style) -> Strip:

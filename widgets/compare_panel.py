@@ -7,14 +7,13 @@ from typing import ClassVar
 from rich.cells import cell_len
 from rich.style import Style
 from textual import events
-from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from widgets._strips import Segments, fit, fit_segments, pieces_width, strip_of
+from widgets._strips import Segments, fit, fit_segments, fit_text, pieces_width, strip_of
 from widgets.cell_fit import fit_lines
 from widgets.data import Cell, Column, PanelData
 from widgets.safe_text import clean
@@ -32,12 +31,16 @@ MIN_SPARK = 4
 """Narrowest sparkline in compact mode; values give up short forms and low-priority cells to
 leave it room (never digits)."""
 RULE = " │ "
+FRAME = 2
+"""Cells on each side taken by the box: its edge and one blank."""
 
 
 class ComparePanel(Widget):
     """A titled box: stable on the left, canary on the right, each with values and a sparkline.
 
-    Set ``panel.data`` (or call ``show``) with a ``PanelData`` to update it. When the panel or any
+    Set ``panel.data`` (or call ``show``) with a ``PanelData`` to update it. The box, its title
+    (top) and subtitle (bottom) are drawn with the rows, not by a CSS border: a bordered widget
+    costs Textual's compositor several times as much per repainted row. When the panel or any
     ancestor has the CSS class ``-compact`` it draws borderless rows instead, one per value line:
     ``Title  <stable values> <spark> │ <canary values> <spark>`` (sparklines on the first row).
     Clicking it posts ``ComparePanel.Selected``.
@@ -55,6 +58,9 @@ class ComparePanel(Widget):
         "compare-panel--track-stable",
         "compare-panel--track-canary",
         "compare-panel--marker",
+        "compare-panel--frame",
+        "compare-panel--title",
+        "compare-panel--subtitle",
     }
 
     SCOPED_CSS = False  # the compact rule must match ``.-compact ComparePanel`` from an ancestor
@@ -62,16 +68,11 @@ class ComparePanel(Widget):
     DEFAULT_CSS = """
     ComparePanel {
         height: auto;
-        border: round $panel-lighten-2;
-        border-title-color: $text;
-        border-title-style: bold;
-        border-subtitle-color: $text-muted;
-        padding: 0 1;
     }
+    /* A rule of its own for the compact layout (which no style tells apart) so that the class
+       changing on an ancestor re-styles the panel, and so re-measures and redraws it. */
     ComparePanel.-compact, .-compact ComparePanel {
-        height: auto;
-        border: none;
-        padding: 0;
+        min-height: 1;
     }
     ComparePanel > .compare-panel--ok { color: $level-ok; }
     ComparePanel > .compare-panel--warn { color: $level-warn; text-style: bold; }
@@ -84,6 +85,9 @@ class ComparePanel(Widget):
     ComparePanel > .compare-panel--track-stable { color: $spark-stable; text-style: bold; }
     ComparePanel > .compare-panel--track-canary { color: $spark-canary; text-style: bold; }
     ComparePanel > .compare-panel--marker { color: $foreground; text-style: bold reverse; }
+    ComparePanel > .compare-panel--frame { color: $panel-lighten-2; }
+    ComparePanel > .compare-panel--title { color: $text; text-style: bold; }
+    ComparePanel > .compare-panel--subtitle { color: $text-muted; }
     """
 
     compact_title_width: ClassVar[int] = 10
@@ -150,7 +154,6 @@ class ComparePanel(Widget):
                     self.refresh(*regions)
 
     def _update_titles(self, data: PanelData | None) -> None:
-        # Setting a border title repaints the widget, so only a new text is set.
         title = subtitle = None
         if data is not None:
             title = clean(data.title)
@@ -161,11 +164,7 @@ class ComparePanel(Widget):
             values = f"values over last {data.value_window}" if data.value_window else ""
             parts = (spark, data.note, values)
             subtitle = clean(" · ".join(part for part in parts if part)) or None
-        if (title, subtitle) == self._titles:
-            return
         self._titles = (title, subtitle)
-        self.border_title = None if title is None else Content(title)
-        self.border_subtitle = None if subtitle is None else Content(subtitle)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -180,7 +179,8 @@ class ComparePanel(Widget):
         rows = 1 if data is None else max(1, len(data.stable.lines), len(data.canary.lines))
         if self.compact:
             return rows + (1 if data is not None and data.heading else 0)
-        return rows + SPARK_ROWS + (1 if data is not None and data.chart_window else 0)
+        axis = 1 if data is not None and data.chart_window else 0
+        return rows + SPARK_ROWS + axis + 2  # and the box's top and bottom
 
     def render_line(self, y: int) -> Strip:
         width, height = self.content_size
@@ -213,6 +213,9 @@ class ComparePanel(Widget):
             "track-stable",
             "track-canary",
             "marker",
+            "frame",
+            "title",
+            "subtitle",
         ):
             styles[name] = self.get_component_rich_style(f"compare-panel--{name}")
         self._styles = styles
@@ -248,32 +251,64 @@ class ComparePanel(Widget):
     def _build(self, width: int, compact: bool) -> list[Strip]:
         if not self._styles:
             self._load_styles()
-        base = self._styles["normal"]
         data = self.data
-        if data is None or width <= 0:
-            return []
+        if width < (1 if compact else 2 * FRAME):
+            return []  # blank rows (``render_line``)
+        if data is None:  # compact: nothing; otherwise an empty box
+            blank = fit_segments([], width - 2 * FRAME, self._styles["normal"])
+            rows = max(self.content_size.height - 2, 0)
+            return [] if compact else self._framed([blank] * rows, width)
         self._scale = self._spark_scale(data)
         if compact:
             return self._build_compact(data, width)
+        return self._framed(self._build_wide(data, width - 2 * FRAME), width)
+
+    def _framed(self, rows: list[Segments], width: int) -> list[Strip]:
+        """``rows`` in a rounded box one cell in from its sides, the title on its top edge and
+        the subtitle on its bottom edge (right-aligned), as Textual draws a round border."""
+        base = self._styles["normal"]
+        frame = self._style("frame")
+        title, subtitle = self._titles
+        inner = width - 2
+
+        def edge(left: str, right: str, label: str | None, style: Style, end: bool) -> Strip:
+            pieces: Pieces = []
+            if label and inner >= 4:
+                text = fit_text(f" {label} ", inner - 2)
+                fill = inner - 1 - cell_len(text)
+                if end:
+                    pieces = [(left + "─" * fill, frame), (text, style), ("─" + right, frame)]
+                else:
+                    pieces = [(left + "─", frame), (text, style), ("─" * fill + right, frame)]
+            else:
+                pieces = [(left + "─" * inner + right, frame)]
+            return fit(pieces, width, base)
+
+        side = fit_segments([("│", frame), (" ", base)], FRAME, base)
+        end = fit_segments([(" ", base), ("│", frame)], FRAME, base)
+        body = [strip_of((side, row, end), width) for row in rows]
+        top = edge("╭", "╮", title, self._style("title"), end=False)
+        bottom = edge("╰", "╯", subtitle, self._style("subtitle"), end=True)
+        return [top, *body, bottom]
+
+    def _build_wide(self, data: PanelData, width: int) -> list[Segments]:
+        base = self._styles["normal"]
         left = (width - len(RULE)) // 2
         right = width - len(RULE) - left
         if left < 1:
             first = data.stable.lines[0] if data.stable.lines else ()
-            return [fit(self._cells(first), width, base)]
+            return [fit_segments(self._cells(first), width, base)]
         stable = self._half(data.stable, "stable", left, self._gutter(data, left))
         canary = self._half(data.canary, "canary", right, self._gutter(data, right))
         divider = fit_segments([(RULE, self._style("muted"))], len(RULE), base)
         blank_left = fit_segments([], left, base)
         blank_right = fit_segments([], right, base)
         return [
-            strip_of(
-                (
-                    stable[index] if index < len(stable) else blank_left,
-                    divider,
-                    canary[index] if index < len(canary) else blank_right,
-                ),
-                width,
-            )
+            [
+                *(stable[index] if index < len(stable) else blank_left),
+                *divider,
+                *(canary[index] if index < len(canary) else blank_right),
+            ]
             for index in range(max(len(stable), len(canary)))
         ]
 

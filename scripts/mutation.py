@@ -106,7 +106,12 @@ GROUPS = (
     ),
     Group(
         "config",
-        ("console/config/loader.py", "console/config/sections.py"),
+        (
+            "console/config/loader.py",
+            "console/config/environment.py",
+            "console/config/settings.py",
+            "console/config/sections.py",
+        ),
         ("tests/test_config.py", "tests/test_config_validation.py"),
         85,
     ),

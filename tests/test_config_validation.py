@@ -340,3 +340,16 @@ def test_a_bad_environment_value_is_blamed_on_its_variable_not_the_file(
     with pytest.raises(ConfigError) as caught:
         load_settings(config)
     assert {p.split(":")[0] for p in caught.value.problems} == {"environment", str(config)}
+
+
+def test_a_section_set_as_json_is_blamed_on_its_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The variable sets the whole section; the bad value is one level inside it.
+    config = tmp_path / "console.toml"
+    config.write_text('refresh_interval = "2s"\n')
+    monkeypatch.setenv("INFERENCE_CONSOLE_UI", '{"window": "7m"}')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    (problem,) = caught.value.problems
+    assert problem.startswith("environment: INFERENCE_CONSOLE_UI: ui.window:")

@@ -88,9 +88,19 @@ class Release:
         waits out: close the dialog and ask again until the plan can run (a refusal that lasts
         fails with the screen)."""
 
+        def dialog(s: str) -> bool:
+            return "y = yes" in s or "Cannot run" in s
+
         def runnable_dialog() -> str:
             self.tmux.keys(key)
-            screen = self.tmux.wait_for(lambda s: "y = yes" in s or "Cannot run" in s, "the dialog")
+            # A key the console takes says "planning …" at once. The last action's outcome
+            # reaches the audit trail a moment before the console has taken it in, and until
+            # then the canary keys do nothing: a key not taken is pressed again.
+            try:
+                self.tmux.wait_for(lambda s: dialog(s) or "planning" in s, "the key", timeout=5)
+            except AssertionError:
+                return ""
+            screen = self.tmux.wait_for(dialog, "the dialog")
             if "Cannot run" in screen:  # settling (at 80×24 the reason may be scrolled away)
                 self.tmux.keys("Escape")
                 self.tmux.wait_for(lambda s: "Cannot run" not in s, "the dialog to close")

@@ -175,3 +175,37 @@ def test_ready_pods_of_an_unobserved_generation_do_not_count(fake: FakeKube) -> 
     status = k8s.wait_ready(SPEC, Track.CANARY, 2, 10, threading.Event(), seen.append)
     assert seen[0].ready == 2 and not seen[0].caught_up
     assert status.observed_generation == generation and status.ready == 2
+
+
+def test_a_closed_watch_never_hands_its_connection_back_while_it_is_being_read() -> None:
+    # The reader thread may still be inside the watch's connection when the wait closes it.
+    # Handed back to the pool, the next request could take it and then have it closed under it
+    # by that thread ("sock is None" mid-call). So close shuts the stream, closes it (and its
+    # connection) and waits for the reader; the pool makes a new connection.
+    from console.sources.k8s_wait import _Stream
+
+    done: list[str] = []
+    closed = threading.Event()
+
+    class Response:
+        def shutdown(self) -> None:
+            done.append("shutdown")
+
+        def release_conn(self) -> None:
+            done.append("release_conn")
+
+        def close(self) -> None:
+            done.append("close")
+            closed.set()
+
+    def reader() -> None:  # inside a read until the stream is closed under it
+        closed.wait(5)
+        done.append("reader ended")
+
+    stream = object.__new__(_Stream)
+    stream._resp = Response()
+    stream._thread = threading.Thread(target=reader, daemon=True)
+    stream._thread.start()
+    stream.close()
+    assert done == ["shutdown", "close", "reader ended"]  # and never release_conn
+    assert not stream._thread.is_alive()

@@ -66,9 +66,13 @@ class _Stream:
             return None
 
     def close(self) -> None:
-        for step in ("shutdown", "release_conn", "close"):
+        """Shut the stream and close its connection. The connection is never handed back to
+        the pool: the reader thread may still be inside it, and a connection that thread closes
+        after another request took it from the pool fails that request mid-call."""
+        for step in ("shutdown", "close"):
             with contextlib.suppress(Exception):  # the stream may already be gone
                 getattr(self._resp, step)()
+        self._thread.join(timeout=1.0)  # the shut stream ends its read at once
 
 
 def wait_ready(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.color import Color
@@ -303,3 +304,16 @@ async def test_new_data_that_reads_the_same_is_not_repainted() -> None:
         panel.data = PanelData("Tokens", changed.stable, changed.canary)  # a new title only
         await pilot.pause()
         assert repaints and "Tokens" in rows(panel)[0]  # on the top edge
+
+
+@pytest.mark.parametrize("width", [4, 5, 7, 9, 12, 30])
+async def test_the_box_is_whole_at_any_width(width: int) -> None:
+    # The box is drawn with the rows: however narrow, it has its four corners and equal rows.
+    app = PanelApp(panel_data("A title longer than the panel is wide"))
+    async with app.run_test(size=(width, 12)) as pilot:
+        await pilot.pause()
+        text = rows(app.query_one(ComparePanel))
+        assert text[0].startswith("╭") and text[0].endswith("╮"), text
+        assert text[-1].startswith("╰") and text[-1].endswith("╯"), text
+        assert all(row.startswith("│") and row.endswith("│") for row in text[1:-1]), text
+        assert {len(row) for row in text} == {width}

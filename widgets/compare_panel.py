@@ -284,6 +284,9 @@ class ComparePanel(Widget):
                 pieces = [(left + "─" * inner + right, frame)]
             return fit(pieces, width, base)
 
+        want = self.content_size.height - 2  # a very narrow panel has fewer rows than room
+        if len(rows) < want:
+            rows = rows + [fit_segments([], inner - 2, base)] * (want - len(rows))
         side = fit_segments([("│", frame), (" ", base)], FRAME, base)
         end = fit_segments([(" ", base), ("│", frame)], FRAME, base)
         body = [strip_of((side, row, end), width) for row in rows]

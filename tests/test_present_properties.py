@@ -18,13 +18,13 @@ from console.model import (
     History,
     Quantiles,
     Replicas,
-    SizeStats,
     Track,
     TrackValues,
 )
 from console.present import PANELS, format_seconds, present
 from console.units import parse_quantity
 from tests.budget import budget
+from tests.present_support import FULL
 
 T = ThresholdsConfig()
 RANK = {"ok": 0, "warn": 1, "bad": 2}
@@ -205,26 +205,6 @@ def test_each_track_sparkline_is_its_own_history() -> None:
         assert data.stable.spark == (1.0, 2.0) and data.canary.spark == (7.0,)
         assert (data.stable.label, data.canary.label) == ("stable", "canary")
         assert data.shared_scale == (spec.id == "latency")
-
-
-FULL = TrackValues(
-    requests_per_s=12.0,
-    error_share=0.01,
-    codes_per_s=CodeRates(ok=11.0, client_error=0.5, server_error=0.5),
-    input_tokens=SizeStats(mean=512.0, p90=2040.0),
-    output_tokens=SizeStats(mean=128.0, p90=700.0),
-    ttft_s=Quantiles(p50=0.2, p90=0.5, p99=0.9),
-    itl_s=Quantiles(p50=0.02, p90=0.03, p99=0.05),
-    e2e_s=Quantiles(p50=3.0, p90=6.0, p99=9.0),
-    tps=Quantiles(p50=40.0, p90=55.0, p99=70.0),
-    replicas=Replicas(desired=4, serving=4, starting=0),
-    gpu_memory_used_fraction=0.8,
-    gpu_utilization_fraction=0.6,
-    kv_cache_used_fraction=0.4,
-    cpu_cores=3.5,
-    host_memory_bytes=8.0 * 2**30,
-    queue_depth=2.0,
-)
 
 
 def test_labels_are_muted_and_values_are_not() -> None:

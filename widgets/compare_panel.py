@@ -255,9 +255,7 @@ class ComparePanel(Widget):
         if width < (1 if compact else 2 * FRAME):
             return []  # blank rows (``render_line``)
         if data is None:  # compact: nothing; otherwise an empty box
-            blank = fit_segments([], width - 2 * FRAME, self._styles["normal"])
-            rows = max(self.content_size.height - 2, 0)
-            return [] if compact else self._framed([blank] * rows, width)
+            return [] if compact else self._framed([], width)
         self._scale = self._spark_scale(data)
         if compact:
             return self._build_compact(data, width)
@@ -284,7 +282,7 @@ class ComparePanel(Widget):
                 pieces = [(left + "─" * inner + right, frame)]
             return fit(pieces, width, base)
 
-        want = self.content_size.height - 2  # a very narrow panel has fewer rows than room
+        want = self.content_size.height - 2  # no data, or a very narrow panel: fewer rows
         if len(rows) < want:
             rows = rows + [fit_segments([], inner - 2, base)] * (want - len(rows))
         side = fit_segments([("│", frame), (" ", base)], FRAME, base)

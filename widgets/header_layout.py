@@ -9,6 +9,7 @@ from typing import Final
 
 from rich.cells import cell_len
 
+from widgets._strips import fit_text
 from widgets.data import HeaderData
 from widgets.safe_text import clean
 
@@ -108,15 +109,6 @@ _REDUCTIONS: Final[tuple[str, ...]] = (
 """The order in which parts are given up when the line is too narrow."""
 
 
-def _truncate(text: str, cells: int) -> str:
-    if cell_len(text) <= cells:
-        return text
-    text = text[:cells]
-    while cell_len(text) > cells - 1:
-        text = text[:-1]
-    return text + "…"
-
-
 def _short_source(source: str) -> str:
     for index, char in enumerate(source):
         if char in " :/(@":
@@ -129,7 +121,7 @@ def _groups(data: HeaderData, plan: _Plan, app_name: str) -> Iterator[list[Piece
     if plan.app and app_name:
         yield [(clean(app_name), "app")]
     limit = DEPLOYMENT_CELLS[0] if plan.long_deployment else DEPLOYMENT_CELLS[1]
-    yield [(_truncate(clean(data.deployment), limit), "deployment")]
+    yield [(fit_text(clean(data.deployment), limit), "deployment")]
     if data.fleet:  # stable in trouble: red whatever the canary comparison says
         yield [(f"{pad}✗ stable {clean(data.fleet)}{pad}", "failing")]
     if plan.source and data.source:

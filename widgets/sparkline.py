@@ -134,22 +134,16 @@ def render_sparkline(
         high = max(present)
     steps = 8 * height
 
-    levels: list[int] = []
-    add = levels.append
-    span = high - low
+    span, top = high - low, steps - 1
     if high <= low:
         levels = [0 if value is None else 1 for value in columns]
     elif math.isinf(span):
-        for value in columns:
-            add(0 if value is None else 1 + round(_fraction(value, low, high) * (steps - 1)))
-    else:
-        top = steps - 1
-        for value in columns:
-            if value is None:
-                add(0)
-            else:
-                fraction = (value - low) / span  # as ``_fraction``, without the call
-                add(1 + round(min(1.0, max(0.0, fraction)) * top))
+        levels = [0 if v is None else 1 + round(_fraction(v, low, high) * top) for v in columns]
+    else:  # as ``_fraction``, without a call per column
+        levels = [
+            0 if v is None else 1 + round(min(1.0, max(0.0, (v - low) / span)) * top)
+            for v in columns
+        ]
 
     rows: list[str] = []
     for row in range(height - 1, -1, -1):

@@ -73,7 +73,8 @@ class Aged:
 
 @pytest.fixture(scope="module")
 def aged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Aged]:
-    end = int(time.time()) // 60 * 60 - 3600
+    # On a boundary of promtool's 2 h blocks, the recorded series' hardest case (see below).
+    end = int(time.time()) // 7200 * 7200
     tmp = tmp_path_factory.mktemp("aged")
     write_aged_fleet(tmp / "fleet.om", end, end - AGED_S)
     rules = tmp / "rules.yml"
@@ -133,7 +134,9 @@ def test_recorded_series_stay_fresh_so_the_rules_record_the_sample_time(aged: Ag
     recorded_at = aged.query(
         f"timestamp(namespace_track:vllm_num_requests_waiting:sum{{{canary_sel}}})", end
     )
-    assert end - 15 < recorded_at <= end
+    # promtool evaluates on the group's 15 s grid and ends each 2 h block a second before the
+    # next begins; ``end`` is on a block boundary, so the newest evaluation is up to 16 s old.
+    assert end - 16 < recorded_at <= end
     snap = source.snapshot(SPEC, 60.0, at=end)
     assert source.queries == len(source.panels) == 6
     assert snap.stale is True and snap.stale_reason == f"canary metrics {AGED_S}s old"

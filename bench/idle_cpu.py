@@ -4,6 +4,10 @@ All run at the same time in real terminals (tmux, 80x24 and 160x48) for the same
 console also runs without its simulated server-log tail, to show what the tail costs. CPU is read
 from /proc (user + system, in 10 ms ticks) after a warm-up, over three 30 s windows; the figure is
 the median of the windows' ratios. Target: ratio ≤ 2.
+
+A third baseline shows how much of that Textual itself costs: the console records how many rows
+and cells its frames repaint (first seconds of the run), and a bare app that repaints as many
+every second, with nothing to compute, runs beside the others ("floor").
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import uuid
 from pathlib import Path
 
 WARMUP_S = 5.0
+PROBE_S = 10.0
+"""How long the console's repaints are counted before the floor app starts."""
 MEASURE_S = 30.0
 WINDOWS = 3
 
@@ -28,19 +34,24 @@ def _cpu_seconds(pid: int) -> float:
     return (utime + stime) / os.sysconf("SC_CLK_TCK")
 
 
-#: What runs: name -> (app, extra environment).
+#: What runs: name -> (``bench.apps`` arguments, extra environment); the floor's are set once
+#: the console's repaints are known.
 RUNS = {
     "clock": ("clock", ""),
-    "console": ("console", ""),
+    "console": ("console --repaints {tmpdir}/repaints", ""),
     # The same dashboard without the simulated server-log tail, to show what the tail costs.
     "console-no-log-tail": ("console", "INFERENCE_CONSOLE_LOGS__SIM=false "),
+    "floor": ("floor --rows {rows} --cells {cells}", ""),
 }
 
 
-def _start(name: str, tmpdir: str, size: tuple[int, int]) -> tuple[list[str], int]:
+def _start(
+    name: str, tmpdir: str, size: tuple[int, int], **fields: object
+) -> tuple[list[str], int]:
     session = f"bench-{name}-{uuid.uuid4().hex[:6]}"
     tmux = ["tmux", "-L", session]  # a server of its own, sized for this run
     app, env = RUNS[name]
+    app = app.format(tmpdir=tmpdir, **fields)
     cmd = (
         f"env -i HOME={tmpdir} XDG_CONFIG_HOME={tmpdir} TERM=xterm-256color {env}"
         f"{sys.executable} -m bench.apps {app}"
@@ -65,8 +76,14 @@ def main(
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmpdir:
-        sessions = {name: _start(name, tmpdir, size) for name in RUNS}
+        first = [name for name in RUNS if name != "floor"]
+        sessions = {name: _start(name, tmpdir, size) for name in first}
         try:
+            time.sleep(WARMUP_S + PROBE_S)
+            # The console's mean repaint per frame so far: the floor app repaints as much.
+            rows, cells, frames = (Path(tmpdir) / "repaints").read_text().split()
+            repaint = {"rows": round(float(rows)), "cells": int(cells), "frames": int(frames)}
+            sessions["floor"] = _start("floor", tmpdir, size, **repaint)
             time.sleep(WARMUP_S)  # let all finish starting before measuring idle
             samples = [{name: _cpu_seconds(pid) for name, (_, pid) in sessions.items()}]
             for _ in range(windows):
@@ -81,29 +98,45 @@ def main(
     ]
     ratios = [u["console"] / max(u["clock"], 1e-9) for u in used]
     quiet_ratios = [u["console-no-log-tail"] / max(u["clock"], 1e-9) for u in used]
+    floor_ratios = [u["floor"] / max(u["clock"], 1e-9) for u in used]
+    over_floor = [u["console"] / max(u["floor"], 1e-9) for u in used]
     mean = {n: statistics.fmean(u[n] for u in used) for n in RUNS}
     result = {
         "clock_cpu_s": mean["clock"],
         "console_cpu_s": mean["console"],
+        "floor_cpu_s": mean["floor"],
         "ratio": statistics.median(ratios),
         "no_log_tail_ratio": statistics.median(quiet_ratios),
+        "floor_ratio": statistics.median(floor_ratios),
+        "console_over_floor": statistics.median(over_floor),
     }
     print(
         f"CPU while idle, {windows} windows of {measure_s:.0f}s ({size[0]}x{size[1]} in tmux, "
         "all at once; mean CPU per window)"
     )
+    floor_label = f"floor ({repaint['rows']} rows, {repaint['cells']} cells)"
     for name, label in (
         ("clock", "bare app, 1 Hz clock"),
         ("console", "console, 1 s refresh"),
         ("console-no-log-tail", "without the log tail"),
+        ("floor", floor_label),
     ):
         print(
-            f"  {label:<24}  {mean[name]:.2f} s CPU ({100 * mean[name] / measure_s:.1f}% of a core)"
+            f"  {label:<28}  {mean[name]:.2f} s CPU ({100 * mean[name] / measure_s:.1f}% of a core)"
         )
     shown = " ".join(f"{r:.2f}" for r in ratios)
-    print(f"  ratio                     {result['ratio']:.2f}x median ({shown})   (target <= 2x)")
+    print(
+        f"  ratio                         {result['ratio']:.2f}x median ({shown})   (target <= 2x)"
+    )
     shown = " ".join(f"{r:.2f}" for r in quiet_ratios)
-    print(f"  without the log tail      {result['no_log_tail_ratio']:.2f}x median ({shown})")
+    print(f"  without the log tail          {result['no_log_tail_ratio']:.2f}x median ({shown})")
+    shown = " ".join(f"{r:.2f}" for r in floor_ratios)
+    print(f"  floor / clock                 {result['floor_ratio']:.2f}x median ({shown})")
+    shown = " ".join(f"{r:.2f}" for r in over_floor)
+    print(f"  console / floor               {result['console_over_floor']:.2f}x median ({shown})")
+    print(
+        f"  (the floor repaints what the console's frames did: {repaint['frames']} frames counted)"
+    )
     return result
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from console.errors import SourceError
 from console.model import DeploymentSpec, Track, TrackValues
-from console.sources.profiles import PROFILES, apply_prefix
+from console.profiles import PROFILES, apply_prefix
 from console.sources.prometheus import PrometheusSource
 from console.sources.promql import PrometheusClient
 from tests import prom_profiles as P

@@ -4,8 +4,8 @@ environment overrides through pydantic-settings, loaded only when a variable is 
 (``environment``), and which file and deployment a run uses (``resolve``).
 
 Headless: imports the domain model, units and errors, and the PromQL table
-``console.sources.profiles`` (pure data) to refuse unknown query overrides; never Textual, the
-UI, the CLI or the sources' backends (the factory builds those from these settings)."""
+``console.profiles`` (pure data) to refuse unknown query overrides; never Textual, the UI,
+the CLI or the sources (the factory builds those from these settings)."""
 
 from console.config.loader import default_config_path, load_settings
 from console.config.resolve import Loaded, resolve

@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from console.model import DeploymentSpec
+from console.profiles import resolve as resolve_queries
 from console.traffic.endpoints import EndpointsConfig
 from console.units import parse_duration
 
@@ -187,9 +188,7 @@ class PrometheusConfig(_Section):
 
     @model_validator(mode="after")
     def _known_queries(self) -> PrometheusConfig:
-        from console.sources.profiles import resolve
-
-        resolve(self.profile, self.queries, self.metric_prefix)
+        resolve_queries(self.profile, self.queries, self.metric_prefix)
         return self
 
 

@@ -29,8 +29,8 @@ from datetime import UTC, datetime
 from console.clock import Clock, SystemClock
 from console.errors import SourceError
 from console.model import DeploymentSpec, FleetSnapshot, History, Track
+from console.profiles import Input, resolve
 from console.sim.evaluate import track_values
-from console.sources.profiles import Input, resolve
 from console.sources.prom_interval import ScrapeIntervals
 from console.sources.prometheus_values import (
     INPUT_LABEL,
@@ -105,7 +105,7 @@ class PrometheusSource:
         self.client.close()
 
     def selectors(self, spec: DeploymentSpec) -> dict[Track, dict[str, str]]:
-        """The placeholder values of each track (see ``console.sources.profiles``)."""
+        """The placeholder values of each track (see ``console.profiles``)."""
         return track_placeholders(spec, self.track_selectors.get(spec.name))
 
     # -- the MetricsSource protocol --------------------------------------------------------------

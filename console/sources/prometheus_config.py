@@ -8,8 +8,8 @@ from console.clock import Clock
 from console.config import DeploymentConfig, PrometheusConfig
 from console.errors import SourceError
 from console.model import Track
+from console.profiles import resolve
 from console.sources.cost_inputs import PrometheusCostInputs, cost_queries, profile_queries
-from console.sources.profiles import resolve
 from console.sources.prometheus import PrometheusSource
 from console.sources.promql import PrometheusClient
 from console.sources.recording import Rule, track_rules

@@ -16,7 +16,7 @@ from __future__ import annotations
 from console.clock import Clock
 from console.errors import SourceError
 from console.model import DeploymentSpec, Track
-from console.sources.profiles import Input
+from console.profiles import Input
 from console.sources.prometheus import STALE_AFTER_S, PrometheusSource
 from console.sources.prometheus_values import Raw, compose
 from console.sources.promql import PrometheusClient

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from string import Template
 
 from console.model import HISTORY_KEYS, Track
+from console.profiles import LAST_SAMPLE, Input, Profile
 from console.sim.histogram import histogram_quantile
-from console.sources.profiles import LAST_SAMPLE, Input, Profile
 
 #: Labels the composed queries add to every series (unlikely to clash with a server's own).
 TRACK_LABEL = "console_track"

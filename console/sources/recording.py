@@ -30,7 +30,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from console.sources.profiles import LAST_SAMPLE, Input
+from console.profiles import LAST_SAMPLE, Input
 from console.sources.prometheus_values import expand
 
 MARKER = "namespace_track:inference_console_rules:info"

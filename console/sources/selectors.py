@@ -59,7 +59,7 @@ def matches(deployment: str, pod: str) -> bool:
 def track_placeholders(
     spec: DeploymentSpec, overrides: dict[Track, str] | None = None
 ) -> dict[Track, dict[str, str]]:
-    """The template placeholders of each track (see ``console.sources.profiles``): ``sel`` (or
+    """The template placeholders of each track (see ``console.profiles``): ``sel`` (or
     the configured selector override), ``gpu_sel``, ``gpu_pod_sel``, ``deployment_sel``, and
     ``rec_sel``, the labels of the track's recorded series (``console.sources.recording``). The
     raw queries and the recording rules are both built from this, so they cannot disagree."""

@@ -7,6 +7,9 @@ Every query is a per-track template (``string.Template``) over these placeholder
 matchers, ``$window`` the range of ``rate``. An input either yields one value per track or, with
 ``by``, one value per value of that label (``class`` for response codes, ``le`` for histogram
 buckets: quantiles are computed from the track's summed buckets with PromQL's own rules).
+
+Pure data, below both its users: the Prometheus sources query with it, and the configuration
+refuses an override of a query it does not know.
 """
 
 from __future__ import annotations

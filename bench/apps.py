@@ -1,16 +1,26 @@
 """The apps the benchmarks run: the console on the simulated fleet and bare Textual baselines.
 
 Run as ``python -m bench.apps NAME [--first-paint frame|data]``: the app exits right after its first
-painted frame, or after the frame that shows its first poll's values (the console's full paint).
+painted frame, or after the frame that shows its first poll's values (the console's full paint),
+and prints ``painted-at`` and the wall time it was painted.
 ``--repaints FILE`` (the console) keeps writing to FILE how many rows and cells its partial frames
 repaint on average; ``floor --rows R --cells C`` repaints that much every second with nothing
 else to do: what Textual itself costs for the console's changes.
+
+The console starts as its command does (``console.cli.entry``): the collector paused from the
+first import until the console is built (``console.startup``).
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
+
+if __name__ == "__main__" and sys.argv[1:2] == ["console"]:
+    from console.startup import pause_collector
+
+    pause_collector()  # before the imports below, as in the command
+
+import argparse
 import time
 from pathlib import Path
 
@@ -127,15 +137,25 @@ def build(name: str, rows: int = 0, cells: int = 0) -> App[None]:
         from console.factory import build_context
 
         args = build_parser().parse_args(["--demo"])
+        from console.startup import resume_collector
         from console.tui.app import ConsoleApp
 
-        return ConsoleApp(build_context(load(args)), own_process=True)  # as the command runs it
+        ctx = build_context(load(args))
+        resume_collector()
+        return ConsoleApp(ctx, own_process=True)  # as the command runs it
     raise SystemExit(f"unknown app {name!r}")
+
+
+def _painted() -> None:
+    """Say when the awaited frame was painted (wall clock: the benchmark compares it with the
+    time it started the process, so what the app does to exit is not counted)."""
+    print(f"painted-at {time.time():.6f}", flush=True)
 
 
 async def _exit_after_first_frame(pilot: Pilot[object]) -> None:
     """Exit once the first screen is laid out and painted (the console: panels still empty)."""
     await pilot.pause()
+    _painted()
     pilot.app.exit()
 
 
@@ -146,6 +166,7 @@ async def _exit_after_first_data(pilot: Pilot[object]) -> None:
     while dashboard is not None and dashboard.polls < 1:
         await pilot.pause(0.001)
     await pilot.pause()  # the refresh that paints what the poll applied
+    _painted()
     app.exit()
 
 

@@ -1,5 +1,5 @@
 """Entry point for ``python -m console``."""
 
-from console.cli import main
+from console.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

@@ -42,6 +42,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def entry() -> int:
+    """The process's entry point (the ``inference-console`` script, ``python -m console``):
+    ``main`` with the collector paused until the command is built (``console.startup``)."""
+    from console.startup import pause_collector, resume_collector
+
+    pause_collector()
+    try:
+        return main()
+    finally:
+        resume_collector()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The command; an unexpected error is one line and a crash file, never a traceback."""
     try:
@@ -71,7 +83,10 @@ def _main(argv: Sequence[str] | None) -> int:
     if func is None:
         from console.commands.run import run
 
-        return run(args)
+        return run(args)  # resumes collecting once the console is built
+    from console.startup import resume_collector
+
+    resume_collector()
     status: int = func(args)
     return status
 

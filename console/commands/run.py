@@ -53,8 +53,10 @@ def run(args: argparse.Namespace) -> int:
         ctx.settings = ctx.settings.model_copy(
             update={"ui": ctx.settings.ui.model_copy(update={"theme": args.theme})}
         )
+    from console.startup import resume_collector
     from console.tui.app import ConsoleApp
 
+    resume_collector()  # the console is built: what start-up made is frozen (console.startup)
     app = ConsoleApp(ctx, own_process=True)
     cancel = threading.Event()
     with stop_on_signals(cancel):  # while the app runs its own handlers take precedence

@@ -103,8 +103,9 @@ class FloorApp(App[None]):
 
 
 def record_repaints(app: App[None], path: Path) -> None:
-    """Keep ``path`` holding ``rows cells frames``: the mean rows and cells the console's partial
-    frames repainted so far (what ``console/tui/wire.py`` is handed to send)."""
+    """Keep ``path`` holding ``rows cells frames``: how many rows and cells the console's partial
+    frames repainted so far, and how many frames (what ``console/tui/wire.py`` is handed to
+    send); a reader takes the difference between two readings for a stretch of its own."""
     from console.tui import wire
 
     terminal = app._terminal  # type: ignore[attr-defined]
@@ -117,8 +118,7 @@ def record_repaints(app: App[None], path: Path) -> None:
             totals[0] += len({y for y, _, _ in sent.spans})
             totals[1] += sum(x2 - x1 for _, x1, x2 in sent.spans)
             totals[2] += 1
-            rows, cells, frames = totals
-            path.write_text(f"{rows / frames:.1f} {cells / frames:.0f} {frames}\n")
+            path.write_text(" ".join(map(str, totals)) + "\n")
         return sent
 
     terminal.update = counted

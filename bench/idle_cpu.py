@@ -70,6 +70,11 @@ def _start(
     return tmux, int(shown.stdout.strip())
 
 
+def _repaints(tmpdir: str) -> tuple[int, ...]:
+    """The console's repaint totals so far: rows, cells, frames (``bench.apps``)."""
+    return tuple(int(n) for n in (Path(tmpdir) / "repaints").read_text().split())
+
+
 def main(
     measure_s: float = MEASURE_S, size: tuple[int, int] = (160, 48), windows: int = WINDOWS
 ) -> dict[str, float]:
@@ -79,10 +84,17 @@ def main(
         first = [name for name in RUNS if name != "floor"]
         sessions = {name: _start(name, tmpdir, size) for name in first}
         try:
-            time.sleep(WARMUP_S + PROBE_S)
-            # The console's mean repaint per frame so far: the floor app repaints as much.
-            rows, cells, frames = (Path(tmpdir) / "repaints").read_text().split()
-            repaint = {"rows": round(float(rows)), "cells": int(cells), "frames": int(frames)}
+            # The console's mean repaint per frame, idle: the floor app repaints as much.
+            time.sleep(WARMUP_S)
+            start = _repaints(tmpdir)
+            time.sleep(PROBE_S)
+            rows, cells, frames = (b - a for a, b in zip(start, _repaints(tmpdir), strict=True))
+            frames = max(frames, 1)
+            repaint = {
+                "rows": round(rows / frames),
+                "cells": round(cells / frames),
+                "frames": frames,
+            }
             sessions["floor"] = _start("floor", tmpdir, size, **repaint)
             time.sleep(WARMUP_S)  # let all finish starting before measuring idle
             samples = [{name: _cpu_seconds(pid) for name, (_, pid) in sessions.items()}]

@@ -276,19 +276,26 @@ async def test_the_cost_screen_opens_without_a_toast_over_it() -> None:
 async def test_the_command_freezes_start_up_objects_after_the_first_paint() -> None:
     import gc
 
+    from console.startup import IDLE_THRESHOLDS
     from console.tui.app import ConsoleApp
     from tests.support import demo_context
 
-    # An app in a process of its own (the command) freezes what start-up built, once.
+    thresholds = gc.get_threshold()
+    assert thresholds != IDLE_THRESHOLDS
+    # An app in a process of its own (the command) freezes what start-up built, once, and
+    # collects young objects less often.
     app = ConsoleApp(demo_context(), own_process=True)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_polls(pilot, app)
             await wait_until(pilot, lambda: gc.get_freeze_count() > 0, "the freeze")
+            assert gc.get_threshold() == IDLE_THRESHOLDS
     finally:
         gc.unfreeze()  # this process runs many apps: give the objects back to the collector
+        gc.set_threshold(*thresholds)
     # One among many (the tests) leaves the collector alone.
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_polls(pilot, app, 2)
         assert gc.get_freeze_count() == 0
+        assert gc.get_threshold() == thresholds

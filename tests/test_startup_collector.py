@@ -146,3 +146,28 @@ def test_a_failed_start_turns_the_collector_back_on() -> None:
     )
     assert seen["status"] != 0
     assert seen["enabled"] is True
+
+
+@pytest.mark.slow  # a fresh interpreter
+def test_settling_collects_freezes_and_raises_the_young_threshold() -> None:
+    seen = _run(
+        """
+        import gc, json
+        from console.startup import IDLE_THRESHOLDS, settle_collector
+        cycle = []
+        cycle.append(cycle)  # garbage, found by the collection before the freeze
+        del cycle
+        before = gc.get_freeze_count()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        kept = [[object()] for _ in range(100)]
+        settle_collector()
+        print(json.dumps({"thresholds": gc.get_threshold(), "wanted": IDLE_THRESHOLDS,
+                          "frozen": gc.get_freeze_count() - before,
+                          "garbage": len(gc.garbage), "enabled": gc.isenabled()}))
+        """
+    )
+    assert seen["thresholds"] == seen["wanted"]
+    assert isinstance(seen["wanted"], list) and seen["wanted"][0] > 700  # CPython's default
+    assert isinstance(seen["frozen"], int) and seen["frozen"] >= 200
+    assert seen["garbage"] == 1  # the cycle was collected, not frozen
+    assert seen["enabled"] is True

@@ -39,7 +39,7 @@ class ConsoleApp(CanaryKeys):
 
     def __init__(self, ctx: AppContext, *, own_process: bool = False) -> None:
         """``own_process``: the app is the process (the command, not a test or an embedding), so
-        it may tune the process's garbage collector after start-up (see ``settle_gc``)."""
+        it may tune the process's garbage collector after start-up (``console.startup``)."""
         super().__init__()
         self.ctx = ctx
         self.own_process = own_process

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import time
 
 from textual.app import ComposeResult
@@ -18,6 +17,7 @@ from console.gates import GateReport, evaluate
 from console.markers import AuditMarkers, Marker
 from console.model import DeploymentSpec, FleetSnapshot
 from console.present import PANELS, present
+from console.startup import settle_collector
 from console.tui.host import Host, host_of
 from console.tui.messages import PollFailed, SnapshotReady
 from console.tui.poller import Poller
@@ -164,7 +164,7 @@ class DashboardScreen(Screen[None]):
             return
         self.polls += 1
         if self.polls == 1 and self.console.own_process:
-            self.set_timer(SETTLE_GC_AFTER_S, settle_gc)  # once the first paint is out
+            self.set_timer(SETTLE_GC_AFTER_S, settle_collector)  # once the first paint is out
         self.failures = 0
         self.last_error = ""
         before = self.snapshot.canary if self.snapshot is not None else None
@@ -269,16 +269,7 @@ class DashboardScreen(Screen[None]):
 
 
 SETTLE_GC_AFTER_S = 2.0
-
-
-def settle_gc() -> None:
-    """After the first paint: what start-up built (modules, styles, the simulated fleet) lives
-    as long as the app, so keep it out of the collector's full passes, which rescan every
-    tracked object (47 ms every ~20 s idle). Collect first, so no garbage is frozen with it.
-    Only when the app is the process: frozen objects are never collected, so a process that
-    runs app after app (the tests) would keep every one of them."""
-    gc.collect()
-    gc.freeze()
+"""Seconds after the first poll when the collector settles (``settle_collector``)."""
 
 
 class SlowRefreshHint:

@@ -68,7 +68,9 @@ class DashboardScreen(Screen[None]):
         yield TrafficHeadline(id="traffic-headline")
         with Container(id="panels"):
             for spec in PANELS:
-                yield ComparePanel(id=f"panel-{spec.id}", classes="panel")
+                # The last spans the grid's row (a class: see themes/console.tcss).
+                classes = "panel -full-row" if spec is PANELS[-1] else "panel"
+                yield ComparePanel(id=f"panel-{spec.id}", classes=classes)
         yield LogsPane(self.console.ctx.settings.logs.buffer_lines, id="logs")
         yield KeyBar()
 

@@ -96,7 +96,8 @@ def evaluate(
     canary = snapshot.tracks.get(Track.CANARY, TrackValues())
     if configured_percent is not None and configured_percent <= 0:
         return GateReport((_stable_health(stable, gates, window), _NOTHING_TO_COMPARE))
-    seen = _finite(canary.requests_per_s) * snapshot.window_s
+    # A rate from outside so large that the count overflows (1e308/s) is no count at all.
+    seen = _finite(_finite(canary.requests_per_s) * snapshot.window_s)
     dead = _dead_canary(canary, configured_percent, seen, window)
     if dead is not None:
         return GateReport((dead,))

@@ -168,6 +168,19 @@ def test_mirrored_copies_do_not_count_as_canary_traffic() -> None:
     assert naive.observed is not None and naive.observed > 13
 
 
+def test_a_rate_whose_count_overflows_counts_as_no_requests() -> None:
+    # 1e308 req/s over a 5 m window is infinitely many requests: as unknown as an infinite rate.
+    flood = healthy(requests_per_s=1e308)
+    report = evaluate(snap(flood), GATES, 5.0)
+    sample = next(r for r in report.results if r.name == "sample")
+    assert sample.status is GateStatus.INCONCLUSIVE and sample.observed == 0.0
+    assert "inf" not in sample.detail
+    # With no minimum asked, it passes as a count of zero, not an infinite one.
+    unasked = evaluate(snap(flood), GATES.model_copy(update={"min_requests": 0}), 5.0)
+    counted = next(r for r in unasked.results if r.name == "sample")
+    assert counted.observed == 0.0 and "inf" not in counted.detail
+
+
 def test_nan_and_inf_are_inconclusive_never_a_crash() -> None:
     for bad in (float("nan"), float("inf")):
         odd = healthy(error_share=bad, ttft_s=Quantiles(p99=bad))

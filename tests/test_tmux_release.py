@@ -127,17 +127,21 @@ class Release:
 
         def carried_out() -> dict[str, object] | None:
             # On the fast simulated fleet the load can move between the dialog and the yes: a
-            # plan that changed is not run (the console says so); the operator asks again.
+            # plan that changed is not run (the console says so); the operator asks again. The
+            # notice of an earlier attempt must be gone first, or it would be read as this one's.
+            self.tmux.wait_for(lambda s: "plan changed" not in s, "an earlier notice to go", 30)
             count = len(self.records())
             self.confirm(key)
+
+            def verdict() -> str:
+                written = len(self.records()) - count
+                if written >= 2:
+                    return "done"
+                # A changed plan writes nothing; once its intent is written the action runs.
+                return "changed" if written == 0 and "plan changed" in self.tmux.screen() else ""
+
             said = eventually(
-                lambda: (
-                    "done"
-                    if len(self.records()) >= count + 2
-                    else "changed"
-                    if "plan changed" in self.tmux.screen()
-                    else ""
-                ),
+                verdict,
                 f"the outcome of {key}",
                 60,
                 detail=self.tmux.screen,

@@ -102,7 +102,7 @@ def test_a_sub_command_runs_with_the_collector_on_and_start_up_frozen() -> None:
                           "after": gc.isenabled()}))
         """
     )
-    assert seen == {"enabled": True, "frozen": seen["frozen"], "status": 0, "after": True}
+    assert seen["enabled"] is True and seen["after"] is True and seen["status"] == 0
     assert isinstance(seen["frozen"], int) and seen["frozen"] > 10_000  # the parser, pydantic…
 
 
